@@ -1,0 +1,49 @@
+"""The canonical media formats: what every library clip and song is normalized to once, at import.
+
+Clips that share one format join by stream copy; that is what makes a request cost seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class VideoFormat(BaseModel):
+    """One H.264 profile for the whole library: same size, rate, pixel format, time base, no B-frames."""
+
+    model_config = ConfigDict(frozen=True)
+
+    width: int = Field(640, ge=16, le=3840, multiple_of=2)
+    height: int = Field(360, ge=16, le=2160, multiple_of=2)
+    fps: int = Field(30, ge=1, le=120)
+    pix_fmt: str = "yuv420p"
+    profile: str = "high"
+    level: str = "4.0"
+    crf: int = Field(20, ge=0, le=51)
+    preset: str = "veryfast"
+
+    @property
+    def timescale(self) -> int:
+        """MP4 track timescale: a whole number of ticks per frame keeps boundaries exact."""
+        return self.fps * 512
+
+    @property
+    def gop(self) -> int:
+        return self.fps * 2
+
+    @property
+    def frame_duration(self) -> Fraction:
+        return Fraction(1, self.fps)
+
+
+class AudioFormat(BaseModel):
+    """Songs are stored as AAC in MP4/M4A so the assembly lays them under the video by copy."""
+
+    model_config = ConfigDict(frozen=True)
+
+    codec: str = "aac"
+    bitrate: str = "128k"
+    sample_rate: int = 44100
+    channels: int = 2

@@ -1,0 +1,61 @@
+"""Import-time normalization: bring a clip or song into the canonical format, once.
+
+Files that already match are left untouched, so re-importing never re-encodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from assembly.commands import FFmpegCommandBuilder
+from assembly.errors import FFmpegError, MediaError
+from assembly.formats import AudioFormat, VideoFormat
+from assembly.probe import MediaInfo, probe
+from assembly.runner import run_process
+
+
+@dataclass(frozen=True)
+class PreparedMedia:
+    path: Path
+    info: MediaInfo
+    transcoded: bool
+
+
+async def prepare_clip(
+    source: Path, work_dir: Path, fmt: VideoFormat, builder: FFmpegCommandBuilder
+) -> PreparedMedia:
+    """A canonical version of ``source`` (the file itself when it already is one)."""
+    info = await probe(source, builder, stage="importing")
+    if info.video is None:
+        raise MediaError(f"{source.name!r} has no video stream", stage="importing")
+    if info.is_canonical_clip(fmt):
+        return PreparedMedia(source, info, transcoded=False)
+    target = work_dir / f"{source.stem}.canonical.mp4"
+    try:
+        await run_process(builder.normalize_clip(source, target, fmt), stage="importing")
+    except FFmpegError as exc:
+        raise MediaError(
+            f"cannot transcode {source.name!r}", stage="importing", details=exc.stderr_tail
+        ) from exc
+    return PreparedMedia(target, await probe(target, builder, stage="importing"), transcoded=True)
+
+
+async def prepare_song(
+    source: Path, work_dir: Path, fmt: AudioFormat, builder: FFmpegCommandBuilder
+) -> PreparedMedia:
+    """An AAC/M4A version of ``source`` (the file itself when it already is one)."""
+    info = await probe(source, builder, count_frames=False, stage="importing")
+    if info.audio is None:
+        raise MediaError(f"{source.name!r} has no audio stream", stage="importing")
+    if info.is_canonical_song(fmt):
+        return PreparedMedia(source, info, transcoded=False)
+    target = work_dir / f"{source.stem}.canonical.m4a"
+    try:
+        await run_process(builder.normalize_audio(source, target, fmt), stage="importing")
+    except FFmpegError as exc:
+        raise MediaError(
+            f"cannot transcode {source.name!r}", stage="importing", details=exc.stderr_tail
+        ) from exc
+    info = await probe(target, builder, count_frames=False, stage="importing")
+    return PreparedMedia(target, info, transcoded=True)

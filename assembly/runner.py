@@ -1,0 +1,126 @@
+"""The one place FFmpeg processes are started, watched and, whatever happens, reaped.
+
+On timeout, on cancellation (the client went away) and on any other exception the child is
+terminated, given a short grace period, killed, and waited for before the exception propagates:
+no FFmpeg outlives the coroutine that started it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from assembly.errors import AssemblyTimeoutError, FFmpegError, FFmpegNotFoundError
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[float], Awaitable[None] | None]
+"""Called with the seconds of output written so far (from ``-progress pipe:1``)."""
+
+STDERR_TAIL_LINES = 25
+TERMINATE_GRACE_S = 1.0
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr_tail: str
+    elapsed_s: float
+
+
+async def run_process(
+    argv: Sequence[str],
+    *,
+    stage: str,
+    timeout: float | None = None,
+    on_progress: ProgressCallback | None = None,
+    check: bool = True,
+) -> ProcessResult:
+    """Run ``argv`` (no shell), draining stdout and stderr concurrently.
+
+    With ``on_progress``, stdout is parsed as FFmpeg ``-progress`` key=value lines instead of
+    being collected. Raises FFmpegError (non-zero exit, with the stderr tail),
+    AssemblyTimeoutError, or FFmpegNotFoundError when the binary cannot be started.
+    """
+    argv = [str(arg) for arg in argv]
+    started = time.monotonic()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+    except (FileNotFoundError, PermissionError) as exc:
+        raise FFmpegNotFoundError(
+            f"{argv[0]} is required but could not be started: {exc.strerror or exc}",
+            details="install FFmpeg (e.g. apt-get install ffmpeg) or set CHOREO_FFMPEG",
+        ) from exc
+
+    stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
+    stdout_lines: list[str] = []
+
+    async def drain_stderr() -> None:
+        assert proc.stderr is not None
+        async for raw in proc.stderr:
+            stderr_tail.append(raw.decode(errors="replace").rstrip())
+
+    async def drain_stdout() -> None:
+        assert proc.stdout is not None
+        async for raw in proc.stdout:
+            line = raw.decode(errors="replace")
+            if on_progress is None:
+                stdout_lines.append(line)
+                continue
+            key, _, value = line.strip().partition("=")
+            if key == "out_time_us" and value.lstrip("-").isdigit():
+                outcome = on_progress(max(0, int(value)) / 1_000_000)
+                if inspect.isawaitable(outcome):
+                    await outcome
+
+    async def communicate() -> int:
+        await asyncio.gather(drain_stdout(), drain_stderr())
+        return await proc.wait()
+
+    try:
+        returncode = await asyncio.wait_for(communicate(), timeout)
+    except TimeoutError:
+        await _terminate(proc)
+        raise AssemblyTimeoutError(
+            f"{argv[0]} did not finish within {timeout:g} s",
+            stage=stage,
+            details="\n".join(stderr_tail),
+        ) from None
+    except BaseException:
+        await asyncio.shield(_terminate(proc))
+        raise
+
+    elapsed = time.monotonic() - started
+    tail = "\n".join(stderr_tail)
+    logger.debug("ran %s in %.3f s (exit %s)", argv[0], elapsed, returncode)
+    if check and returncode != 0:
+        raise FFmpegError(argv=argv, returncode=returncode, stderr_tail=tail, stage=stage)
+    return ProcessResult(argv, returncode, "".join(stdout_lines), tail, elapsed)
+
+
+async def _terminate(proc: asyncio.subprocess.Process) -> None:
+    """Terminate, wait a grace period, kill, and always reap."""
+    if proc.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        proc.terminate()
+    try:
+        await asyncio.wait_for(proc.wait(), TERMINATE_GRACE_S)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+    logger.info("stopped pid %s (exit %s)", proc.pid, proc.returncode)

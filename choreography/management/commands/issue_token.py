@@ -1,0 +1,16 @@
+from asgiref.sync import async_to_sync
+from django.core.management.base import BaseCommand
+
+from choreography.auth import issue_token
+
+
+class Command(BaseCommand):
+    help = "Create USERNAME if needed and print a new API token (its last line is the token)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("username")
+
+    def handle(self, *args, username: str, **options) -> None:
+        token = async_to_sync(issue_token)(username)
+        self.stderr.write(f"token for {username!r} (shown once; stored hashed):")
+        self.stdout.write(token)

@@ -1,0 +1,87 @@
+"""Serves local-storage objects with HTTP Range support, so browsers can seek in videos."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+
+import aiofiles
+import aiofiles.os
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.views.decorators.http import require_safe
+
+from choreography.runtime import get_storage
+from storage import LocalStorage, StorageError, validate_key
+
+CHUNK = 256 * 1024
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) inclusive for a single-range header; None if absent or unsupported.
+
+    Raises ValueError when the range cannot be satisfied (HTTP 416).
+    """
+    match = RANGE.match(header.strip()) if header else None
+    if not match:
+        return None
+    first_text, last_text = match.groups()
+    if not first_text and not last_text:
+        return None
+    if not first_text:  # suffix range: the last N bytes
+        length = int(last_text)
+        if length == 0:
+            raise ValueError("empty suffix range")
+        return max(0, size - length), size - 1
+    first = int(first_text)
+    last = min(int(last_text), size - 1) if last_text else size - 1
+    if first >= size or first > last:
+        raise ValueError("range outside the file")
+    return first, last
+
+
+async def _file_chunks(path, first: int, length: int):
+    async with aiofiles.open(path, "rb") as handle:
+        await handle.seek(first)
+        remaining = length
+        while remaining > 0:
+            chunk = await handle.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+
+
+@require_safe
+async def serve_media(request: HttpRequest, key: str) -> HttpResponse:
+    storage = get_storage()
+    if not isinstance(storage, LocalStorage):
+        raise Http404("media is served by the storage backend")
+    try:
+        path = storage.path_for(validate_key(key))
+        stat = await aiofiles.os.stat(path)
+    except (StorageError, FileNotFoundError, NotADirectoryError):
+        raise Http404("no such media") from None
+    size = stat.st_size
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    try:
+        byte_range = parse_range(request.headers.get("Range", ""), size)
+    except ValueError:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    first, last = byte_range if byte_range else (0, size - 1)
+    length = max(0, last - first + 1)
+    if request.method == "HEAD":
+        response = HttpResponse(status=206 if byte_range else 200, content_type=content_type)
+    else:
+        response = StreamingHttpResponse(
+            _file_chunks(path, first, length),
+            status=206 if byte_range else 200,
+            content_type=content_type,
+        )
+    response["Content-Length"] = str(length)
+    response["Accept-Ranges"] = "bytes"
+    if byte_range:
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    return response

@@ -1,0 +1,110 @@
+"""The library (songs, moves), the generation record, and API tokens."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Difficulty(models.TextChoices):
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class EnergyLevel(models.TextChoices):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Style(models.TextChoices):
+    ROMANTIC = "romantic"
+    ENERGETIC = "energetic"
+    SENSUAL = "sensual"
+    PLAYFUL = "playful"
+
+
+class Song(models.Model):
+    title = models.CharField(max_length=200)
+    artist = models.CharField(max_length=200, blank=True)
+    audio_key = models.CharField(max_length=500, help_text="Storage key of the canonical AAC file")
+    duration_seconds = models.FloatField()
+    bpm = models.FloatField()
+    first_beat_seconds = models.FloatField(default=0.0)
+    genre = models.CharField(max_length=50, default="bachata")
+    content_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} — {self.artist}" if self.artist else self.title
+
+
+class Move(models.Model):
+    name = models.SlugField(max_length=100, unique=True)
+    label = models.CharField(max_length=100)
+    clip_key = models.CharField(max_length=500, help_text="Storage key of the canonical clip")
+    duration_seconds = models.FloatField()
+    frames = models.PositiveIntegerField()
+    canonical = models.BooleanField(default=True)
+    difficulty = models.CharField(max_length=20, choices=Difficulty.choices)
+    energy_level = models.CharField(max_length=10, choices=EnergyLevel.choices)
+    style = models.CharField(max_length=20, choices=Style.choices)
+    tempo_bpm = models.FloatField(default=120.0)
+    content_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class TaskStatus(models.TextChoices):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class ChoreographyTask(models.Model):
+    """One generate request: its parameters, live stage/progress, and its outcome."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    song = models.ForeignKey(Song, on_delete=models.SET_NULL, null=True)
+    parameters = models.JSONField(default=dict)
+    status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.RUNNING)
+    stage = models.CharField(max_length=30, default="planning")
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    result = models.JSONField(default=dict, blank=True, help_text="blueprint, video_key, timings")
+    error = models.TextField(blank=True)
+    error_details = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.status} {self.stage} {self.progress}%)"
+
+
+class ApiToken(models.Model):
+    """A bearer token; only its SHA-256 is stored, so a database leak reveals no token."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

@@ -1,0 +1,94 @@
+"""The async interface every storage adapter implements.
+
+Public methods validate the key, then call the adapter's private hook (as Django's
+``Storage.save()`` calls ``_save()``), so no adapter can forget the traversal check.
+"""
+
+from __future__ import annotations
+
+import abc
+from pathlib import Path
+
+from storage.errors import InvalidKeyError
+
+
+def validate_key(key: str) -> str:
+    """Return ``key`` if it is a safe relative POSIX key, else raise InvalidKeyError."""
+    if not isinstance(key, str) or not key:
+        raise InvalidKeyError(str(key), "must be a non-empty string")
+    if "\x00" in key or "\\" in key:
+        raise InvalidKeyError(key, "must not contain NUL or backslashes")
+    if key.startswith("/"):
+        raise InvalidKeyError(key, "must be relative, not absolute")
+    if any(part in ("..", ".", "") for part in key.split("/")):
+        raise InvalidKeyError(key, "must not contain '.', '..' or empty segments")
+    return key
+
+
+class Storage(abc.ABC):
+    """A flat key → bytes store reached asynchronously."""
+
+    backend: str = "abstract"
+
+    async def exists(self, key: str) -> bool:
+        return await self._exists(validate_key(key))
+
+    async def size(self, key: str) -> int:
+        """Size in bytes; ObjectNotFoundError if missing."""
+        return await self._size(validate_key(key))
+
+    async def download(self, key: str, dest: Path) -> None:
+        """Stream the object to ``dest`` on local disk (never whole in memory)."""
+        await self._download(validate_key(key), Path(dest))
+
+    async def upload(self, src: Path, key: str) -> None:
+        """Stream a local file to ``key``; readers never see a partial object."""
+        await self._upload(Path(src), validate_key(key))
+
+    async def delete(self, key: str) -> None:
+        """Remove ``key``; deleting a missing key is not an error."""
+        await self._delete(validate_key(key))
+
+    async def list(self, prefix: str = "") -> list[str]:
+        """Keys starting with ``prefix``, sorted."""
+        if prefix:
+            validate_key(prefix.rstrip("/") or "x")
+        return sorted(await self._list(prefix))
+
+    def url(self, key: str) -> str:
+        """A URL a client can GET (relative to the app for local storage)."""
+        return self._url(validate_key(key))
+
+    async def local_path(self, key: str) -> Path | None:
+        """A local path FFmpeg can read directly, or None when the object must be downloaded.
+
+        Lets the local backend skip copying inputs into the work dir.
+        """
+        return await self._local_path(validate_key(key))
+
+    async def aclose(self) -> None:
+        """Release clients and connections; the default adapter holds none."""
+
+    async def _local_path(self, key: str) -> Path | None:
+        return None
+
+    @abc.abstractmethod
+    async def _exists(self, key: str) -> bool: ...
+
+    @abc.abstractmethod
+    async def _size(self, key: str) -> int: ...
+
+    @abc.abstractmethod
+    async def _download(self, key: str, dest: Path) -> None: ...
+
+    @abc.abstractmethod
+    async def _upload(self, src: Path, key: str) -> None: ...
+
+    @abc.abstractmethod
+    async def _delete(self, key: str) -> None: ...
+
+    @abc.abstractmethod
+    async def _list(self, prefix: str) -> list[str]: ...
+
+    @abc.abstractmethod
+    def _url(self, key: str) -> str: ...

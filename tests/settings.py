@@ -1,0 +1,14 @@
+"""Test settings: the real settings, pointed at a throw-away data directory."""
+
+import atexit
+import os
+import shutil
+import tempfile
+
+_data_dir = tempfile.mkdtemp(prefix="choreo-test-")
+os.environ["CHOREO_DATA_DIR"] = _data_dir
+os.environ.setdefault("CHOREO_VIDEO_SIZE", "320x180")
+os.environ.setdefault("CHOREO_LOG_LEVEL", "WARNING")
+atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
+
+from asgi_project.settings import *  # noqa: E402, F403

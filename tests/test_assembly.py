@@ -1,0 +1,160 @@
+"""VideoAssemblyService with real FFmpeg and a real local store (no Django involved)."""
+
+import asyncio
+import shutil
+
+import pytest
+
+from assembly import Blueprint, ClipHint, VideoAssemblyService
+from assembly.errors import (
+    AssemblyTimeoutError,
+    FFmpegError,
+    FFmpegNotFoundError,
+    InputNotFoundError,
+)
+from storage import LocalStorage
+from tests.conftest import CLIP_FRAMES, FMT
+from tests.helpers import child_ffmpeg_pids, decode_errors, make_phone_clip, make_song, streams
+
+
+@pytest.fixture
+def store(tmp_path, canonical_clips, song_file, long_song_file):
+    store = LocalStorage(tmp_path / "store")
+    root = store.root
+    (root / "clips").mkdir(parents=True)
+    for i, clip in enumerate(canonical_clips):
+        shutil.copy(clip, root / "clips" / f"{i}.mp4")
+    (root / "songs").mkdir()
+    shutil.copy(song_file, root / "songs" / "song.m4a")
+    shutil.copy(long_song_file, root / "songs" / "long.m4a")
+    return store
+
+
+@pytest.fixture
+def service(store, tmp_path):
+    return VideoAssemblyService(store, work_root=tmp_path / "work", video_format=FMT)
+
+
+def plan(durations, clips=None, audio="songs/song.m4a", task="t"):
+    clips = clips or [f"clips/{i % len(CLIP_FRAMES)}.mp4" for i in range(len(durations))]
+    moves, t = [], 0.0
+    for clip, duration in zip(clips, durations, strict=True):
+        moves.append({"video_path": clip, "start_time": round(t, 6), "duration": duration})
+        t = round(t + duration, 6)
+    return Blueprint.parse(
+        {
+            "task_id": task,
+            "audio_path": audio,
+            "moves": moves,
+            "output_config": {"output_path": f"out/{task}.mp4"},
+        }
+    )
+
+
+async def test_forty_joins_are_frame_exact_and_decode_cleanly(service, store, tmp_path):
+    """42 segments of odd lengths: frame count exact, no DTS errors, audio/video aligned."""
+    durations = [round((11 + (i * 7) % 23) / 30 + 0.013, 6) for i in range(42)]
+    blueprint = plan(durations, audio="songs/long.m4a")
+    progress: list[tuple[str, int]] = []
+    result = await service.assemble(blueprint, on_progress=lambda s, p, m: progress.append((s, p)))
+
+    out = store.root / result.output_key
+    info = streams(out)
+    expected_frames = round(blueprint.total_duration * FMT.fps)
+    assert info["video"]["codec_name"] == "h264"
+    assert info["audio"]["codec_name"] == "aac"
+    assert int(info["video"]["nb_read_packets"]) == expected_frames == result.frames
+    assert decode_errors(out) == ""
+    assert abs(float(info["video"]["duration"]) - float(info["audio"]["duration"])) <= 1 / FMT.fps
+    percents = [p for _, p in progress]
+    assert percents == sorted(percents) and percents[-1] == 100
+    stages = list(dict.fromkeys(s for s, _ in progress))
+    assert stages == [
+        "fetching", "concatenating", "adding_audio", "uploading", "cleanup", "completed"
+    ]  # fmt: skip
+    assert result.normalized_inputs == []
+    assert list((tmp_path / "work").iterdir()) == []
+
+
+async def test_move_longer_than_its_clip_loops_the_clip(service, store):
+    """A move longer than its clip repeats the clip instead of freezing or leaving a gap."""
+    blueprint = plan([5.0], clips=["clips/1.mp4"])  # clip 1 has 47 frames (1.57 s)
+    result = await service.assemble(blueprint)
+    out = store.root / result.output_key
+    assert int(streams(out)["video"]["nb_read_packets"]) == 150
+    assert decode_errors(out) == ""
+
+
+async def test_hints_skip_probing_and_give_the_same_result(service, store):
+    """Clip hints from the library produce the same frame-exact output."""
+    blueprint = plan([1.0, 1.2, 0.9])
+    hints = {f"clips/{i}.mp4": ClipHint(frames=f) for i, f in enumerate(CLIP_FRAMES)}
+    result = await service.assemble(blueprint, clip_hints=hints)
+    assert int(streams(store.root / result.output_key)["video"]["nb_read_packets"]) == 93
+
+
+async def test_non_canonical_inputs_take_the_fallback_path(service, store, media_dir):
+    """A phone-like clip (B-frames, audio, other size) and an MP3 song are re-encoded, and say so."""
+    make_phone_clip(store.root / "clips" / "phone.mp4", 2.0)
+    make_song(store.root / "songs" / "song.mp3", 3.0, ("-c:a", "libmp3lame"))
+    blueprint = plan([1.0, 1.5], clips=["clips/phone.mp4", "clips/0.mp4"], audio="songs/song.mp3")
+    result = await service.assemble(blueprint)
+    out = store.root / result.output_key
+    info = streams(out)
+    assert result.normalized_inputs == ["clips/phone.mp4"]
+    assert (info["video"]["width"], info["video"]["height"]) == (FMT.width, FMT.height)
+    assert info["audio"]["codec_name"] == "aac"
+    assert int(info["video"]["nb_read_packets"]) == 75
+    assert decode_errors(out) == ""
+
+
+async def test_missing_input_names_the_key_and_cleans_up(service, tmp_path):
+    """A missing clip fails at fetching with the key, leaving no temp dir."""
+    with pytest.raises(InputNotFoundError, match=r"clips/nope\.mp4") as caught:
+        await service.assemble(plan([1.0], clips=["clips/nope.mp4"]))
+    assert caught.value.stage == "fetching"
+    assert list((tmp_path / "work").iterdir()) == []
+
+
+async def test_corrupt_clip_fails_with_stderr_and_leaves_nothing(service, store, tmp_path):
+    """A corrupt clip is an FFmpeg/probe error with FFmpeg's words; no child, no temp dir."""
+    (store.root / "clips" / "bad.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"junk" * 100)
+    with pytest.raises((FFmpegError, Exception)) as caught:
+        await service.assemble(plan([1.0], clips=["clips/bad.mp4"]))
+    assert caught.value.stage == "fetching"
+    assert caught.value.details
+    assert child_ffmpeg_pids() == []
+    assert list((tmp_path / "work").iterdir()) == []
+
+
+async def test_timeout_names_the_stage_and_cleans_up(store, tmp_path):
+    """A tiny budget raises AssemblyTimeoutError with the stage; no child, no temp dir."""
+    service = VideoAssemblyService(
+        store, work_root=tmp_path / "work", video_format=FMT, timeout_s=0.05
+    )
+    durations = [0.5] * 400
+    with pytest.raises(AssemblyTimeoutError, match="timed out") as caught:
+        await service.assemble(plan(durations))
+    assert caught.value.stage in {"fetching", "concatenating", "adding_audio"}
+    assert child_ffmpeg_pids() == []
+    assert list((tmp_path / "work").iterdir()) == []
+
+
+async def test_cancellation_mid_assembly_leaves_nothing(service, tmp_path):
+    """Cancelling the assembly (client gone) kills FFmpeg and removes the work dir."""
+    task = asyncio.create_task(service.assemble(plan([0.5] * 400)))
+    for _ in range(500):
+        await asyncio.sleep(0.005)
+        if child_ffmpeg_pids():
+            break
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert child_ffmpeg_pids() == []
+    assert list((tmp_path / "work").iterdir()) == []
+
+
+def test_missing_ffmpeg_is_a_clear_error_when_the_service_is_built(store, tmp_path):
+    """Building the service without FFmpeg on PATH raises FFmpegNotFoundError."""
+    with pytest.raises(FFmpegNotFoundError, match="FFmpeg is required"):
+        VideoAssemblyService(store, work_root=tmp_path, ffmpeg="/nonexistent/ffmpeg")

@@ -1,0 +1,80 @@
+"""The FFmpeg runner: errors carry argv and stderr; no child outlives a timeout or a cancel."""
+
+import asyncio
+
+import pytest
+
+from assembly.errors import AssemblyTimeoutError, FFmpegError, FFmpegNotFoundError
+from assembly.runner import run_process
+from tests.helpers import child_ffmpeg_pids, pid_alive
+
+ENDLESS = [
+    "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-progress", "pipe:1",
+    "-re", "-f", "lavfi", "-i", "testsrc2=s=160x120:r=10", "-f", "null", "-",
+]  # fmt: skip
+
+
+async def test_failure_carries_argv_returncode_and_stderr_tail(tmp_path):
+    """A failing FFmpeg raises FFmpegError with what it printed."""
+    missing = tmp_path / "nope.mp4"
+    argv = ["ffmpeg", "-nostdin", "-i", str(missing), "-f", "null", "-"]
+    with pytest.raises(FFmpegError) as caught:
+        await run_process(argv, stage="concatenating")
+    error = caught.value
+    assert error.argv == argv
+    assert error.returncode != 0
+    assert "No such file or directory" in error.stderr_tail
+    assert error.stage == "concatenating"
+
+
+async def test_missing_binary_is_a_clear_error():
+    """A binary that does not exist raises FFmpegNotFoundError, not OSError."""
+    with pytest.raises(FFmpegNotFoundError, match="is required"):
+        await run_process(["ffmpeg-does-not-exist", "-version"], stage="setup")
+
+
+async def test_progress_is_reported_in_seconds():
+    """-progress pipe:1 output becomes increasing seconds-written callbacks."""
+    seen: list[float] = []
+    argv = [
+        "ffmpeg", "-nostdin", "-nostats", "-progress", "pipe:1", "-f", "lavfi",
+        "-i", "testsrc2=s=160x120:r=25:d=3", "-f", "null", "-",
+    ]  # fmt: skip
+    await run_process(argv, stage="test", on_progress=seen.append)
+    assert seen, "no progress reported"
+    assert seen == sorted(seen)
+    assert seen[-1] == pytest.approx(3.0, abs=0.1)
+
+
+async def test_timeout_kills_and_reaps_ffmpeg():
+    """On timeout the child is terminated and reaped before the error propagates."""
+    pids: list[int] = []
+
+    async def watch():
+        while not pids:
+            pids.extend(child_ffmpeg_pids())
+            await asyncio.sleep(0.02)
+
+    watcher = asyncio.create_task(watch())
+    with pytest.raises(AssemblyTimeoutError) as caught:
+        await run_process(ENDLESS, stage="concatenating", timeout=0.8)
+    watcher.cancel()
+    assert caught.value.stage == "concatenating"
+    assert pids, "ffmpeg never started"
+    assert not any(pid_alive(pid) for pid in pids)
+    assert child_ffmpeg_pids() == []
+
+
+async def test_cancellation_kills_and_reaps_ffmpeg():
+    """Cancelling the awaiting task (client went away) stops FFmpeg too."""
+    task = asyncio.create_task(run_process(ENDLESS, stage="concatenating"))
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        pids = child_ffmpeg_pids()
+        if pids:
+            break
+    assert pids, "ffmpeg never started"
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not any(pid_alive(pid) for pid in pids)

@@ -1,0 +1,121 @@
+"""The README's first command for real: ``manage.py serve`` under uvicorn, over a socket."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.helpers import decode_errors, streams
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real `serve` on a fresh data dir: migrations + demo library + uvicorn."""
+    data_dir = tmp_path_factory.mktemp("serve-data")
+    port = free_port()
+    env = {
+        **os.environ,
+        "CHOREO_DATA_DIR": str(data_dir),
+        "CHOREO_VIDEO_SIZE": "320x180",
+        "DJANGO_SETTINGS_MODULE": "asgi_project.settings",
+    }
+    log = (data_dir / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError((data_dir / "serve.log").read_text())
+        try:
+            if httpx.get(f"{base}/health/", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise AssertionError("serve did not start: " + (data_dir / "serve.log").read_text())
+    token = (
+        subprocess.run(
+            [sys.executable, "manage.py", "issue_token", "dancer"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    yield base, token, data_dir
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+def test_demo_library_is_created_and_listed(server):
+    """serve created at least 3 songs of 30-90 s and 24 moves."""
+    base, _, _ = server
+    items = httpx.get(f"{base}/api/songs/").json()["items"]
+    assert len(items) >= 3
+    assert all(30 <= song["duration_seconds"] <= 90 for song in items)
+    assert len({song["bpm"] for song in items}) == len(items)
+
+
+def test_generate_over_a_real_socket_returns_a_playable_video(server, tmp_path):
+    """POST waits for the video; the URL serves it (with ranges) and ffprobe accepts it."""
+    base, token, _ = server
+    song = httpx.get(f"{base}/api/songs/").json()["items"][0]
+    response = httpx.post(
+        f"{base}/api/choreography/generate/",
+        json={"song_id": song["id"], "difficulty": "advanced", "energy_level": "high"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["video_url"].startswith(base + "/media/videos/")
+    video = httpx.get(body["video_url"])
+    assert video.status_code == 200
+    path = tmp_path / "video.mp4"
+    path.write_bytes(video.content)
+    info = streams(path)
+    assert (info["video"]["codec_name"], info["audio"]["codec_name"]) == ("h264", "aac")
+    assert float(info["video"]["duration"]) == pytest.approx(song["duration_seconds"], abs=1 / 30)
+    assert decode_errors(path) == ""
+    ranged = httpx.get(body["video_url"], headers={"Range": "bytes=0-99"})
+    assert ranged.status_code == 206
+    assert ranged.content == video.content[:100]
+
+
+def test_bad_requests_over_the_socket(server):
+    """No token → 401; unknown song → 404; both in the error JSON shape."""
+    base, token, _ = server
+    url = f"{base}/api/choreography/generate/"
+    anonymous = httpx.post(url, json={"song_id": 1})
+    assert anonymous.status_code == 401
+    assert set(anonymous.json()) == {"error", "details", "stage"}
+    missing = httpx.post(
+        url, json={"song_id": 424242}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert missing.status_code == 404
