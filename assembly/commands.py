@@ -7,53 +7,9 @@ Every command starts with ``-nostdin`` (FFmpeg must never wait on a terminal) an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 from assembly.formats import AudioFormat, VideoFormat
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One clip played from its start for a whole number of frames."""
-
-    path: Path
-    frames: int
-
-
-def escape_concat_path(path: Path | str) -> str:
-    """Quote a path for the concat demuxer's ``file`` directive (single quotes, ``'\\''``)."""
-    return "'" + str(path).replace("'", "'\\''") + "'"
-
-
-def _seconds(microseconds: int) -> str:
-    return f"{microseconds // 1_000_000}.{microseconds % 1_000_000:06d}"
-
-
-def concat_list(segments: Sequence[Segment], fps: int) -> str:
-    """The concat demuxer script for ``segments``, frame-exact with no drift.
-
-    Each segment's ``duration`` is the difference of cumulative boundaries rounded to the
-    microsecond, so the timeline never drifts however many joins there are. Its ``outpoint``
-    lies 1 µs below the frame boundary: the demuxer drops packets whose DTS is >= outpoint, and
-    an outpoint exactly on (or rounded above) the boundary would let one frame too many through,
-    producing non-monotonic DTS at the join.
-    """
-    lines = ["ffconcat version 1.0"]
-    cumulative_frames = 0
-    previous_us = 0
-    for segment in segments:
-        if segment.frames <= 0:
-            raise ValueError(f"segment {segment.path} must have a positive frame count")
-        cumulative_frames += segment.frames
-        boundary_us = round(Fraction(cumulative_frames * 1_000_000, fps))
-        duration_us = boundary_us - previous_us
-        previous_us = boundary_us
-        lines.append(f"file {escape_concat_path(segment.path)}")
-        lines.append(f"duration {_seconds(duration_us)}")
-        lines.append(f"outpoint {_seconds(duration_us - 1)}")
-    return "\n".join(lines) + "\n"
 
 
 def frames_for_timeline(ends: Sequence[float], fps: int) -> list[int]:
@@ -93,57 +49,52 @@ class FFmpegCommandBuilder:
             str(path),
         ]
 
-    def concat_copy(self, list_path: Path, output: Path) -> list[str]:
-        """Join canonical clips listed in ``list_path`` without re-encoding."""
+    def packet_index(self, stream: Path) -> list[str]:
+        """Position and size of every frame of an Annex B H.264 stream (see elementary.py)."""
+        return [
+            self.ffprobe, "-v", "error", "-f", "h264", "-show_entries", "packet=pos,size",
+            "-of", "compact=p=0", str(stream),
+        ]  # fmt: skip
+
+    def to_annexb(self, clip: Path, output: Path) -> list[str]:
+        """Rewrap a canonical MP4 clip's video as an Annex B elementary stream (no re-encode)."""
         return [
             *self.base_args(),
-            "-f",
-            "concat",
-            "-safe",
-            "0",
-            "-i",
-            str(list_path),
-            "-map",
-            "0:v:0",
-            "-c",
-            "copy",
-            str(output),
-        ]
+            "-i", str(clip), "-map", "0:v:0", "-c", "copy",
+            "-bsf:v", "h264_mp4toannexb", "-f", "h264", str(output),
+        ]  # fmt: skip
 
-    def add_audio(
+    def mux(
         self,
-        video: Path,
+        stream: Path,
         audio: Path,
         output: Path,
+        fmt: VideoFormat,
         *,
         duration: float,
         copy_audio: bool = True,
         audio_codec: str = "aac",
         audio_bitrate: str = "128k",
     ) -> list[str]:
-        """Lay the song under the video, cut to ``duration``; +faststart so playback starts early."""
+        """Wrap the joined video stream in MP4 with the song under it, cut to ``duration``.
+
+        Video is always copied; audio is copied when it is already AAC. ``+faststart`` puts the
+        index first so browsers start playing before the download ends.
+        """
         audio_args = (
             ["-c:a", "copy"] if copy_audio else ["-c:a", audio_codec, "-b:a", audio_bitrate]
         )
         return [
             *self.base_args(),
-            "-i",
-            str(video),
-            "-i",
-            str(audio),
-            "-map",
-            "0:v:0",
-            "-map",
-            "1:a:0",
-            "-c:v",
-            "copy",
-            *audio_args,
-            "-t",
-            f"{duration:.6f}",
-            "-movflags",
-            "+faststart",
+            "-f", "h264", "-framerate", str(fmt.fps), "-i", str(stream),
+            "-i", str(audio),
+            "-map", "0:v:0", "-map", "1:a:0",
+            "-c:v", "copy", *audio_args,
+            "-t", f"{duration:.6f}",
+            "-video_track_timescale", str(fmt.timescale),
+            "-movflags", "+faststart",
             str(output),
-        ]
+        ]  # fmt: skip
 
     def normalize_clip(self, source: Path, output: Path, fmt: VideoFormat) -> list[str]:
         """Transcode a clip once into the library's canonical format (video only, no B-frames)."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assembly.commands import FFmpegCommandBuilder
+from assembly.elementary import parse_packet_index
 from assembly.errors import FFmpegError, MediaError
 from assembly.formats import AudioFormat, VideoFormat
 from assembly.probe import MediaInfo, probe
@@ -20,6 +21,35 @@ class PreparedMedia:
     path: Path
     info: MediaInfo
     transcoded: bool
+
+
+@dataclass(frozen=True)
+class ElementaryStream:
+    """A canonical clip's video as Annex B H.264 plus where each frame starts (elementary.py)."""
+
+    path: Path
+    offsets: tuple[int, ...]
+
+    @property
+    def frames(self) -> int:
+        return len(self.offsets) - 1
+
+
+async def elementary_stream(
+    clip: Path, output: Path, builder: FFmpegCommandBuilder, *, stage: str = "importing"
+) -> ElementaryStream:
+    """Rewrap a canonical clip as an elementary stream (a copy, no encode) and index its frames."""
+    try:
+        await run_process(builder.to_annexb(clip, output), stage=stage)
+        listing = await run_process(builder.packet_index(output), stage=stage)
+    except FFmpegError as exc:
+        raise MediaError(
+            f"cannot index {clip.name!r}", stage=stage, details=exc.stderr_tail
+        ) from exc
+    offsets = parse_packet_index(listing.stdout)
+    if len(offsets) < 2:
+        raise MediaError(f"{clip.name!r} has no video frames", stage=stage)
+    return ElementaryStream(output, offsets)
 
 
 async def prepare_clip(

@@ -1,8 +1,10 @@
 """VideoAssemblyService: blueprint in, finished video in storage out.
 
-Fast path (every input canonical): clips are joined by stream copy, frame-exact, and the song's
-AAC is laid under them by stream copy: no encoding at all. A clip that is not canonical is
-normalized in the work dir first (logged as the slow path); a song that is not AAC is encoded.
+Fast path (every input canonical, as the library stores them): each clip's elementary stream is
+cut at frame boundaries and the byte ranges are joined by the kernel (see elementary.py); one
+FFmpeg pass then wraps them in MP4 with the song's AAC by stream copy: no encoding at all.
+A clip without a stored stream is rewrapped (a copy) or, if not canonical, normalized first
+(logged as the slow path); a song that is not AAC is encoded.
 """
 
 from __future__ import annotations
@@ -11,21 +13,25 @@ import asyncio
 import inspect
 import logging
 import shutil
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assembly.blueprint import Blueprint
-from assembly.commands import FFmpegCommandBuilder, Segment, concat_list, frames_for_timeline
+from assembly.commands import FFmpegCommandBuilder, frames_for_timeline
+from assembly.elementary import ByteRange, join_ranges, ranges_for
 from assembly.errors import (
     AssemblyTimeoutError,
+    ChoreoError,
     FFmpegNotFoundError,
     InputFetchError,
     InputNotFoundError,
     UploadError,
 )
 from assembly.formats import AudioFormat, VideoFormat
+from assembly.media import ElementaryStream, elementary_stream
 from assembly.probe import probe
 from assembly.runner import run_process
 from assembly.workdir import remove_tree, work_dir
@@ -49,10 +55,17 @@ ProgressReporter = Callable[[str, int, str], Awaitable[None] | None]
 
 @dataclass(frozen=True)
 class ClipHint:
-    """What the library already knows about a clip, so the assembly need not probe it."""
+    """What the library stored for a clip at import: its elementary stream and frame index.
 
-    frames: int
-    canonical: bool = True
+    With a hint the assembly fetches ``stream_key`` instead of the MP4 and probes nothing.
+    """
+
+    stream_key: str
+    offsets: tuple[int, ...]
+
+    @property
+    def frames(self) -> int:
+        return len(self.offsets) - 1
 
 
 @dataclass
@@ -112,12 +125,19 @@ class VideoAssemblyService:
         *,
         on_progress: ProgressReporter | None = None,
         clip_hints: Mapping[str, ClipHint] | None = None,
+        audio_is_canonical: bool = False,
     ) -> AssemblyResult:
-        """Assemble ``blueprint`` within the time budget; AssemblyTimeoutError names the stage."""
+        """Assemble ``blueprint`` within the time budget; AssemblyTimeoutError names the stage.
+
+        ``clip_hints`` and ``audio_is_canonical`` pass on what the library knows from import,
+        so nothing is probed; without them every input is checked and normalized if needed.
+        """
         state = _State()
         try:
             return await asyncio.wait_for(
-                self._assemble_in_slot(blueprint, state, on_progress, clip_hints or {}),
+                self._assemble_in_slot(
+                    blueprint, state, on_progress, clip_hints or {}, audio_is_canonical
+                ),
                 self.timeout_s,
             )
         except TimeoutError:
@@ -126,11 +146,11 @@ class VideoAssemblyService:
                 stage=state.stage,
             ) from None
 
-    async def _assemble_in_slot(self, blueprint, state, on_progress, clip_hints) -> AssemblyResult:
+    async def _assemble_in_slot(self, *args) -> AssemblyResult:
         if self._assembly_slots is None:
-            return await self._assemble(blueprint, state, on_progress, clip_hints)
+            return await self._assemble(*args)
         async with self._assembly_slots:
-            return await self._assemble(blueprint, state, on_progress, clip_hints)
+            return await self._assemble(*args)
 
     async def _assemble(
         self,
@@ -138,6 +158,7 @@ class VideoAssemblyService:
         state: _State,
         on_progress: ProgressReporter | None,
         clip_hints: Mapping[str, ClipHint],
+        audio_is_canonical: bool,
     ) -> AssemblyResult:
         timings: dict[str, float] = {}
         stage_started = time.monotonic()
@@ -152,37 +173,41 @@ class VideoAssemblyService:
 
         async with work_dir(self.work_root, "assembly-") as work:
             await enter("fetching", f"fetching {len(blueprint.moves)} clips and the song")
-            local = await self._fetch_all(blueprint, work)
+            local = await self._fetch_all(blueprint, work, clip_hints)
             clips, normalized = await self._prepare_clips(blueprint, local, work, clip_hints)
-            song = await probe(
-                local[blueprint.audio_path], self.commands, count_frames=False, stage="fetching"
-            )
+            copy_audio = audio_is_canonical or (
+                await probe(
+                    local[blueprint.audio_path], self.commands, count_frames=False, stage="fetching"
+                )
+            ).is_canonical_song(self.audio_format)
 
             await enter("concatenating", f"joining {len(blueprint.moves)} segments")
             fps = self.video_format.fps
-            segments = _segments(blueprint, clips, fps)
-            list_path = work / "segments.ffconcat"
-            await asyncio.to_thread(list_path.write_text, concat_list(segments, fps))
-            joined = work / "joined.mp4"
-            total = blueprint.total_duration
-            await run_process(
-                self.commands.concat_copy(list_path, joined),
-                stage="concatenating",
-                on_progress=_scaled(on_progress, "concatenating", 50, 70, total),
-            )
+            ranges = _byte_ranges(blueprint, clips, fps)
+            joined = work / "joined.h264"
+            stop = threading.Event()
+            try:
+                await asyncio.to_thread(join_ranges, ranges, joined, stop)
+            except OSError as exc:
+                raise ChoreoError(
+                    "could not join the clips", stage="concatenating", details=str(exc)
+                ) from exc
+            finally:
+                stop.set()  # a cancelled join stops at its next chunk
 
             await enter("adding_audio", "laying the song under the video")
             output = work / "output.mp4"
-            copy_audio = song.is_canonical_song(self.audio_format)
+            total = blueprint.total_duration
             if not copy_audio:
                 logger.warning(
                     "song %s is not AAC: encoding its audio (slow path)", blueprint.audio_path
                 )
             await run_process(
-                self.commands.add_audio(
+                self.commands.mux(
                     joined,
                     local[blueprint.audio_path],
                     output,
+                    self.video_format,
                     duration=total,
                     copy_audio=copy_audio,
                     audio_codec=blueprint.output_config.audio_codec,
@@ -191,15 +216,12 @@ class VideoAssemblyService:
                 stage="adding_audio",
                 on_progress=_scaled(on_progress, "adding_audio", 70, 85, total),
             )
-            result_info = await probe(
-                output, self.commands, count_frames=False, stage="adding_audio"
-            )
 
             await enter("uploading", "storing the video")
             key = blueprint.output_config.output_path
             size = (await asyncio.to_thread(output.stat)).st_size
             try:
-                await self.storage.upload(output, key)
+                await self.storage.upload(output, key, move=True)
             except StorageError as exc:
                 raise UploadError(
                     f"upload of the video to {key!r} failed", details=str(exc)
@@ -211,23 +233,32 @@ class VideoAssemblyService:
             logger.info(
                 "assembled %s: %d segments, %.2f s of video, stages %s, slow-path inputs %s",
                 key,
-                len(segments),
-                result_info.duration,
+                len(ranges),
+                total,
                 timings,
                 normalized,
             )
             return AssemblyResult(
                 output_key=key,
-                duration_seconds=round(result_info.duration, 3),
+                duration_seconds=round(round(total * fps) / fps, 3),
                 frames=round(total * fps),
                 size_bytes=size,
                 stage_seconds=timings,
                 normalized_inputs=normalized,
             )
 
-    async def _fetch_all(self, blueprint: Blueprint, work: Path) -> dict[str, Path]:
-        """Make every input readable on local disk, concurrently with a bounded fan-out."""
-        keys = list(dict.fromkeys([blueprint.audio_path, *(m.video_path for m in blueprint.moves)]))
+    async def _fetch_all(
+        self, blueprint: Blueprint, work: Path, hints: Mapping[str, ClipHint]
+    ) -> dict[str, Path]:
+        """Make every input readable on local disk, concurrently with a bounded fan-out.
+
+        Hinted clips are fetched as their stored elementary stream, others as the MP4.
+        """
+        clip_keys = dict.fromkeys(m.video_path for m in blueprint.moves)
+        keys = [
+            blueprint.audio_path,
+            *(hints[k].stream_key if k in hints else k for k in clip_keys),
+        ]
         inputs = work / "inputs"
         await asyncio.to_thread(inputs.mkdir)
         local: dict[str, Path] = {}
@@ -258,47 +289,46 @@ class VideoAssemblyService:
         local: dict[str, Path],
         work: Path,
         hints: Mapping[str, ClipHint],
-    ) -> tuple[dict[str, tuple[Path, int]], list[str]]:
-        """Frame count and a canonical local path per clip, normalizing only what is not canonical."""
+    ) -> tuple[dict[str, ElementaryStream], list[str]]:
+        """An indexed elementary stream per clip; only non-canonical clips are re-encoded."""
         keys = list(dict.fromkeys(m.video_path for m in blueprint.moves))
-        clips: dict[str, tuple[Path, int]] = {}
+        clips: dict[str, ElementaryStream] = {}
         normalized: list[str] = []
 
         async def prepare(index: int, key: str) -> None:
             hint = hints.get(key)
-            if hint is not None and hint.canonical:
-                clips[key] = (local[key], hint.frames)
+            if hint is not None:
+                clips[key] = ElementaryStream(local[hint.stream_key], hint.offsets)
                 return
             async with self._fetch_slots:
-                info = await probe(local[key], self.commands, stage="fetching")
-                if info.is_canonical_clip(self.video_format):
-                    clips[key] = (local[key], info.video.frames)  # type: ignore[union-attr]
-                    return
-                logger.warning("clip %s is not canonical: re-encoding it (slow path)", key)
-                target = work / f"normalized-{index:04d}.mp4"
-                await run_process(
-                    self.commands.normalize_clip(local[key], target, self.video_format),
-                    stage="fetching",
+                source = local[key]
+                info = await probe(source, self.commands, stage="fetching")
+                if not info.is_canonical_clip(self.video_format):
+                    logger.warning("clip %s is not canonical: re-encoding it (slow path)", key)
+                    source = work / f"normalized-{index:04d}.mp4"
+                    await run_process(
+                        self.commands.normalize_clip(local[key], source, self.video_format),
+                        stage="fetching",
+                    )
+                    normalized.append(key)
+                clips[key] = await elementary_stream(
+                    source, work / f"stream-{index:04d}.h264", self.commands, stage="fetching"
                 )
-                info = await probe(target, self.commands, stage="fetching")
-                clips[key] = (target, info.video.frames)  # type: ignore[union-attr]
-                normalized.append(key)
 
         await _gather_or_cancel(prepare(i, key) for i, key in enumerate(keys))
         return clips, sorted(normalized)
 
 
-def _segments(blueprint: Blueprint, clips: dict[str, tuple[Path, int]], fps: int) -> list[Segment]:
-    """Frame-exact segments; a move longer than its clip loops the clip rather than freeze."""
+def _byte_ranges(
+    blueprint: Blueprint, clips: dict[str, ElementaryStream], fps: int
+) -> list[ByteRange]:
+    """Frame-exact byte ranges: each move ends on the frame nearest its planned end time."""
     ends = [m.start_time + m.duration for m in blueprint.moves]
-    segments: list[Segment] = []
+    ranges: list[ByteRange] = []
     for move, frames in zip(blueprint.moves, frames_for_timeline(ends, fps), strict=True):
-        path, available = clips[move.video_path]
-        while frames > 0:
-            take = min(frames, available)
-            segments.append(Segment(path, take))
-            frames -= take
-    return segments
+        stream = clips[move.video_path]
+        ranges.extend(ranges_for(stream.path, stream.offsets, frames))
+    return ranges
 
 
 async def _report(

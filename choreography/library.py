@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 
 from assembly import FFmpegCommandBuilder
-from assembly.media import prepare_clip, prepare_song
+from assembly.media import elementary_stream, prepare_clip, prepare_song
 from assembly.workdir import work_dir
 from choreography.models import Move, Song
 from choreography.runtime import audio_format, get_storage, video_format
@@ -58,18 +58,25 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
         return existing, False
     async with _work_dir() as work:
         prepared = await prepare_clip(source, work, video_format(), _builder())
+        stream = await elementary_stream(prepared.path, work / "clip.h264", _builder())
         key = f"library/clips/{content_hash[:24]}.mp4"
-        await get_storage().upload(prepared.path, key)
+        stream_key = f"library/streams/{content_hash[:24]}.h264"
+        storage = get_storage()
+        await asyncio.gather(
+            storage.upload(prepared.path, key), storage.upload(stream.path, stream_key)
+        )
     video = prepared.info.video
     assert video is not None
     move = await Move.objects.acreate(
         name=meta.name,
         label=meta.label,
         clip_key=key,
+        stream_key=stream_key,
+        frame_offsets=list(stream.offsets),
         duration_seconds=round(video.frames / video.fps, 6)
         if video.fps
         else prepared.info.duration,
-        frames=video.frames,
+        frames=stream.frames,
         canonical=True,
         difficulty=meta.difficulty,
         energy_level=meta.energy_level,

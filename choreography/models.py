@@ -49,6 +49,12 @@ class Move(models.Model):
     name = models.SlugField(max_length=100, unique=True)
     label = models.CharField(max_length=100)
     clip_key = models.CharField(max_length=500, help_text="Storage key of the canonical clip")
+    stream_key = models.CharField(
+        max_length=500, blank=True, help_text="Storage key of its H.264 elementary stream"
+    )
+    frame_offsets = models.JSONField(
+        default=list, blank=True, help_text="Byte offset of each frame in the stream, then its end"
+    )
     duration_seconds = models.FloatField()
     frames = models.PositiveIntegerField()
     canonical = models.BooleanField(default=True)

@@ -57,7 +57,7 @@ async def generate_choreography(*, user, request: GenerateRequest) -> Choreograp
         plan = plan_choreography(
             task_id=str(task.id),
             song=SongFacts(song.audio_key, song.duration_seconds, song.bpm),
-            library=[_option(m) for m in moves],
+            library=[move_option(m) for m in moves],
             params=Parameters(request.difficulty, request.energy_level, request.style, seed),
             output_key=f"videos/{task.id}.mp4",
         )
@@ -78,9 +78,11 @@ async def generate_choreography(*, user, request: GenerateRequest) -> Choreograp
             "relaxed_filters": list(plan.relaxed_filters),
         }
         await task.asave(update_fields=["result", "updated_at"])
-        hints = {m.clip_key: ClipHint(frames=m.frames, canonical=m.canonical) for m in moves}
         outcome = await assembler.assemble(
-            plan.blueprint, on_progress=TaskProgress(task.pk), clip_hints=hints
+            plan.blueprint,
+            on_progress=TaskProgress(task.pk),
+            clip_hints=clip_hints(moves),
+            audio_is_canonical=True,  # songs are stored as AAC/M4A at import
         )
     except asyncio.CancelledError:
         await asyncio.shield(_fail(task, ClientDisconnectedError("client disconnected")))
@@ -113,7 +115,16 @@ async def generate_choreography(*, user, request: GenerateRequest) -> Choreograp
     return task
 
 
-def _option(move: Move) -> MoveOption:
+def clip_hints(moves: list[Move]) -> dict[str, ClipHint]:
+    """The stored elementary streams, so the assembly fetches and probes no MP4."""
+    return {
+        m.clip_key: ClipHint(m.stream_key, tuple(m.frame_offsets))
+        for m in moves
+        if m.stream_key and m.frame_offsets
+    }
+
+
+def move_option(move: Move) -> MoveOption:
     return MoveOption(
         name=move.name,
         label=move.label,

@@ -41,9 +41,16 @@ class Storage(abc.ABC):
         """Stream the object to ``dest`` on local disk (never whole in memory)."""
         await self._download(validate_key(key), Path(dest))
 
-    async def upload(self, src: Path, key: str) -> None:
-        """Stream a local file to ``key``; readers never see a partial object."""
-        await self._upload(Path(src), validate_key(key))
+    async def upload(self, src: Path, key: str, *, move: bool = False) -> None:
+        """Stream a local file to ``key``; readers never see a partial object.
+
+        ``move=True`` says the caller no longer needs ``src``: an adapter that can take the
+        file over without copying it (local storage on the same filesystem) may do so.
+        """
+        if move:
+            await self._move_in(Path(src), validate_key(key))
+        else:
+            await self._upload(Path(src), validate_key(key))
 
     async def delete(self, key: str) -> None:
         """Remove ``key``; deleting a missing key is not an error."""
@@ -71,6 +78,9 @@ class Storage(abc.ABC):
 
     async def _local_path(self, key: str) -> Path | None:
         return None
+
+    async def _move_in(self, src: Path, key: str) -> None:
+        await self._upload(src, key)
 
     @abc.abstractmethod
     async def _exists(self, key: str) -> bool: ...

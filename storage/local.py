@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
+import shutil
 import uuid
 from pathlib import Path
 from urllib.parse import quote
 
-import aiofiles
 import aiofiles.os
 
 from storage.base import Storage
 from storage.errors import ObjectNotFoundError, StorageError
-
-CHUNK_SIZE = 1024 * 1024
 
 
 class LocalStorage(Storage):
@@ -88,6 +87,22 @@ class LocalStorage(Storage):
             await asyncio.shield(_remove_quietly(partial))
             raise
 
+    async def _move_in(self, src: Path, key: str) -> None:
+        """Rename ``src`` into place (atomic, no copy); copy instead across filesystems."""
+        dest = self.path_for(key)
+        try:
+            await aiofiles.os.makedirs(dest.parent, exist_ok=True)
+            await aiofiles.os.replace(src, dest)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise StorageError(
+                    f"upload of {src} to {key!r} failed: {exc}",
+                    operation="upload",
+                    key=key,
+                    backend=self.backend,
+                ) from exc
+            await self._upload(src, key)
+
     async def _delete(self, key: str) -> None:
         await _remove_quietly(self.path_for(key))
 
@@ -116,9 +131,9 @@ class LocalStorage(Storage):
 
 
 async def _copy_file(src: Path, dest: Path) -> None:
-    async with aiofiles.open(src, "rb") as reader, aiofiles.open(dest, "wb") as writer:
-        while chunk := await reader.read(CHUNK_SIZE):
-            await writer.write(chunk)
+    """Copy in one worker-thread call: shutil uses the kernel's sendfile/copy_file_range,
+    several times faster than chunked reads and writes for large videos."""
+    await asyncio.to_thread(shutil.copyfile, src, dest)
 
 
 async def _remove_quietly(path: Path) -> None:

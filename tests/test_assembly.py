@@ -5,13 +5,14 @@ import shutil
 
 import pytest
 
-from assembly import Blueprint, ClipHint, VideoAssemblyService
+from assembly import Blueprint, ClipHint, FFmpegCommandBuilder, VideoAssemblyService
 from assembly.errors import (
     AssemblyTimeoutError,
     FFmpegError,
     FFmpegNotFoundError,
     InputNotFoundError,
 )
+from assembly.media import elementary_stream
 from storage import LocalStorage
 from tests.conftest import CLIP_FRAMES, FMT
 from tests.helpers import child_ffmpeg_pids, decode_errors, make_phone_clip, make_song, streams
@@ -85,12 +86,23 @@ async def test_move_longer_than_its_clip_loops_the_clip(service, store):
     assert decode_errors(out) == ""
 
 
-async def test_hints_skip_probing_and_give_the_same_result(service, store):
-    """Clip hints from the library produce the same frame-exact output."""
-    blueprint = plan([1.0, 1.2, 0.9])
-    hints = {f"clips/{i}.mp4": ClipHint(frames=f) for i, f in enumerate(CLIP_FRAMES)}
+async def test_stored_streams_are_used_when_hinted(service, store, tmp_path):
+    """With the library's stored elementary streams as hints, no MP4 is fetched or probed."""
+    builder = FFmpegCommandBuilder()
+    hints = {}
+    for i, frames in enumerate(CLIP_FRAMES):
+        stream = await elementary_stream(
+            store.root / "clips" / f"{i}.mp4", tmp_path / f"{i}.h264", builder
+        )
+        assert stream.frames == frames
+        await store.upload(stream.path, f"streams/{i}.h264")
+        hints[f"clips/{i}.mp4"] = ClipHint(f"streams/{i}.h264", stream.offsets)
+        (store.root / "clips" / f"{i}.mp4").unlink()  # prove the MP4 is not needed
+    blueprint = plan([1.0, 1.2, 0.9, 2.5])
     result = await service.assemble(blueprint, clip_hints=hints)
-    assert int(streams(store.root / result.output_key)["video"]["nb_read_packets"]) == 93
+    out = store.root / result.output_key
+    assert int(streams(out)["video"]["nb_read_packets"]) == 168
+    assert decode_errors(out) == ""
 
 
 async def test_non_canonical_inputs_take_the_fallback_path(service, store, media_dir):

@@ -4,35 +4,44 @@ import itertools
 from pathlib import Path
 
 from assembly import FFmpegCommandBuilder, VideoFormat
-from assembly.commands import Segment, concat_list, escape_concat_path, frames_for_timeline
+from assembly.commands import frames_for_timeline
+from assembly.elementary import ByteRange, join_ranges, parse_packet_index, ranges_for
 
 
-def test_concat_copy_command():
-    """Concatenation copies the video stream from the concat demuxer."""
-    argv = FFmpegCommandBuilder("ff", "fp").concat_copy(Path("/w/l.txt"), Path("/w/o.mp4"))
+def test_mux_wraps_the_stream_copies_both_and_cuts_to_duration():
+    """One pass: the elementary stream at the canonical rate, the song copied, +faststart."""
+    argv = FFmpegCommandBuilder("ff").mux(
+        Path("j.h264"), Path("a.m4a"), Path("o.mp4"), VideoFormat(fps=30), duration=12.5
+    )
     assert argv == [
         "ff", "-nostdin", "-hide_banner", "-nostats", "-progress", "pipe:1", "-y",
-        "-f", "concat", "-safe", "0", "-i", "/w/l.txt", "-map", "0:v:0", "-c", "copy", "/w/o.mp4",
+        "-f", "h264", "-framerate", "30", "-i", "j.h264", "-i", "a.m4a",
+        "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "copy",
+        "-t", "12.500000", "-video_track_timescale", "15360", "-movflags", "+faststart", "o.mp4",
     ]  # fmt: skip
 
 
-def test_add_audio_copies_both_streams_and_cuts_to_duration():
-    """The song is laid under the video by stream copy, cut, with +faststart."""
-    argv = FFmpegCommandBuilder().add_audio(
-        Path("v.mp4"), Path("a.m4a"), Path("o.mp4"), duration=12.5
-    )
-    assert argv[7:] == [
-        "-i", "v.mp4", "-i", "a.m4a", "-map", "0:v:0", "-map", "1:a:0",
-        "-c:v", "copy", "-c:a", "copy", "-t", "12.500000", "-movflags", "+faststart", "o.mp4",
-    ]  # fmt: skip
-
-
-def test_add_audio_encodes_when_song_is_not_aac():
+def test_mux_encodes_audio_when_song_is_not_aac():
     """A non-canonical song is encoded with the blueprint's audio codec and bitrate."""
-    argv = FFmpegCommandBuilder().add_audio(
-        Path("v"), Path("a"), Path("o"), duration=1, copy_audio=False, audio_bitrate="96k"
-    )
+    argv = FFmpegCommandBuilder().mux(
+        Path("v"), Path("a"), Path("o"), VideoFormat(), duration=1, copy_audio=False,
+        audio_bitrate="96k",
+    )  # fmt: skip
     assert argv[argv.index("-c:a") : argv.index("-c:a") + 4] == ["-c:a", "aac", "-b:a", "96k"]
+    assert argv[argv.index("-c:v") + 1] == "copy"
+
+
+def test_to_annexb_and_packet_index_commands():
+    """Rewrapping is a stream copy through h264_mp4toannexb; the index is ffprobe's packet list."""
+    builder = FFmpegCommandBuilder("ff", "fp")
+    assert builder.to_annexb(Path("c.mp4"), Path("c.h264"))[7:] == [
+        "-i", "c.mp4", "-map", "0:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb",
+        "-f", "h264", "c.h264",
+    ]  # fmt: skip
+    assert builder.packet_index(Path("c.h264")) == [
+        "fp", "-v", "error", "-f", "h264", "-show_entries", "packet=pos,size",
+        "-of", "compact=p=0", "c.h264",
+    ]  # fmt: skip
 
 
 def test_normalize_clip_has_no_b_frames_and_a_fixed_time_base():
@@ -50,32 +59,35 @@ def test_normalize_clip_has_no_b_frames_and_a_fixed_time_base():
     assert argv[-1] == "out.mp4"
 
 
-def test_escape_concat_path_quotes_single_quotes():
-    """Single quotes in a path are escaped the concat demuxer's way."""
-    assert escape_concat_path("/a/it's.mp4") == "'/a/it'\\''s.mp4'"
-    assert escape_concat_path("/plain.mp4") == "'/plain.mp4'"
+def test_packet_index_parsing():
+    """Offsets start at 0 (parameter sets belong to frame 0) and end with the last frame's end."""
+    listing = "size=1027|pos=0\npos=1027|size=200\nsize=300|pos=1227\n\n"
+    assert parse_packet_index(listing) == (0, 1027, 1227, 1527)
+    assert parse_packet_index("") == ()
 
 
-def test_concat_list_is_frame_exact_without_drift():
-    """Durations add up to whole frames exactly; outpoints sit 1 µs below each boundary."""
-    script = concat_list([Segment(Path("/a.mp4"), 47), Segment(Path("/b.mp4"), 61)], fps=30)
-    assert script == (
-        "ffconcat version 1.0\n"
-        "file '/a.mp4'\nduration 1.566667\noutpoint 1.566666\n"
-        "file '/b.mp4'\nduration 2.033333\noutpoint 2.033332\n"
-    )
-
-
-def test_concat_list_cumulative_boundaries_never_drift():
-    """Over 100 joins the summed durations equal the frame count / fps to the microsecond."""
-    segments = [Segment(Path(f"/{i}.mp4"), 37) for i in range(100)]
-    script = concat_list(segments, fps=30)
-    durations = [
-        int(line.split()[1].replace(".", ""))
-        for line in script.splitlines()
-        if line.startswith("duration")
+def test_ranges_loop_a_clip_that_is_too_short():
+    """Asking for more frames than a clip has repeats it from its start."""
+    offsets = (0, 10, 20, 30)  # three frames
+    assert ranges_for(Path("c"), offsets, 2) == [ByteRange(Path("c"), 0, 20)]
+    assert ranges_for(Path("c"), offsets, 7) == [
+        ByteRange(Path("c"), 0, 30),
+        ByteRange(Path("c"), 0, 30),
+        ByteRange(Path("c"), 0, 10),
     ]
-    assert sum(durations) == round(3700 * 1_000_000 / 30)
+
+
+def test_join_ranges_concatenates_bytes(tmp_path):
+    """The joined file is exactly the ranges' bytes in order."""
+    import threading
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_bytes(b"0123456789")
+    b.write_bytes(b"abcdefghij")
+    out = tmp_path / "out"
+    ranges = [ByteRange(a, 0, 4), ByteRange(b, 0, 10), ByteRange(a, 0, 2)]
+    assert join_ranges(ranges, out, threading.Event()) == 16
+    assert out.read_bytes() == b"0123abcdefghij01"
 
 
 def test_frames_for_timeline_rounds_cumulative_ends():

@@ -78,3 +78,14 @@ async def test_failed_upload_leaves_no_partial_object(store, tmp_path):
 def test_local_url_is_quoted(tmp_path):
     """Keys are URL-quoted in local URLs."""
     assert LocalStorage(tmp_path).url("videos/a b#.mp4") == "/media/videos/a%20b%23.mp4"
+
+
+async def test_upload_with_move_takes_the_file_over(store, payload, tmp_path):
+    """move=True stores the same bytes; the local adapter renames instead of copying."""
+    expected = payload.read_bytes()
+    await store.upload(payload, "v/moved.bin", move=True)
+    dest = tmp_path / "back.bin"
+    await store.download("v/moved.bin", dest)
+    assert dest.read_bytes() == expected
+    if isinstance(store, LocalStorage):
+        assert not payload.exists()

@@ -1,0 +1,92 @@
+"""Joining canonical clips as H.264 elementary streams, by byte ranges.
+
+Every canonical clip is also kept as an Annex B elementary stream with an index of where each
+frame starts. With no B-frames, the first k frames of a clip are exactly the bytes
+``[0, offsets[k])``, so a frame-exact join is a concatenation of byte ranges: the kernel copies
+them (``copy_file_range``) and FFmpeg only wraps the result in MP4 with the song. No demuxer
+probes each segment, and no timestamp arithmetic can emit a frame twice at a join.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+COPY_CHUNK = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    path: Path
+    start: int
+    end: int
+
+
+def parse_packet_index(text: str) -> tuple[int, ...]:
+    """Frame start offsets plus the end of the last frame.
+
+    Parses ``ffprobe -show_entries packet=pos,size -of compact=p=0`` lines such as
+    ``size=4407|pos=0`` (by key: ffprobe picks the field order, not the caller).
+    """
+    offsets: list[int] = []
+    end = 0
+    for line in text.splitlines():
+        fields = dict(part.split("=", 1) for part in line.strip().split("|") if "=" in part)
+        if "pos" not in fields or "size" not in fields:
+            continue
+        pos, size = int(fields["pos"]), int(fields["size"])
+        offsets.append(pos)
+        end = pos + size
+    if not offsets:
+        return ()
+    offsets[0] = 0  # the first access unit owns the parameter sets written before it
+    return (*offsets, end)
+
+
+def ranges_for(path: Path, offsets: Sequence[int], frames: int) -> list[ByteRange]:
+    """Byte ranges playing ``frames`` frames of a clip from its start, looping it if needed."""
+    available = len(offsets) - 1
+    if available <= 0:
+        raise ValueError(f"{path} has no frames")
+    ranges = []
+    while frames > 0:
+        take = min(frames, available)
+        ranges.append(ByteRange(path, 0, offsets[take]))
+        frames -= take
+    return ranges
+
+
+def join_ranges(ranges: Sequence[ByteRange], output: Path, stop: threading.Event) -> int:
+    """Write the ranges one after another into ``output`` (blocking: run it in a thread).
+
+    Stops early when ``stop`` is set (the request was cancelled). Returns bytes written.
+    """
+    written = 0
+    with open(output, "wb") as sink:
+        for byte_range in ranges:
+            with open(byte_range.path, "rb") as source:
+                offset = byte_range.start
+                while offset < byte_range.end:
+                    if stop.is_set():
+                        return written
+                    count = _copy(source, sink, offset, min(COPY_CHUNK, byte_range.end - offset))
+                    if count == 0:
+                        raise OSError(
+                            f"{byte_range.path} ended at byte {offset}, expected {byte_range.end}"
+                        )
+                    offset += count
+                    written += count
+    return written
+
+
+def _copy(source, sink, offset: int, count: int) -> int:
+    try:
+        return os.copy_file_range(source.fileno(), sink.fileno(), count, offset)
+    except OSError:  # e.g. EXDEV on old kernels, or filesystems without support
+        source.seek(offset)
+        data = source.read(count)
+        sink.write(data)
+        return len(data)
