@@ -23,6 +23,7 @@ class ChoreoConfig(BaseModel):
     debug: bool = Field(False, alias="DEBUG")
     secret_key: str = Field("", alias="SECRET_KEY")
     allowed_hosts: str = Field("127.0.0.1,localhost,testserver,[::1]", alias="ALLOWED_HOSTS")
+    database_url: str = Field("", alias="DATABASE_URL")
     storage_backend: Literal["local", "s3"] = Field("local", alias="STORAGE_BACKEND")
     assembly_timeout_s: float = Field(600.0, gt=0, alias="CHOREO_ASSEMBLY_TIMEOUT_S")
     max_concurrent_assemblies: int = Field(
@@ -44,6 +45,13 @@ class ChoreoConfig(BaseModel):
         if int(width) % 2 or int(height) % 2:
             raise ValueError(f"width and height must be even, got {value!r}")
         return value.lower()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite://", "postgres://", "postgresql://")):
+            raise ValueError("expected a sqlite:// or postgres:// URL")
+        return value
 
     @property
     def video_dimensions(self) -> tuple[int, int]:

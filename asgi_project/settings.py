@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+import dj_database_url
+
 from asgi_project.config import load_config
 
 CHOREO = load_config()
@@ -25,6 +27,7 @@ DEBUG = CHOREO.debug
 ALLOWED_HOSTS = [host.strip() for host in CHOREO.allowed_hosts.split(",") if host.strip()]
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,18 +64,24 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": {
+SQLITE_OPTIONS = {
+    # WAL + busy timeout + immediate transactions: concurrent async writers wait, not fail.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+}
+if CHOREO.database_url:
+    # Persistent connections with health checks: async views run the ORM in worker threads.
+    _database = dj_database_url.parse(CHOREO.database_url, conn_max_age=60, conn_health_checks=True)
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        _database["OPTIONS"] = {**SQLITE_OPTIONS, **_database.get("OPTIONS", {})}
+else:
+    _database = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "choreo.sqlite3",
-        "OPTIONS": {
-            # WAL + busy timeout + immediate transactions: concurrent async writers wait, not fail.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "timeout": 20,
-            "transaction_mode": "IMMEDIATE",
-        },
+        "OPTIONS": SQLITE_OPTIONS,
     }
-}
+DATABASES = {"default": _database}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en-us"

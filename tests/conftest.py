@@ -15,6 +15,21 @@ FMT = VideoFormat(width=320, height=180, fps=30)
 CLIP_FRAMES = (61, 47, 75, 53, 90, 66)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_thread_connections(django_db_setup, django_db_blocker):
+    """Close the ORM connections async code opened in asgiref's worker thread.
+
+    PostgreSQL refuses to drop the test database while any session is still connected.
+    """
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+        connections.close_all()
+
+
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("media")
