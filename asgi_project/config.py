@@ -7,7 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,6 +26,7 @@ class ConfigError(Exception):
 class ChoreoConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    env: Literal["demo", "production"] = Field("demo", alias="CHOREO_ENV")
     data_dir: Path = Field(BASE_DIR / "var", alias="CHOREO_DATA_DIR")
     debug: bool = Field(False, alias="DEBUG")
     secret_key: str = Field("", alias="SECRET_KEY")
@@ -34,7 +42,27 @@ class ChoreoConfig(BaseModel):
     ffprobe: str = Field("ffprobe", alias="CHOREO_FFPROBE")
     video_size: str = Field("640x360", alias="CHOREO_VIDEO_SIZE")
     video_fps: int = Field(30, ge=1, le=120, alias="CHOREO_VIDEO_FPS")
-    log_level: str = Field("INFO", alias="CHOREO_LOG_LEVEL")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", alias="CHOREO_LOG_LEVEL"
+    )
+    log_format: Literal["console", "json", ""] = Field("", alias="CHOREO_LOG_FORMAT")
+    csrf_trusted_origins: str = Field("", alias="CSRF_TRUSTED_ORIGINS")
+    https: bool = Field(False, alias="CHOREO_HTTPS")
+
+    @model_validator(mode="after")
+    def _production_needs_a_secret(self) -> ChoreoConfig:
+        if self.env == "production":
+            if len(self.secret_key) < 32:
+                raise ValueError(
+                    "SECRET_KEY: required (at least 32 characters) when CHOREO_ENV=production"
+                )
+            if self.debug:
+                raise ValueError("DEBUG: must be off when CHOREO_ENV=production")
+        return self
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (not self.log_format and self.env == "production")
 
     @field_validator("video_size")
     @classmethod
@@ -69,6 +97,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> ChoreoConfig:
     except ValidationError as exc:
         lines = [
             f"{err['loc'][0]}={values.get(str(err['loc'][0]), '')!r}: {err['msg']}"
+            if err["loc"]
+            else err["msg"].removeprefix("Value error, ")
             for err in exc.errors()
         ]
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

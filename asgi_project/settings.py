@@ -6,7 +6,7 @@ import secrets
 
 import dj_database_url
 
-from asgi_project.config import load_config
+from asgi_project.config import BASE_DIR, load_config
 
 CHOREO = load_config()
 DATA_DIR = CHOREO.data_dir.resolve()
@@ -37,6 +37,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "choreography.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,16 +90,36 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = BASE_DIR / "staticfiles"
 
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in CHOREO.csrf_trusted_origins.split(",") if o.strip()]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if CHOREO.https:  # behind a TLS-terminating proxy
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 3600
+
+_LOG_HANDLER = {
+    "class": "logging.StreamHandler",
+    "formatter": "json" if CHOREO.json_logs else "console",
+    "filters": ["context"],
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"console": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "console"}},
+    "filters": {"context": {"()": "choreography.logcontext.ContextFilter"}},
+    "formatters": {
+        "console": {
+            "format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s task=%(task_id)s"
+            " user=%(user)s] %(message)s"
+        },
+        "json": {"()": "choreography.logcontext.JsonFormatter"},
+    },
+    "handlers": {"console": _LOG_HANDLER},
     "loggers": {
-        "choreography": {"handlers": ["console"], "level": CHOREO.log_level},
-        "assembly": {"handlers": ["console"], "level": CHOREO.log_level},
-        "storage": {"handlers": ["console"], "level": CHOREO.log_level},
+        name: {"handlers": ["console"], "level": CHOREO.log_level, "propagate": False}
+        for name in ("choreography", "assembly", "storage", "django.request")
     },
 }

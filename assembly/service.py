@@ -231,12 +231,11 @@ class VideoAssemblyService:
             await remove_tree(work)
             await enter("completed", "video ready")
             logger.info(
-                "assembled %s: %d segments, %.2f s of video, stages %s, slow-path inputs %s",
+                "assembled %s: %d segments, %.2f s of video",
                 key,
                 len(ranges),
                 total,
-                timings,
-                normalized,
+                extra={"stage_seconds": timings, "slow_path_inputs": normalized},
             )
             return AssemblyResult(
                 output_key=key,

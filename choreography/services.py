@@ -11,6 +11,7 @@ from assembly import ClipHint
 from assembly.errors import ChoreoError
 from choreography.errors import ClientDisconnectedError, NotFoundError
 from choreography.generator import MoveOption, Parameters, SongFacts, plan_choreography
+from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
 from choreography.runtime import get_assembler
 from choreography.schemas import GenerateRequest
@@ -53,6 +54,8 @@ async def generate_choreography(*, user, request: GenerateRequest) -> Choreograp
     task = await ChoreographyTask.objects.acreate(
         user=user, song=song, parameters=parameters, stage="planning", progress=0
     )
+    task_id_var.set(str(task.id))
+    user_var.set(user.get_username())
     try:
         plan = plan_choreography(
             task_id=str(task.id),
