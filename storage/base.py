@@ -69,6 +69,9 @@ class Storage(abc.ABC):
     async def aclose(self) -> None:
         """Release clients and connections; the default adapter holds none."""
 
+    async def check(self) -> None:
+        """Verify the store is reachable and usable (StorageError if not); run at start-up."""
+
     async def _local_path(self, key: str) -> Path | None:
         return None
 
