@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import httpx
 import pytest
@@ -40,11 +41,13 @@ async def own_server(settings, s3_server, tmp_path):
 
 
 async def test_generate_on_s3_returns_a_presigned_url_to_a_playable_video(
-    client, s3_backend, library, s3_server, tmp_path
+    client, s3_backend, library, s3_server, tmp_path, caplog
 ):
     """200 with a presigned video_url: the bucket serves it (whole and by range), ffprobe
-    accepts it, it covers the song, and the library media live in the bucket too."""
+    accepts it, it covers the song, the library media live in the bucket too, and the fetch
+    and upload stages are timed in the log."""
     song, moves = library
+    caplog.set_level(logging.INFO, logger="assembly.service")
     response = await generate(client, library, difficulty="advanced", energy_level="high")
     assert response.status_code == 200, response.content
     body = response.json()
@@ -70,6 +73,11 @@ async def test_generate_on_s3_returns_a_presigned_url_to_a_playable_video(
     assert set(body["stage_seconds"]) >= {"fetching", "uploading"}
     stored = await s3_backend.list("library/")
     assert sorted(stored) == sorted({song.audio_key, *(m.clip_key for m in moves)})
+    messages = [r.getMessage() for r in caplog.records if r.name == "assembly.service"]
+    assert any(m.startswith("fetched ") and " from s3 storage (" in m for m in messages), messages
+    assert any(
+        m.startswith(f"uploaded videos/{body['task_id']}.mp4 to s3 storage: ") for m in messages
+    )
 
 
 async def test_fetches_are_concurrent_and_bounded(client, s3_backend, library, settings):
