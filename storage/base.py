@@ -56,7 +56,7 @@ class Storage(abc.ABC):
         return sorted(await self._list(prefix))
 
     def url(self, key: str) -> str:
-        """A URL a client can GET (relative to the app for local storage)."""
+        """A URL a client can GET: app-relative for local storage, a presigned GET for S3."""
         return self._url(validate_key(key))
 
     async def local_path(self, key: str) -> Path | None:

@@ -247,7 +247,8 @@ class S3Storage(Storage):
         return AioConfig(
             signature_version="s3v4",
             region_name=s.region,
-            # No payload hashing: bodies are not read twice just to sign them (TLS covers it).
+            # UNSIGNED-PAYLOAD: hashing each body for the signature would read it twice on the
+            # event loop; over HTTPS, TLS protects the bytes.
             s3={"addressing_style": s.style, "payload_signing_enabled": False},
             retries={"mode": "standard", "max_attempts": s.max_attempts},
             connect_timeout=s.connect_timeout_s,
@@ -278,7 +279,7 @@ class S3Storage(Storage):
             if self._client is None:
                 stack = AsyncExitStack()
                 try:
-                    self._client = await stack.enter_async_context(
+                    client = await stack.enter_async_context(
                         self._session.client(
                             "s3", endpoint_url=self.settings.endpoint_url, config=self._config()
                         )
@@ -287,7 +288,7 @@ class S3Storage(Storage):
                 except BaseException:
                     await stack.aclose()
                     raise
-                self._stack, self._loop = stack, loop
+                self._client, self._stack, self._loop = client, stack, loop
         await self._refresh_credentials()
         return self._client
 
