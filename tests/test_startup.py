@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.helpers import streams
 from tests.s3server import free_ports
@@ -144,9 +143,3 @@ def test_serve_on_s3_over_a_real_socket(tmp_path, s3_server, canonical_clips, so
     assert "Application shutdown complete." in log
     for problem in ("Traceback", "Unclosed", "another event loop", "ERROR"):
         assert problem not in log, log
-
-
-@pytest.fixture(autouse=True)
-def _no_stray_test_settings(monkeypatch):
-    """The children read their own settings module, not the tests' one."""
-    monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
