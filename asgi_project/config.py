@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -17,6 +18,9 @@ from pydantic import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+BUCKET_NAME = re.compile(r"^(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+"""S3 bucket names: 3-63 lowercase letters, digits, dots and hyphens; not an IP address."""
 
 
 class ConfigError(Exception):
@@ -64,6 +68,16 @@ class ChoreoConfig(BaseModel):
     def json_logs(self) -> bool:
         return self.log_format == "json" or (not self.log_format and self.env == "production")
 
+    s3_bucket: str | None = Field(None, alias="S3_BUCKET")
+    s3_endpoint_url: str | None = Field(None, alias="S3_ENDPOINT_URL")
+    s3_public_endpoint_url: str | None = Field(None, alias="S3_PUBLIC_ENDPOINT_URL")
+    s3_region: str = Field("us-east-1", min_length=1, alias="S3_REGION")
+    s3_addressing_style: Literal["path", "virtual"] | None = Field(
+        None, alias="S3_ADDRESSING_STYLE"
+    )
+    s3_key_prefix: str = Field("", alias="S3_KEY_PREFIX")
+    url_ttl_s: int = Field(3600, ge=1, le=7 * 24 * 3600, alias="CHOREO_URL_TTL_S")
+
     @field_validator("video_size")
     @classmethod
     def _size(cls, value: str) -> str:
@@ -81,6 +95,49 @@ class ChoreoConfig(BaseModel):
             raise ValueError("expected a sqlite:// or postgres:// URL")
         return value
 
+    @field_validator("s3_bucket")
+    @classmethod
+    def _bucket(cls, value: str | None) -> str | None:
+        if value is not None and (not BUCKET_NAME.match(value) or ".." in value):
+            raise ValueError(
+                "expected an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-', "
+                f"starting and ending with a letter or digit, got {value!r}"
+            )
+        return value
+
+    @field_validator("s3_endpoint_url", "s3_public_endpoint_url")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme, sep, rest = value.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest.split("/")[0]:
+            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("s3_key_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        value = value.strip("/")
+        if not value:
+            return ""
+        if any(part in ("", ".", "..") for part in value.split("/")) or "\\" in value:
+            raise ValueError(f"expected a relative key prefix such as 'choreo/', got {value!r}")
+        return value + "/"
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> ChoreoConfig:
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise ValueError("S3_BUCKET is required when STORAGE_BACKEND=s3")
+        return self
+
+    @property
+    def s3_style(self) -> Literal["path", "virtual"]:
+        """Path-style addressing when an endpoint is given (S3-compatible servers)."""
+        if self.s3_addressing_style:
+            return self.s3_addressing_style
+        return "path" if self.s3_endpoint_url else "virtual"
+
     @property
     def video_dimensions(self) -> tuple[int, int]:
         width, _, height = self.video_size.partition("x")
@@ -96,9 +153,12 @@ def load_config(environ: Mapping[str, str] | None = None) -> ChoreoConfig:
         return ChoreoConfig.model_validate(values)
     except ValidationError as exc:
         lines = [
-            f"{err['loc'][0]}={values.get(str(err['loc'][0]), '')!r}: {err['msg']}"
+            f"{err['loc'][0]}={values.get(str(err['loc'][0]), '')!r}: "
+            + err["msg"].removeprefix("Value error, ")
             if err["loc"]
             else err["msg"].removeprefix("Value error, ")
             for err in exc.errors()
         ]
+        if len(lines) == 1:
+            raise ConfigError(f"invalid configuration: {lines[0]}") from None
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

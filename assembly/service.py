@@ -220,12 +220,20 @@ class VideoAssemblyService:
             await enter("uploading", "storing the video")
             key = blueprint.output_config.output_path
             size = (await asyncio.to_thread(output.stat)).st_size
+            upload_started = time.monotonic()
             try:
                 await self.storage.upload(output, key, move=True)
             except StorageError as exc:
                 raise UploadError(
                     f"upload of the video to {key!r} failed", details=str(exc)
                 ) from exc
+            logger.info(
+                "uploaded %s to %s storage: %.2f MB in %.3f s",
+                key,
+                self.storage.backend,
+                size / 1e6,
+                time.monotonic() - upload_started,
+            )
 
             await enter("cleanup", "removing temporary files")
             await remove_tree(work)
@@ -279,7 +287,18 @@ class VideoAssemblyService:
                     ) from exc
                 local[key] = path
 
+        started = time.monotonic()
         await _gather_or_cancel(fetch(i, key) for i, key in enumerate(keys))
+        downloaded = [path for path in local.values() if path.is_relative_to(inputs)]
+        sizes = await asyncio.gather(*(asyncio.to_thread(p.stat) for p in downloaded))
+        logger.info(
+            "fetched %d inputs from %s storage (%d downloaded, %.2f MB) in %.3f s",
+            len(keys),
+            self.storage.backend,
+            len(downloaded),
+            sum(stat.st_size for stat in sizes) / 1e6,
+            time.monotonic() - started,
+        )
         return local
 
     async def _prepare_clips(

@@ -7,10 +7,22 @@ from storage.base import Storage, validate_key
 from storage.errors import InvalidKeyError, ObjectNotFoundError, StorageError
 from storage.local import LocalStorage
 
+
+def __getattr__(name: str):
+    # The S3 adapter pulls in aioboto3 (~1 s to import): only when someone asks for it.
+    if name in ("S3Settings", "S3Storage"):
+        from storage import s3
+
+        return getattr(s3, name)
+    raise AttributeError(f"module 'storage' has no attribute {name!r}")
+
+
 __all__ = [
     "InvalidKeyError",
     "LocalStorage",
     "ObjectNotFoundError",
+    "S3Settings",
+    "S3Storage",
     "Storage",
     "StorageError",
     "validate_key",

@@ -63,7 +63,7 @@ class Storage(abc.ABC):
         return sorted(await self._list(prefix))
 
     def url(self, key: str) -> str:
-        """A URL a client can GET (relative to the app for local storage)."""
+        """A URL a client can GET: app-relative for local storage, a presigned GET for S3."""
         return self._url(validate_key(key))
 
     async def local_path(self, key: str) -> Path | None:
@@ -75,6 +75,9 @@ class Storage(abc.ABC):
 
     async def aclose(self) -> None:
         """Release clients and connections; the default adapter holds none."""
+
+    async def check(self) -> None:
+        """Verify the store is reachable and usable (StorageError if not); run at start-up."""
 
     async def _local_path(self, key: str) -> Path | None:
         return None

@@ -1,6 +1,7 @@
 """Errors raised by every storage adapter, whatever its backend.
 
-    StorageError                 an operation failed (names operation, key and backend)
+    StorageError                 an operation failed (names operation, key and backend; for S3
+    │                            also the bucket and endpoint)
     ├── ObjectNotFoundError      the key does not exist (also a FileNotFoundError)
     └── InvalidKeyError          the key is empty, absolute or escapes the store (also a ValueError)
 
@@ -23,8 +24,8 @@ class StorageError(Exception):
 class ObjectNotFoundError(StorageError, FileNotFoundError):
     """Raised when the key does not exist in the store."""
 
-    def __init__(self, key: str, *, operation: str, backend: str = "") -> None:
-        where = f" in {backend}" if backend else ""
+    def __init__(self, key: str, *, operation: str, backend: str = "", where: str = "") -> None:
+        where = f" in {where or backend}" if (where or backend) else ""
         super().__init__(
             f"object not found{where}: {key!r}", operation=operation, key=key, backend=backend
         )

@@ -37,6 +37,26 @@ class LocalStorage(Storage):
             )
         return path
 
+    async def check(self) -> None:
+        """The root exists (created if needed) and is a writable directory."""
+        try:
+            await aiofiles.os.makedirs(self.root, exist_ok=True)
+            writable = await asyncio.to_thread(os.access, self.root, os.W_OK | os.X_OK)
+        except OSError as exc:
+            raise StorageError(
+                f"storage root {self.root} is unusable: {exc}",
+                operation="check",
+                key="",
+                backend=self.backend,
+            ) from exc
+        if not writable:
+            raise StorageError(
+                f"storage root {self.root} is not writable",
+                operation="check",
+                key="",
+                backend=self.backend,
+            )
+
     async def _exists(self, key: str) -> bool:
         return await aiofiles.os.path.isfile(self.path_for(key))
 

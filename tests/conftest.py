@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import pytest
 
 from assembly import VideoFormat
 from tests.helpers import make_canonical_clip, make_song
+from tests.s3server import ACCESS_KEY, SECRET_KEY, SeaweedServer
 
 FMT = VideoFormat(width=320, height=180, fps=30)
 """Matches tests.settings (CHOREO_VIDEO_SIZE=320x180, 30 fps)."""
@@ -79,3 +82,64 @@ async def library(transactional_db, canonical_clips, song_file):
 def long_song_file(media_dir) -> Path:
     """A 40-second AAC song, for long timelines."""
     return make_song(media_dir / "long-song.m4a", 40.0)
+
+
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+    "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+    "AWS_SESSION_TOKEN": None,
+    "AWS_PROFILE": None,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A real SeaweedFS S3 server on 127.0.0.1 for the whole session.
+
+    The test process gets its credentials through the standard AWS variables, as in production.
+    """
+    root = tmp_path_factory.mktemp("seaweedfs")
+    env = {**AWS_ENV, "AWS_CONFIG_FILE": str(root / "no-config")}
+    env["AWS_SHARED_CREDENTIALS_FILE"] = env["AWS_CONFIG_FILE"]
+    saved = {name: os.environ.get(name) for name in env}
+    for name, value in env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    server = SeaweedServer(root / "server")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop(kill=True)  # its data is thrown away: no graceful shutdown needed
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def s3_config_update(server: SeaweedServer, prefix: str = "") -> dict:
+    """ChoreoConfig fields that point the app at ``server``."""
+    return {
+        "storage_backend": "s3",
+        "s3_bucket": server.bucket,
+        "s3_endpoint_url": server.endpoint_url,
+        "s3_key_prefix": prefix,
+    }
+
+
+@pytest.fixture
+async def s3_backend(settings, s3_server):
+    """The app configured with STORAGE_BACKEND=s3 on the session's server, under a fresh prefix.
+
+    Request it before ``library`` so the library is imported into the bucket.
+    """
+    from choreography.runtime import close_storage, get_storage
+
+    prefix = f"app-{uuid.uuid4().hex[:10]}/"
+    settings.CHOREO = settings.CHOREO.model_copy(update=s3_config_update(s3_server, prefix))
+    yield get_storage()
+    await close_storage()

@@ -1,9 +1,9 @@
 import time
 
-from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand
 
 from choreography.demo import create_demo_library
+from choreography.runtime import run_sync
 
 
 class Command(BaseCommand):
@@ -11,7 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         started = time.monotonic()
-        songs, moves = async_to_sync(create_demo_library)()
+        songs, moves = run_sync(create_demo_library)
         self.stdout.write(
             f"demo library: {songs} songs and {moves} moves created "
             f"in {time.monotonic() - started:.1f} s"

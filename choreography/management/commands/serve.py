@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from assembly.errors import ChoreoError
 from choreography.demo import create_demo_library
 from choreography.models import Move, Song
-from choreography.runtime import get_assembler
+from choreography.runtime import check_storage, get_assembler, run_sync
+from storage import StorageError
 
 
 class Command(BaseCommand):
@@ -33,12 +34,13 @@ class Command(BaseCommand):
         except ChoreoError as exc:
             raise CommandError(f"{exc.message}. {exc.details}".strip()) from None
         self.stdout.write(f"FFmpeg: {version}")
+        self.stdout.write(f"storage: {self._check_storage()}")
         self.stdout.write(f"data directory: {settings.DATA_DIR}")
         call_command("migrate", interactive=False, verbosity=0)
         if not no_demo and not Song.objects.exists() and not Move.objects.exists():
             started = time.monotonic()
             self.stdout.write("library is empty: creating the demo library with FFmpeg...")
-            songs, moves = async_to_sync(create_demo_library)()
+            songs, moves = run_sync(create_demo_library)
             self.stdout.write(
                 f"demo library ready: {songs} songs, {moves} moves "
                 f"({time.monotonic() - started:.1f} s)"
@@ -50,7 +52,26 @@ class Command(BaseCommand):
             host=host,
             port=port,
             workers=workers,
-            lifespan="off",
+            lifespan="on",  # closes the storage client on shutdown (asgi_project.asgi)
             log_level=settings.CHOREO.log_level.lower(),
             timeout_graceful_shutdown=30,
         )
+
+    def _check_storage(self) -> str:
+        """Reach the configured storage once; an unusable one stops start-up with one line."""
+        config = settings.CHOREO
+        if config.storage_backend == "s3":
+            where = (
+                f"s3 bucket {config.s3_bucket!r} at "
+                f"{config.s3_endpoint_url or f'AWS S3 ({config.s3_region})'}"
+            )
+            variables = f"S3_BUCKET={config.s3_bucket}"
+            if config.s3_endpoint_url:
+                variables += f", S3_ENDPOINT_URL={config.s3_endpoint_url}"
+        else:
+            where, variables = f"local disk at {settings.MEDIA_ROOT}", "CHOREO_DATA_DIR"
+        try:
+            run_sync(check_storage)
+        except StorageError as exc:
+            raise CommandError(f"storage is not usable ({variables}): {exc}") from None
+        return where

@@ -1,0 +1,145 @@
+"""``manage.py serve`` with STORAGE_BACKEND=s3: start-up checks, and a real uvicorn on S3."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.helpers import streams
+from tests.s3server import free_ports
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "CHOREO_DATA_DIR": str(data_dir),
+        "CHOREO_VIDEO_SIZE": "320x180",
+        "DJANGO_SETTINGS_MODULE": "asgi_project.settings",
+        "PYTHONUNBUFFERED": "1",
+        "CHOREO_LOG_LEVEL": "INFO",
+        **extra,
+    }
+    return {name: value for name, value in env.items() if value}
+
+
+def manage(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_s3_without_a_bucket_stops_start_up_with_one_line(tmp_path):
+    """STORAGE_BACKEND=s3 and no S3_BUCKET: exit 1, one line naming the variable."""
+    result = manage(manage_env(tmp_path, STORAGE_BACKEND="s3", S3_BUCKET=""), "serve")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "choreo: invalid configuration: S3_BUCKET is required when STORAGE_BACKEND=s3"
+    ]
+
+
+def test_unreachable_endpoint_stops_start_up_with_one_line(tmp_path, s3_server):
+    """Nothing at S3_ENDPOINT_URL: serve exits 1 with one line naming the URL, no traceback."""
+    endpoint = f"http://127.0.0.1:{free_ports(1)[0]}"
+    env = manage_env(
+        tmp_path, STORAGE_BACKEND="s3", S3_BUCKET="choreo-media", S3_ENDPOINT_URL=endpoint
+    )
+    result = manage(env, "serve", "--no-demo")
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        f"CommandError: storage is not usable (S3_BUCKET=choreo-media, S3_ENDPOINT_URL={endpoint}): "
+    )
+    assert "cannot connect to the endpoint" in lines[0]
+    assert not (tmp_path / "choreo.sqlite3").exists()  # stopped before migrating
+
+
+def test_serve_on_s3_over_a_real_socket(tmp_path, s3_server, canonical_clips, song_file):
+    """serve on S3: media imported by a management command (its own event loop) is assembled
+    in uvicorn's loop; the presigned URL serves the video; shutdown is clean."""
+    env = manage_env(
+        tmp_path,
+        STORAGE_BACKEND="s3",
+        S3_BUCKET=s3_server.bucket,
+        S3_ENDPOINT_URL=s3_server.endpoint_url,
+        S3_KEY_PREFIX=f"serve-{tmp_path.name}",
+    )
+    imported = manage(
+        env,
+        "shell",
+        "-c",
+        "from pathlib import Path\n"
+        "from django.core.management import call_command\n"
+        "from choreography.library import ClipMetadata, import_clip, import_song\n"
+        "from choreography.runtime import run_sync\n"
+        "call_command('migrate', verbosity=0)\n"
+        f"for i, clip in enumerate({[str(c) for c in canonical_clips[:3]]!r}):\n"
+        "    run_sync(import_clip, Path(clip), ClipMetadata(f'm{i}', f'M{i}', 'beginner',"
+        " 'medium', 'romantic'))\n"
+        f"run_sync(import_song, Path({str(song_file)!r}), title='S', bpm=120.0)\n",
+    )
+    assert imported.returncode == 0, imported.stderr
+    port = free_ports(1)[0]
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, log_path.read_text()
+            try:
+                if httpx.get(f"{base}/health/", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.2)
+        token = manage(env, "issue_token", "dancer").stdout.strip().splitlines()[-1]
+        song = httpx.get(f"{base}/api/songs/").json()["items"][0]
+        for _ in range(2):  # the second request reuses the process's client
+            response = httpx.post(
+                f"{base}/api/choreography/generate/",
+                json={"song_id": song["id"]},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=120,
+            )
+            assert response.status_code == 200, response.text
+        video_url = response.json()["video_url"]
+        assert video_url.startswith(f"{s3_server.endpoint_url}/{s3_server.bucket}/serve-")
+        video = httpx.get(video_url)
+        assert video.status_code == 200
+        (tmp_path / "v.mp4").write_bytes(video.content)
+        assert streams(tmp_path / "v.mp4")["video"]["codec_name"] == "h264"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    log = log_path.read_text()
+    # uvicorn re-raises the signal after its graceful shutdown.
+    assert proc.returncode == -signal.SIGTERM, log
+    assert "storage: s3 bucket" in log
+    assert "Waiting for application shutdown." in log
+    assert "Application shutdown complete." in log
+    for problem in ("Traceback", "Unclosed", "another event loop", "ERROR"):
+        assert problem not in log, log
