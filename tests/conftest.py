@@ -33,6 +33,15 @@ def _close_thread_connections(django_db_setup, django_db_blocker):
         connections.close_all()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _drop_live_databases():
+    """Drop the databases live servers used on PostgreSQL runs (see helpers)."""
+    yield
+    from tests.helpers import drop_live_databases
+
+    drop_live_databases()
+
+
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("media")

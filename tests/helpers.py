@@ -103,3 +103,42 @@ def pid_alive(pid: int) -> bool:
     except OSError:
         return False
     return stat[stat.rindex(")") + 2] != "Z"
+
+
+LIVE_DB_MARKER = "_live_"
+
+
+def isolated_database_env() -> dict[str, str]:
+    """Environment for a server or command the tests start in another process.
+
+    On SQLite every data dir has its own database already. On PostgreSQL runs each live server
+    gets a fresh database of its own, so servers never see each other's libraries (they are
+    dropped at the end of the session by ``drop_live_databases``).
+    """
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return {}
+    import uuid
+
+    import psycopg
+
+    server, _, name = url.rpartition("/")
+    live = f"{name}{LIVE_DB_MARKER}{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{live}"')
+    return {"DATABASE_URL": f"{server}/{live}"}
+
+
+def drop_live_databases() -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+
+    server, _, name = url.rpartition("/")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"{name}{LIVE_DB_MARKER}%",)
+        ).fetchall()
+        for (live,) in rows:
+            conn.execute(f'DROP DATABASE IF EXISTS "{live}" WITH (FORCE)')

@@ -99,3 +99,34 @@ def test_no_job_container_leftovers():
         text = path.read_text(errors="ignore")
         mentions += [f"{name}: {m.group(0)}" for m in FORBIDDEN.finditer(text)]
     assert mentions == []
+
+
+def test_compose_file_describes_one_backend_with_healthy_dependencies():
+    """docker-compose.yml parses; backend waits for healthy postgres and seaweedfs; no job service."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"backend", "postgres", "seaweedfs"}
+    for name, service in services.items():
+        assert "healthcheck" in service, name
+    depends = services["backend"]["depends_on"]
+    assert depends == {
+        "postgres": {"condition": "service_healthy"},
+        "seaweedfs": {"condition": "service_healthy"},
+    }
+    env = services["backend"]["environment"]
+    assert env["DATABASE_URL"].startswith("postgres://")
+    assert env["STORAGE_BACKEND"] == "s3"
+    assert (ROOT / ".env.example").read_text().count("SECRET_KEY=") == 1
+
+
+def test_dockerfile_runs_serve_as_non_root_with_a_healthcheck():
+    """The image is multi-stage, frozen, non-root, health-checked and runs `serve`."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.count("FROM ") >= 2
+    assert "uv sync --frozen --no-dev" in dockerfile
+    assert "USER choreo" in dockerfile
+    assert "HEALTHCHECK" in dockerfile and "/health/" in dockerfile
+    assert "collectstatic" in dockerfile
+    assert '"manage.py", "serve"' in dockerfile

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import decode_errors, streams
+from tests.helpers import decode_errors, isolated_database_env, streams
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,10 +33,12 @@ def server(tmp_path_factory):
         "CHOREO_DATA_DIR": str(data_dir),
         "CHOREO_VIDEO_SIZE": "320x180",
         "DJANGO_SETTINGS_MODULE": "asgi_project.settings",
+        **isolated_database_env(),
     }
     log = (data_dir / "serve.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port)],
+        # The image's command shape: several uvicorn workers sharing one database.
+        [sys.executable, "manage.py", "serve", "--port", str(port), "--workers", "2"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -67,7 +69,7 @@ def server(tmp_path_factory):
         .stdout.strip()
         .splitlines()[-1]
     )
-    yield base, token, data_dir
+    yield base, token, data_dir, env
     proc.terminate()
     proc.wait(timeout=30)
     log.close()
@@ -75,7 +77,7 @@ def server(tmp_path_factory):
 
 def test_demo_library_is_created_and_listed(server):
     """serve created at least 3 songs of 30-90 s and 24 moves."""
-    base, _, _ = server
+    base, *_ = server
     items = httpx.get(f"{base}/api/songs/").json()["items"]
     assert len(items) >= 3
     assert all(30 <= song["duration_seconds"] <= 90 for song in items)
@@ -84,7 +86,7 @@ def test_demo_library_is_created_and_listed(server):
 
 def test_generate_over_a_real_socket_returns_a_playable_video(server, tmp_path):
     """POST waits for the video; the URL serves it (with ranges) and ffprobe accepts it."""
-    base, token, _ = server
+    base, token, *_ = server
     song = httpx.get(f"{base}/api/songs/").json()["items"][0]
     response = httpx.post(
         f"{base}/api/choreography/generate/",
@@ -110,7 +112,7 @@ def test_generate_over_a_real_socket_returns_a_playable_video(server, tmp_path):
 
 def test_bad_requests_over_the_socket(server):
     """No token → 401; unknown song → 404; both in the error JSON shape."""
-    base, token, _ = server
+    base, token, *_ = server
     url = f"{base}/api/choreography/generate/"
     anonymous = httpx.post(url, json={"song_id": 1})
     assert anonymous.status_code == 401
@@ -119,3 +121,45 @@ def test_bad_requests_over_the_socket(server):
         url, json={"song_id": 424242}, headers={"Authorization": f"Bearer {token}"}
     )
     assert missing.status_code == 404
+
+
+def task_rows(data_dir: Path, env: dict[str, str]) -> list[tuple[str, str, int]]:
+    """(status, stage, progress) of every task, read straight from the server's database."""
+    query = "SELECT status, stage, progress FROM choreography_choreographytask"
+    url = env.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            return conn.execute(query).fetchall()
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "choreo.sqlite3") as conn:
+        return conn.execute(query).fetchall()
+
+
+def test_eight_simultaneous_generations_on_two_workers_all_succeed(server):
+    """8 concurrent requests over 2 workers: all 200, every task row completed at 100."""
+    import asyncio
+
+    base, token, data_dir, env = server
+    songs = httpx.get(f"{base}/api/songs/").json()["items"]
+    before = len(task_rows(data_dir, env))
+
+    async def one(client: httpx.AsyncClient, i: int) -> httpx.Response:
+        return await client.post(
+            f"{base}/api/choreography/generate/",
+            json={"song_id": songs[i % len(songs)]["id"], "seed": i},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    async def all_of_them() -> list[httpx.Response]:
+        async with httpx.AsyncClient(timeout=300) as client:
+            return await asyncio.gather(*(one(client, i) for i in range(8)))
+
+    responses = asyncio.run(all_of_them())
+    assert [r.status_code for r in responses] == [200] * 8, [r.text for r in responses]
+    assert len({r.json()["task_id"] for r in responses}) == 8
+    rows = task_rows(data_dir, env)
+    assert len(rows) == before + 8
+    assert all(row == ("completed", "completed", 100) for row in rows)

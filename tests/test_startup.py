@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import streams
+from tests.helpers import isolated_database_env, streams
 from tests.s3server import free_ports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +25,7 @@ def manage_env(data_dir: Path, **extra: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "asgi_project.settings",
         "PYTHONUNBUFFERED": "1",
         "CHOREO_LOG_LEVEL": "INFO",
+        **isolated_database_env(),
         **extra,
     }
     return {name: value for name, value in env.items() if value}
