@@ -27,8 +27,23 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1)
         parser.add_argument("--no-demo", action="store_true", help="do not create the demo library")
+        parser.add_argument(
+            "--graceful-timeout",
+            type=float,
+            default=30.0,
+            help="seconds SIGTERM waits for in-flight requests before cancelling them",
+        )
 
-    def handle(self, *args, host: str, port: int, workers: int, no_demo: bool, **options) -> None:
+    def handle(
+        self,
+        *args,
+        host: str,
+        port: int,
+        workers: int,
+        no_demo: bool,
+        graceful_timeout: float,
+        **options,
+    ) -> None:
         try:
             version = async_to_sync(get_assembler().ffmpeg_version)()
         except ChoreoError as exc:
@@ -54,7 +69,7 @@ class Command(BaseCommand):
             workers=workers,
             lifespan="on",  # closes the storage client on shutdown (asgi_project.asgi)
             log_level=settings.CHOREO.log_level.lower(),
-            timeout_graceful_shutdown=30,
+            timeout_graceful_shutdown=graceful_timeout,
         )
 
     def _check_storage(self) -> str:
