@@ -7,12 +7,14 @@ import time
 import uvicorn
 from asgiref.sync import async_to_sync
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from assembly.errors import ChoreoError
 from choreography.demo import create_demo_library
 from choreography.models import Move, Song
+from choreography.pages import sign_in_path
 from choreography.runtime import check_storage, get_assembler, run_sync
 from storage import StorageError
 
@@ -60,7 +62,12 @@ class Command(BaseCommand):
                 f"demo library ready: {songs} songs, {moves} moves "
                 f"({time.monotonic() - started:.1f} s)"
             )
-        self.stdout.write(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        base_url = f"http://{shown_host}:{port}"
+        if settings.CHOREO.env == "demo":
+            demo_user, _ = get_user_model().objects.get_or_create(username="demo")
+            self.stdout.write(f"sign in (one-time link): {base_url}{sign_in_path(demo_user)}")
+        self.stdout.write(f"serving on {base_url}/ (Ctrl-C to stop)")
         self.stdout.flush()
         uvicorn.run(
             "asgi_project.asgi:application",

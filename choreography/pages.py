@@ -1,0 +1,94 @@
+"""The web page for dancers: server-rendered shell, plain JavaScript, session sign-in by link."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+import aiofiles
+from django.conf import settings
+from django.contrib.auth import alogin, get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET
+
+from choreography.models import Song
+from choreography.runtime import get_storage
+from choreography.schemas import DifficultyValue, EnergyValue, StyleValue
+
+
+def sign_in_path(user) -> str:
+    """A one-time sign-in path: the token is void once the user has signed in (last_login)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"/signin/{uid}/{default_token_generator.make_token(user)}/"
+
+
+def media_url(key: str) -> str:
+    """A URL the browser can load without headers (local media or a presigned S3 URL)."""
+    return get_storage().url(key)
+
+
+def page_options() -> dict:
+    """Selector values, taken from the request schema so they are written down once."""
+    return {
+        "difficulties": list(DifficultyValue.__args__),  # type: ignore[attr-defined]
+        "energy_levels": list(EnergyValue.__args__),  # type: ignore[attr-defined]
+        "styles": list(StyleValue.__args__),  # type: ignore[attr-defined]
+        "defaults": {"difficulty": "intermediate", "energy_level": "medium"},
+    }
+
+
+@require_GET
+@ensure_csrf_cookie
+async def index(request: HttpRequest) -> HttpResponse:
+    user = await request.auser()
+    if not user.is_authenticated:
+        return render(request, "choreography/signed_out.html", status=200)
+    songs = [song async for song in Song.objects.order_by("id")]
+    options = {
+        **page_options(),
+        "previews": {str(song.id): media_url(song.audio_key) for song in songs},
+    }
+    return render(
+        request,
+        "choreography/index.html",
+        {"songs": songs, "options": options, "username": user.get_username()},
+    )
+
+
+@require_GET
+async def sign_in(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    try:
+        pk = force_str(urlsafe_base64_decode(uidb64))
+        user = await get_user_model().objects.aget(pk=pk)
+    except (ValueError, TypeError, OverflowError, get_user_model().DoesNotExist):
+        user = None
+    if user is None or not default_token_generator.check_token(user, token):
+        return render(request, "choreography/signed_out.html", {"invalid_link": True}, status=403)
+    await alogin(request, user)
+    return HttpResponseRedirect("/")
+
+
+@require_GET
+async def static_file(request: HttpRequest, path: str) -> HttpResponse:
+    """Static files for the embedded server (collected STATIC_ROOT first, then app dirs).
+
+    An async view, not a sync middleware: a sync layer in the stack would put every request
+    through a thread and keep client disconnects from cancelling generation views.
+    """
+    if ".." in Path(path).parts:
+        raise Http404(path)
+    collected = Path(settings.STATIC_ROOT) / path
+    found = str(collected) if collected.is_file() else finders.find(path)
+    if not found:
+        raise Http404(path)
+    async with aiofiles.open(found, "rb") as handle:
+        body = await handle.read()
+    response = HttpResponse(body, content_type=mimetypes.guess_type(found)[0] or "text/plain")
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,223 @@
+// choreo page: plain JavaScript, no build step. Reads the generate POST's Server-Sent Events
+// with fetch() streaming (EventSource cannot POST), so progress arrives on the same request.
+"use strict";
+
+const options = JSON.parse(document.getElementById("page-options").textContent);
+const $ = (id) => document.getElementById(id);
+
+const STAGE_WORDS = {
+  queued: "waiting for a free slot",
+  validation: "checking your request",
+  planning: "planning the moves",
+  lookup: "finding the song",
+  fetching: "fetching the clips",
+  concatenating: "joining the clips",
+  adding_audio: "adding the song",
+  uploading: "saving the video",
+  cleanup: "tidying up",
+  completed: "done",
+  authentication: "checking who you are",
+  admission: "waiting for a free slot",
+};
+const words = (stage) => STAGE_WORDS[stage] || stage || "working";
+
+function fillSelect(select, values, chosen) {
+  for (const value of values) {
+    const option = document.createElement("option");
+    option.value = value;
+    option.textContent = value;
+    if (value === chosen) option.selected = true;
+    select.appendChild(option);
+  }
+}
+fillSelect($("difficulty"), options.difficulties, options.defaults.difficulty);
+fillSelect($("energy_level"), options.energy_levels, options.defaults.energy_level);
+fillSelect($("style"), options.styles, null);
+
+const clock = (s) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`;
+for (const cell of document.querySelectorAll("td.length")) cell.textContent = clock(Number(cell.dataset.seconds));
+
+const preview = $("preview-player");
+for (const button of document.querySelectorAll("button.preview")) {
+  button.addEventListener("click", () => {
+    const url = options.previews[button.dataset.song];
+    const playing = !preview.paused && preview.dataset.song === button.dataset.song;
+    for (const other of document.querySelectorAll("button.preview")) other.textContent = "▶ Play";
+    if (playing) { preview.pause(); return; }
+    preview.src = url;
+    preview.dataset.song = button.dataset.song;
+    preview.play().then(() => { button.textContent = "❚❚ Stop"; }).catch(() => {});
+  });
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+function describeError(body, fallbackStage) {
+  const stage = body.stage || fallbackStage;
+  const message = String(body.error || "something went wrong");
+  if (/timed out/i.test(message)) return `The assembly timed out while ${words(stage)}.`;
+  return `${message.charAt(0).toUpperCase()}${message.slice(1)} (while ${words(stage)}).`;
+}
+
+function showError(text) {
+  $("error").textContent = text;
+  $("error").hidden = false;
+}
+
+let controller = null;
+let timer = null;
+
+function setBusy(busy) {
+  $("generate").disabled = busy;
+  $("cancel").hidden = !busy;
+  if (busy) $("cancel").focus();
+}
+
+function showProgress(stage, percent) {
+  $("progress-section").hidden = false;
+  $("progress").value = percent;
+  $("percent").textContent = String(percent);
+  $("stage").textContent = words(stage);
+  $("stage").dataset.stage = stage;
+}
+
+async function* sseEvents(response) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) event = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).trim());
+      }
+      if (data.length) yield { event, data: JSON.parse(data.join("\n")) };
+    }
+  }
+}
+
+async function generate(event) {
+  event.preventDefault();
+  const song = document.querySelector("input[name=song]:checked");
+  if (!song) { showError("Pick a song first."); return; }
+  const body = {
+    song_id: Number(song.value),
+    difficulty: $("difficulty").value,
+    energy_level: $("energy_level").value,
+  };
+  if ($("style").value) body.style = $("style").value;
+  if ($("seed").value !== "") body.seed = Number($("seed").value);
+
+  $("error").hidden = true;
+  $("result").hidden = true;
+  showProgress("queued", 0);
+  setBusy(true);
+  const started = performance.now();
+  timer = setInterval(() => { $("elapsed").textContent = ((performance.now() - started) / 1000).toFixed(1); }, 100);
+  controller = new AbortController();
+  let lastStage = "queued";
+  try {
+    const response = await fetch("/api/choreography/generate/", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "text/event-stream", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(body),
+      signal: controller.signal,
+    });
+    const type = response.headers.get("Content-Type") || "";
+    if (!type.startsWith("text/event-stream")) {
+      const payload = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+      if (!response.ok) { showError(describeError(payload, lastStage)); return; }
+      showResult(payload);
+      return;
+    }
+    for await (const { event: name, data } of sseEvents(response)) {
+      if (name === "progress") { lastStage = data.stage; showProgress(data.stage, data.progress); }
+      else if (name === "completed") { showProgress("completed", 100); showResult(data); }
+      else if (name === "error") { showError(describeError(data, lastStage)); }
+    }
+  } catch (error) {
+    if (error.name === "AbortError") showError("Cancelled: the server stopped making this video.");
+    else showError(`The connection failed while ${words(lastStage)}. Please try again.`);
+  } finally {
+    clearInterval(timer);
+    controller = null;
+    setBusy(false);
+    $("generate").focus();
+  }
+}
+
+function showResult(result) {
+  const player = $("player");
+  player.src = result.video_url;
+  $("download").href = result.video_url;
+  $("result-seed").textContent = String(result.seed ?? "");
+  renderTimeline(result.moves || []);
+  $("result").hidden = false;
+  loadHistory();
+}
+
+function renderTimeline(moves) {
+  const list = $("timeline");
+  list.replaceChildren();
+  for (const move of moves) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = `${clock(move.start_time)} ${move.label}`;
+    button.dataset.start = move.start_time;
+    button.dataset.end = move.start_time + move.duration;
+    button.title = `${move.difficulty} · ${move.energy_level} · ${move.style}`;
+    button.addEventListener("click", () => { $("player").currentTime = move.start_time + 0.001; });
+    item.appendChild(button);
+    list.appendChild(item);
+  }
+}
+
+$("player").addEventListener("timeupdate", () => {
+  const t = $("player").currentTime;
+  for (const button of $("timeline").querySelectorAll("button")) {
+    const current = t >= Number(button.dataset.start) && t < Number(button.dataset.end);
+    button.setAttribute("aria-current", current ? "true" : "false");
+  }
+});
+
+async function loadHistory() {
+  const list = $("history");
+  try {
+    const response = await fetch("/api/choreography/videos/?limit=20", { credentials: "same-origin" });
+    if (!response.ok) throw new Error(String(response.status));
+    const page = await response.json();
+    list.replaceChildren();
+    if (!page.items.length) { list.innerHTML = "<li>No videos yet.</li>"; return; }
+    for (const video of page.items) {
+      const item = document.createElement("li");
+      const when = new Date(video.created_at).toLocaleString();
+      const title = video.song ? video.song.title : "song";
+      item.textContent = `${title} · ${when} · ${clock(video.duration_seconds)}`;
+      const play = document.createElement("button");
+      play.type = "button";
+      play.textContent = "Watch";
+      play.addEventListener("click", () => showResult(video));
+      item.appendChild(play);
+      list.appendChild(item);
+    }
+  } catch {
+    list.innerHTML = "<li>Your history could not be loaded.</li>";
+  }
+}
+
+$("generate-form").addEventListener("submit", generate);
+$("cancel").addEventListener("click", () => { if (controller) controller.abort(); });
+loadHistory();
