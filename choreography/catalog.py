@@ -32,7 +32,8 @@ ROLE_TABLE: tuple[tuple[str, tuple[str, ...]], ...] = (
     (MoveRole.INTRO, ("intro", "opening", "entrance")),
     (MoveRole.OUTRO, ("outro", "ending", "finale", "closing")),
 )
-"""(role, keywords): intro moves play only before the first downbeat, outro moves at the end."""
+"""(role, keywords as whole words): intro moves play only before the first downbeat, outro moves
+at the end."""
 
 DIFFICULTY_MAP = {"low": "beginner", "medium": "intermediate", "high": "advanced"}
 """Manifest difficulty → library difficulty."""
@@ -61,10 +62,11 @@ def _words(*texts: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).strip() for text in texts)
 
 
-def _first_match(table, *texts: str) -> str | None:
+def _first_match(table, *texts: str, whole_words: bool = False) -> str | None:
     words = _words(*texts)
+    end = r"s?\b" if whole_words else ""
     for value, keywords in table:
-        if any(re.search(rf"\b{re.escape(keyword)}", words) for keyword in keywords):
+        if any(re.search(rf"\b{re.escape(keyword)}{end}", words) for keyword in keywords):
             return str(value)
     return None
 
@@ -76,7 +78,7 @@ def derive_style(label: str, clip_id: str = "") -> str:
 
 def derive_role(label: str, clip_id: str = "") -> str:
     """ "intro"/"outro" when the label or clip id says so (``ROLE_TABLE``), else "move"."""
-    return _first_match(ROLE_TABLE, label, clip_id) or str(MoveRole.MOVE)
+    return _first_match(ROLE_TABLE, label, clip_id, whole_words=True) or str(MoveRole.MOVE)
 
 
 def slugify(text: str) -> str:
