@@ -17,10 +17,12 @@ long song. The timeline is laid out in four parts:
 Partial pieces shorter than ``MIN_SEGMENT_S`` are merged into their neighbouring phrase.
 
 Which move plays when: filters (difficulty, style, energy) pick a pool, relaxed in
-``RELAXATION_ORDER`` (see ``select_pool``); then, for each slot, candidates are ranked by
-(1) not played in the last ``NO_REPEAT_WINDOW`` moves, else not the previous move; (2) tempo
-within ``TEMPO_TOLERANCE`` of the song's; (3) energy nearest the phrase's target; (4) fits the
-phrases left without trimming; ties are broken by the seeded random generator.
+``RELAXATION_ORDER`` (see ``select_pool``); then, for each slot, the pool's moves are ranked by
+(1) not played in the last ``NO_REPEAT_WINDOW`` moves, else not the previous move; (2) the
+requested difficulty; (3) tempo within ``TEMPO_TOLERANCE`` of the song's; (4) the requested
+style; (5) energy nearest the phrase's target; (6) fits the phrases left without trimming. Ties
+are broken by the seeded random generator. So a relaxed filter only widens the pool (to honour
+the repeat window); moves that match it still come first.
 
 The phrase's target energy is the requested level moved one step up for a loud phrase (RMS at
 least ``LOUD_RATIO`` times the song's median phrase) and one step down for a quiet one (at most
@@ -253,9 +255,11 @@ def _units(grid: PhraseGrid) -> list[_Unit]:
 class _Chooser:
     """Ranks candidates for one slot and remembers what played recently."""
 
-    def __init__(self, rng: random.Random, song_bpm: float) -> None:
+    def __init__(self, rng: random.Random, song_bpm: float, params: Parameters) -> None:
         self.rng = rng
         self.song_bpm = song_bpm
+        self.difficulty = params.difficulty
+        self.styles = styles_for(params.style)
         self.recent: list[str] = []
 
     def choose(
@@ -263,7 +267,7 @@ class _Chooser:
     ) -> MoveOption:
         target = ENERGY_LEVELS.index(target_energy)
 
-        def rank(move: MoveOption) -> tuple[int, int, int, int]:
+        def rank(move: MoveOption) -> tuple[int, ...]:
             if move.name not in self.recent[-NO_REPEAT_WINDOW:]:
                 repeat = 0
             elif not self.recent or move.name != self.recent[-1]:
@@ -275,9 +279,11 @@ class _Chooser:
             )
             return (
                 repeat,
-                0 if in_tempo(move, self.song_bpm) else 1,
+                move.difficulty != self.difficulty,
+                not in_tempo(move, self.song_bpm),
+                self.styles is not None and move.style not in self.styles,
                 abs(level - target),
-                0 if move.counts <= max(1, whole_left) else 1,
+                move.counts > max(1, whole_left),
             )
 
         ranks = [rank(move) for move in candidates]
@@ -343,7 +349,7 @@ def plan_choreography(
             params.energy_level, phrase_energy_shift(song.energy_curve, unit.phrase_index)
         )
 
-    chooser = _Chooser(random.Random(params.seed), bpm)
+    chooser = _Chooser(random.Random(params.seed), bpm, params)
     head = [u for u in units if u.phrase_index is None]
     rest = units[len(head) :]
 

@@ -278,3 +278,16 @@ def test_an_empty_library_or_song_is_refused():
         )
     with pytest.raises(ValueError, match="no duration"):
         make(song_s=0.0)
+
+
+def test_a_relaxed_filter_only_widens_the_pool_matching_moves_still_come_first():
+    """Two romantic moves are too few (style relaxed), yet they play whenever the window allows."""
+    romantic = [move(f"rom{i}", style="romantic") for i in range(2)]
+    others = [move(f"oth{i}", style="playful") for i in range(6)]
+    for seed in range(10):
+        plan = make(song_s=80.0, library=others + romantic, style="romantic", seed=seed)
+        assert plan.relaxed_filters == ("energy_level", "style")
+        names = [p.move.name for p in plan.timeline]
+        for start in range(len(names) - NO_REPEAT_WINDOW):
+            window = names[start : start + NO_REPEAT_WINDOW + 1]
+            assert sum(name.startswith("rom") for name in window) == 2
