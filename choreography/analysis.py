@@ -7,8 +7,8 @@ in a thread, so the event loop stays free.
 How it works:
 
 1. **Onset envelope**: a short-time Fourier transform (512-sample Hann window, hop 128 at
-   22 050 Hz: 23 ms windows, one value every 5.8 ms); the envelope is the positive spectral flux of the
-   log-compressed magnitudes, summed over bins. It spikes where a note or a drum starts.
+   22 050 Hz: 23 ms windows, one value every 5.8 ms); the envelope is the positive spectral flux
+   of the log-compressed magnitudes, summed over bins. It spikes where a note or a drum starts.
 2. **Coarse tempo**: the envelope's autocorrelation, weighted by a log-normal prior around
    120 BPM (one octave wide) so that half or double tempo loses, searched over 70-180 BPM.
 3. **Exact period and phase**: for periods within ±4 % of the coarse one, the envelope is folded
@@ -44,7 +44,7 @@ LOW_BAND_HZ = 250.0
 BEATS_PER_BAR = 4
 BEATS_PER_PHRASE = 8
 ACCENT_RATIO = 1.15
-"""A bar position is count 1 when its onsets are this much stronger than every other position."""
+"""A bar position is count 1 when it is this much louder than every other position."""
 MIN_CONFIDENCE = 0.3
 """Below this pulse clarity (0..1) a detected tempo is not trusted (e.g. a clip without music)."""
 EARLY_TOLERANCE_S = 0.05
@@ -63,7 +63,7 @@ class BeatGrid:
     first_beat: float
     """Time in seconds of the first downbeat (count 1)."""
     confidence: float
-    """Pulse clarity, 0..1: how sharply the onsets line up on the grid."""
+    """Pulse clarity, 0..1: how much stronger onsets are on the beats than between them."""
 
 
 @dataclass(frozen=True)
