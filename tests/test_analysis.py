@@ -1,5 +1,8 @@
 """Song and clip analysis: tempo and first downbeat on synthesized click tracks, energy, errors."""
 
+import asyncio
+import time
+import wave
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -120,3 +123,36 @@ async def test_undecodable_audio_is_an_analysis_error_naming_the_file(tmp_path):
     with pytest.raises(AnalysisError, match=r"broken\.m4a") as caught:
         await decode_mono(bad, tmp_path, FFmpegCommandBuilder())
     assert caught.value.details
+
+
+async def test_analysis_leaves_the_event_loop_free(tmp_path):
+    """The numeric work runs in a thread: a ticker keeps ticking while a long song is analysed."""
+    seconds = 150
+    t = np.arange(seconds * SAMPLE_RATE) / SAMPLE_RATE
+    samples = (0.5 * np.sin(2 * np.pi * 1000 * t) * np.exp(-40 * (t % (60 / 126)))).astype(
+        np.float32
+    )
+    started = time.perf_counter()
+    analyse_samples(samples)
+    blocking_s = time.perf_counter() - started  # what the loop would freeze for, run inline
+    path = tmp_path / "long.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SAMPLE_RATE)
+        out.writeframes((samples * 32767).astype("<i2").tobytes())
+
+    gaps: list[float] = []
+
+    async def tick():
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(0.005)
+            gaps.append(time.perf_counter() - before)
+
+    ticker = asyncio.create_task(tick())
+    analysis = await analyse_file(path, tmp_path, FFmpegCommandBuilder())
+    await asyncio.sleep(0.02)  # let the ticker record the gap it is in
+    ticker.cancel()
+    assert analysis.bpm == pytest.approx(126, abs=0.5)
+    assert max(gaps) < max(0.1, blocking_s / 2), (max(gaps), blocking_s)
