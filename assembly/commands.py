@@ -172,3 +172,25 @@ class FFmpegCommandBuilder:
             "+faststart",
             str(output),
         ]
+
+    def decode_audio_pcm(self, source: Path, output: Path, sample_rate: int) -> list[str]:
+        """Decode the first audio stream to raw mono float32 PCM, for tempo and energy analysis."""
+        return [
+            *self.base_args(),
+            "-i",
+            str(source),
+            "-map",
+            "0:a:0",
+            "-vn",
+            "-sn",
+            "-dn",
+            "-ac",
+            "1",
+            "-ar",
+            str(sample_rate),
+            "-f",
+            "f32le",
+            "-c:a",
+            "pcm_f32le",
+            str(output),
+        ]

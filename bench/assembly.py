@@ -54,11 +54,11 @@ from asgiref.sync import async_to_sync  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from choreography.auth import issue_token  # noqa: E402
-from choreography.generator import Parameters, SongFacts, plan_choreography  # noqa: E402
+from choreography.generator import Parameters, plan_choreography  # noqa: E402
 from choreography.library import ClipMetadata, import_clip, import_song  # noqa: E402
 from choreography.models import Move, Song  # noqa: E402
 from choreography.runtime import get_assembler, get_storage  # noqa: E402
-from choreography.services import clip_hints, move_option  # noqa: E402
+from choreography.selectors import clip_hints, move_option, song_facts  # noqa: E402
 
 LEVELS = ("beginner", "intermediate", "advanced")
 ENERGIES = ("low", "medium", "high")
@@ -157,7 +157,7 @@ def main() -> None:
     def blueprint_for(run: int):
         return plan_choreography(
             task_id=f"bench-{run}",
-            song=SongFacts(song.audio_key, song.duration_seconds, song.bpm),
+            song=song_facts(song),
             library=library,
             params=Parameters(seed=run),
             output_key=f"bench/out-{run}.mp4",

@@ -1,7 +1,10 @@
 """The demo library: songs with an audible beat and visually distinct move clips, made by FFmpeg.
 
 Nothing is committed: ``serve`` builds it in seconds when the library is empty. Clips are
-synthesized directly in the canonical format, so importing them transcodes nothing.
+synthesized directly in the canonical format, so importing them transcodes nothing. Songs go
+through the real analysis (their known tempo is passed; the first downbeat after a short intro
+and the per-phrase energy of their quiet and loud sections are measured). Clips are danced at
+112-144 BPM, one or two 8-counts long; one intro and one outro move frame the choreography.
 """
 
 from __future__ import annotations
@@ -35,13 +38,17 @@ class DemoSong:
     artist: str
     bpm: float
     seconds: float
+    intro: float = 0.0
+    """Seconds of pad before the first downbeat."""
 
 
 DEMO_SONGS = (
-    DemoSong("Demo Bachata Lenta", "choreo synth", 112.0, 34.0),
-    DemoSong("Demo Bachata Clásica", "choreo synth", 128.0, 45.0),
-    DemoSong("Demo Bachata Rápida", "choreo synth", 144.0, 60.0),
+    DemoSong("Demo Bachata Lenta", "choreo synth", 112.0, 34.0, intro=1.2),
+    DemoSong("Demo Bachata Clásica", "choreo synth", 128.0, 45.0, intro=0.0),
+    DemoSong("Demo Bachata Rápida", "choreo synth", 144.0, 60.0, intro=0.6),
 )
+CLIP_TEMPOS = (112.0, 120.0, 128.0, 136.0, 144.0)
+"""Demo clips are "danced" at these tempos in turn, so every demo song has moves in tempo."""
 
 MOVE_NAMES = (
     "basic-step", "side-step", "box-step", "cross-body-lead", "inside-turn", "outside-turn",
@@ -70,10 +77,17 @@ def demo_move_metadata(count: int = 24) -> list[ClipMetadata]:
                 difficulty=next(difficulties),
                 energy_level=next(energies),
                 style=next(styles),
-                tempo_bpm=120.0,
+                tempo_bpm=CLIP_TEMPOS[index % len(CLIP_TEMPOS)],
             )
         )
     return result
+
+
+DEMO_FRAMING = (
+    ClipMetadata("welcome", "Welcome", "beginner", "low", "romantic", 120.0, role="intro"),
+    ClipMetadata("final-pose", "Final Pose", "beginner", "low", "sensual", 128.0, role="outro"),
+)
+"""An intro move (before the first downbeat) and an outro move (the song's last phrases)."""
 
 
 def _font() -> str | None:
@@ -117,18 +131,25 @@ def clip_command(
 
 
 def song_command(builder: FFmpegCommandBuilder, song: DemoSong, output: Path) -> list[str]:
-    """A beat you can hear: a kick on every beat, a click on count 1 of each bar, a soft pad."""
+    """A beat you can hear: a kick on every beat, a click on count 1 of each bar, a soft pad.
+
+    After ``song.intro`` seconds of pad, 8-count phrases cycle verse, verse, chorus (louder),
+    break (quieter), so the energy curve has something to steer by.
+    """
     beat = 60.0 / song.bpm
+    x = f"(t-{song.intro:.6f})"
+    section = f"mod(floor({x}/{8 * beat:.6f}),4)"
+    gain = f"gte({x},0)*(0.6+0.4*eq({section},2)-0.3*eq({section},3))"
     expr = (
-        f"0.55*sin(2*PI*55*t)*exp(-9*mod(t,{beat:.6f}))"
-        f"+0.35*sin(2*PI*1320*t)*exp(-45*mod(t,{4 * beat:.6f}))"
+        f"{gain}*(0.55*sin(2*PI*55*t)*exp(-9*mod({x},{beat:.6f}))"
+        f"+0.35*sin(2*PI*1320*t)*exp(-45*mod({x},{4 * beat:.6f})))"
         f"+0.08*sin(2*PI*220*t)+0.06*sin(2*PI*277.2*t)"
     )
     return [
         *builder.base_args(),
         "-f", "lavfi",
-        "-i", f"aevalsrc=exprs='{expr}|{expr}':s=44100:d={song.seconds}",
-        "-c:a", "aac", "-b:a", "128k",
+        "-i", f"aevalsrc=exprs='{expr}':s=44100:d={song.seconds}",
+        "-ac", "2", "-c:a", "aac", "-b:a", "128k",
         "-movflags", "+faststart",
         str(output),
     ]  # fmt: skip
@@ -139,21 +160,20 @@ async def create_demo_library(
     songs: tuple[DemoSong, ...] = DEMO_SONGS,
     move_count: int = 24,
     beats_per_clip: int = 8,
-    clip_tempo_bpm: float = 120.0,
 ) -> tuple[int, int]:
     """Synthesize and import the demo library; returns (songs, moves) created."""
     fmt = video_format()
     builder = FFmpegCommandBuilder(settings.CHOREO.ffmpeg, settings.CHOREO.ffprobe)
     parallel = asyncio.Semaphore(max(1, settings.CHOREO.max_concurrent_assemblies))
-    metas = demo_move_metadata(move_count)
+    metas = [*demo_move_metadata(move_count), *DEMO_FRAMING]
     created_songs = created_moves = 0
 
     async with work_dir(settings.WORK_ROOT, "demo-") as work:
 
         async def make_clip(index: int, meta: ClipMetadata) -> bool:
             # Alternate one and two 8-counts so moves differ in length too.
-            counts = 1 if index % 3 else 2
-            seconds = counts * beats_per_clip * 60.0 / clip_tempo_bpm
+            counts = {"intro": 1, "outro": 2}.get(meta.role) or (1 if index % 3 else 2)
+            seconds = counts * beats_per_clip * 60.0 / (meta.tempo_bpm or 120.0)
             path = work / f"{meta.name}.mp4"
             async with parallel:
                 await run_process(
@@ -166,6 +186,7 @@ async def create_demo_library(
             path = work / f"{song.title}.m4a"
             async with parallel:
                 await run_process(song_command(builder, song, path), stage="demo")
+            # The known tempo is passed; the first downbeat and the energy curve are measured.
             _, created = await import_song(path, title=song.title, artist=song.artist, bpm=song.bpm)
             return created
 

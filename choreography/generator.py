@@ -1,13 +1,40 @@
-"""Blueprint generation: a pure function of (song, move library, parameters, seed). No I/O.
+"""Blueprint generation: a pure function of (song analysis, move library, parameters, seed).
 
-Moves are chosen by the dancer's parameters, relaxing filters in a fixed order when the library
-has too few matches, so a choreography is never empty. Durations follow the song's 8-count
-phrases where the clip is long enough, and the last move ends exactly at the song's end.
+No I/O. The song is cut on its 8-count grid: phrase boundaries sit at ``first_beat + i * phrase``
+(``phrase`` = 8 beats), computed from ``i`` each time, never accumulated, so nothing drifts over a
+long song. The timeline is laid out in four parts:
+
+- **Intro**: the region before the first downbeat. A library *intro* move plays there, ending on
+  the first downbeat; otherwise a calm move fills it (trimmed to fit). Before a long intro, whole
+  phrases of the grid extended backwards are filled like the body.
+- **Body**: every move starts on count 1 of a phrase and lasts a whole number of the song's
+  phrases, at most as many as the clip holds 8-counts (``duration * tempo / 60 / 8``); a move is
+  cut short only at a phrase end.
+- **Tail**: the part of a phrase after the last full one is played by the last move when it has
+  8-counts to spare, else by a move of its own trimmed at the song's end.
+- **Outro**: a library *outro* move, when there is one, takes the song's last phrases and tail.
+
+Partial pieces shorter than ``MIN_SEGMENT_S`` are merged into their neighbouring phrase.
+
+Which move plays when: filters (difficulty, style, energy) pick a pool, relaxed in
+``RELAXATION_ORDER`` (see ``select_pool``); then, for each slot, the pool's moves are ranked by
+(1) not played in the last ``NO_REPEAT_WINDOW`` moves, else not the previous move; (2) the
+requested difficulty; (3) tempo within ``TEMPO_TOLERANCE`` of the song's; (4) the requested
+style; (5) energy nearest the phrase's target; (6) fits the phrases left without trimming. Ties
+are broken by the seeded random generator. So a relaxed filter only widens the pool (to honour
+the repeat window); moves that match it still come first.
+
+The phrase's target energy is the requested level moved one step up for a loud phrase (RMS at
+least ``LOUD_RATIO`` times the song's median phrase) and one step down for a quiet one (at most
+``QUIET_RATIO``); the intro counts as quiet.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,9 +49,26 @@ LEGACY_STYLES: dict[str, frozenset[str]] = {
 RELAXATION_ORDER = ("energy_level", "style", "difficulty")
 """Filters dropped one by one, in this order, until enough moves match."""
 
-MIN_POOL = 3
+ENERGY_LEVELS = ("low", "medium", "high")
 NO_REPEAT_WINDOW = 4
-MIN_TAIL_S = 1.0
+"""A move does not come back until this many other moves have played (when the library allows)."""
+MIN_POOL = NO_REPEAT_WINDOW + 1
+"""Filters are relaxed until the pool holds this many moves: enough to honour the window."""
+TEMPO_TOLERANCE = 0.08
+"""A move is "in tempo" when its tempo is within ±8 % of the song's."""
+DEFAULT_CLIP_TEMPO_BPM = 120.0
+"""Tempo assumed for a clip without metadata and without a clear beat in its own audio."""
+DEFAULT_SONG_BPM = 120.0
+COUNT_TOLERANCE = 0.1
+"""A clip lacking at most this fraction of an 8-count still counts it as whole."""
+MIN_SEGMENT_S = 0.2
+"""Partial pieces (intro before the first downbeat, tail after the last phrase) shorter than this
+are merged into the neighbouring phrase instead of flashing a clip for a few frames."""
+LOUD_RATIO = 10 ** (2 / 20)
+QUIET_RATIO = 10 ** (-2 / 20)
+"""Phrases 2 dB louder (quieter) than the song's median phrase steer one energy level up (down)."""
+BEATS_PER_PHRASE = 8
+_EPS = 1e-6
 
 
 @dataclass(frozen=True)
@@ -38,7 +82,16 @@ class MoveOption:
     difficulty: str
     energy_level: str
     style: str
-    tempo_bpm: float = 120.0
+    tempo_bpm: float = DEFAULT_CLIP_TEMPO_BPM
+    role: str = "move"
+    """"move", or "intro"/"outro": played only before the first downbeat / at the very end."""
+
+    @property
+    def counts(self) -> int:
+        """Whole 8-counts in the clip at its own tempo (at least one)."""
+        tempo = self.tempo_bpm if self.tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM
+        held = self.duration * tempo / 60.0 / BEATS_PER_PHRASE
+        return max(1, math.floor(held + COUNT_TOLERANCE))
 
 
 @dataclass(frozen=True)
@@ -46,6 +99,10 @@ class SongFacts:
     audio_key: str
     duration: float
     bpm: float
+    first_beat: float = 0.0
+    """Time of the first downbeat (count 1), seconds."""
+    energy_curve: tuple[float, ...] = ()
+    """RMS of each 8-count phrase from the first downbeat."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +118,28 @@ class PlannedMove:
     move: MoveOption
     start_time: float
     duration: float
+    phrases: int = 0
+    """Whole song phrases this move fills (0 for a partial intro or tail piece)."""
+    section: str = "body"
+    """"intro", "body" or "outro"."""
+    target_energy: str = ""
+
+
+@dataclass(frozen=True)
+class PhraseGrid:
+    """The song's 8-count grid: point ``i`` is ``first_beat + i * phrase`` (``i`` may be < 0)."""
+
+    first_beat: float
+    phrase: float
+    duration: float
+
+    def point(self, index: int) -> float:
+        return self.first_beat + index * self.phrase
+
+    def nearest_error(self, time: float) -> float:
+        """Distance in seconds from ``time`` to the nearest grid point."""
+        index = round((time - self.first_beat) / self.phrase)
+        return abs(time - self.point(index))
 
 
 @dataclass(frozen=True)
@@ -68,6 +147,7 @@ class Plan:
     blueprint: Blueprint
     timeline: tuple[PlannedMove, ...]
     relaxed_filters: tuple[str, ...] = field(default=())
+    grid: PhraseGrid | None = None
 
 
 def styles_for(style: str | None) -> frozenset[str] | None:
@@ -76,10 +156,37 @@ def styles_for(style: str | None) -> frozenset[str] | None:
     return LEGACY_STYLES.get(style, frozenset({style}))
 
 
+def in_tempo(move: MoveOption, song_bpm: float) -> bool:
+    tempo = move.tempo_bpm if move.tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM
+    return abs(tempo / song_bpm - 1.0) <= TEMPO_TOLERANCE + 1e-9
+
+
+def tempo_mismatch(move: MoveOption, song_bpm: float) -> float:
+    """|move tempo / song tempo - 1|."""
+    tempo = move.tempo_bpm if move.tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM
+    return abs(tempo / song_bpm - 1.0)
+
+
+def matches_filters(move: MoveOption, params: Parameters, energy: str | None = None) -> bool:
+    """Difficulty, style and energy (``energy`` or else the requested level) all match."""
+    wanted = styles_for(params.style)
+    return (
+        move.difficulty == params.difficulty
+        and (wanted is None or move.style in wanted)
+        and move.energy_level == (energy or params.energy_level)
+    )
+
+
 def select_pool(
-    library: Sequence[MoveOption], params: Parameters
+    library: Sequence[MoveOption], params: Parameters, song_bpm: float | None = None
 ) -> tuple[list[MoveOption], tuple[str, ...]]:
-    """Moves matching the parameters, relaxing filters until at least MIN_POOL match."""
+    """Moves matching the parameters, relaxing filters in ``RELAXATION_ORDER`` when too few match.
+
+    Energy level, then style, are relaxed until the pool holds ``MIN_POOL`` moves and, given the
+    song's tempo, as many in-tempo moves as the requested difficulty offers (up to ``MIN_POOL``):
+    a move on the music outranks style and energy. Difficulty, which decides whether the dancer
+    can do the move at all, is relaxed only while fewer than ``MIN_POOL`` moves of any tempo match.
+    """
     wanted_styles = styles_for(params.style)
     active = {"style": wanted_styles is not None, "energy_level": True, "difficulty": True}
 
@@ -90,17 +197,118 @@ def select_pool(
             and (not active["difficulty"] or move.difficulty == params.difficulty)
         )
 
+    def tempo_ok(move: MoveOption) -> bool:
+        return song_bpm is None or in_tempo(move, song_bpm)
+
     target = min(MIN_POOL, len(library))
+    at_level = [m for m in library if m.difficulty == params.difficulty]
+    tempo_target = min(MIN_POOL, sum(1 for m in at_level if tempo_ok(m))) if song_bpm else 0
     relaxed: list[str] = []
     pool = [m for m in library if matches(m)]
     for name in RELAXATION_ORDER:
-        if len(pool) >= target:
-            break
+        short = len(pool) < target
+        if name != "difficulty":
+            short = short or sum(1 for m in pool if tempo_ok(m)) < tempo_target
+        if not short:
+            if name == "difficulty":
+                break
+            continue
         if active[name]:
             active[name] = False
             relaxed.append(name)
             pool = [m for m in library if matches(m)]
     return pool, tuple(relaxed)
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One piece of the timeline between consecutive cut points."""
+
+    start: float
+    end: float
+    whole: bool
+    """At least a whole phrase long (a merged partial makes it slightly longer)."""
+    phrase_index: int | None
+    """Index of the phrase (from the first downbeat) it belongs to; None before the downbeat."""
+
+
+def _units(grid: PhraseGrid) -> list[_Unit]:
+    duration, first, phrase = grid.duration, grid.first_beat, grid.phrase
+    before = math.floor(first / phrase + _EPS)
+    after = math.floor((duration - first) / phrase + _EPS)
+    points = [0.0]
+    for index in range(-before, after + 1):
+        point = grid.point(index)
+        if MIN_SEGMENT_S <= point <= duration - MIN_SEGMENT_S and point > points[-1] + _EPS:
+            points.append(point)
+    points.append(duration)
+    units = []
+    for start, end in itertools.pairwise(points):
+        if end <= first + _EPS and first > 0:
+            index = None
+        else:
+            index = max(0, round((start - first) / phrase))
+        units.append(_Unit(start, end, end - start >= phrase - _EPS, index))
+    return units
+
+
+class _Chooser:
+    """Ranks candidates for one slot and remembers what played recently."""
+
+    def __init__(self, rng: random.Random, song_bpm: float, params: Parameters) -> None:
+        self.rng = rng
+        self.song_bpm = song_bpm
+        self.difficulty = params.difficulty
+        self.styles = styles_for(params.style)
+        self.recent: list[str] = []
+
+    def choose(
+        self, candidates: Sequence[MoveOption], target_energy: str, whole_left: int
+    ) -> MoveOption:
+        target = ENERGY_LEVELS.index(target_energy)
+
+        def rank(move: MoveOption) -> tuple[int, ...]:
+            if move.name not in self.recent[-NO_REPEAT_WINDOW:]:
+                repeat = 0
+            elif not self.recent or move.name != self.recent[-1]:
+                repeat = 1
+            else:
+                repeat = 2
+            level = (
+                ENERGY_LEVELS.index(move.energy_level) if move.energy_level in ENERGY_LEVELS else 1
+            )
+            return (
+                repeat,
+                move.difficulty != self.difficulty,
+                not in_tempo(move, self.song_bpm),
+                self.styles is not None and move.style not in self.styles,
+                abs(level - target),
+                move.counts > max(1, whole_left),
+            )
+
+        ranks = [rank(move) for move in candidates]
+        best = min(ranks)
+        move = self.rng.choice([m for m, r in zip(candidates, ranks, strict=True) if r == best])
+        self.recent.append(move.name)
+        return move
+
+
+def _shift(level: str, steps: int) -> str:
+    index = ENERGY_LEVELS.index(level) if level in ENERGY_LEVELS else 1
+    return ENERGY_LEVELS[min(len(ENERGY_LEVELS) - 1, max(0, index + steps))]
+
+
+def phrase_energy_shift(curve: Sequence[float], index: int | None) -> int:
+    """+1 for a loud phrase, -1 for a quiet one (or the intro), 0 otherwise."""
+    if index is None:
+        return -1
+    if not curve or index >= len(curve):
+        return 0
+    median = statistics.median(curve)
+    if median <= 0:
+        return 0
+    ratio = curve[index] / median
+    return 1 if ratio >= LOUD_RATIO else -1 if ratio <= QUIET_RATIO else 0
 
 
 def plan_choreography(
@@ -111,58 +319,121 @@ def plan_choreography(
     params: Parameters,
     output_key: str,
 ) -> Plan:
-    """Plan which move plays when so that the moves exactly cover the song."""
+    """Plan which move plays when, on the song's 8-count grid, covering the whole song."""
     if not library:
         raise ValueError("the move library is empty")
-    if song.duration <= 0:
+    if not song.duration > 0 or not math.isfinite(song.duration):
         raise ValueError("the song has no duration")
-    pool, relaxed = select_pool(library, params)
-    rng = random.Random(params.seed)
-    phrase = 8 * 60.0 / song.bpm if song.bpm > 0 else 4.0
+    bpm = song.bpm if song.bpm > 0 and math.isfinite(song.bpm) else DEFAULT_SONG_BPM
+    first_beat = min(
+        max(0.0, song.first_beat if math.isfinite(song.first_beat) else 0.0), song.duration
+    )
+    grid = PhraseGrid(first_beat, BEATS_PER_PHRASE * 60.0 / bpm, song.duration)
+    units = _units(grid)
+
+    body_library = [m for m in library if m.role not in ("intro", "outro")] or list(library)
+    intros = [m for m in library if m.role == "intro"]
+    outros = [m for m in library if m.role == "outro"]
+    pools: dict[str, list[MoveOption]] = {}
+    relaxed: set[str] = set()
+
+    def pool_for(energy: str) -> list[MoveOption]:
+        if energy not in pools:
+            pool, dropped = select_pool(body_library, _with_energy(params, energy), song_bpm=bpm)
+            pools[energy] = pool
+            relaxed.update(dropped)
+        return pools[energy]
+
+    def target_for(unit: _Unit) -> str:
+        return _shift(
+            params.energy_level, phrase_energy_shift(song.energy_curve, unit.phrase_index)
+        )
+
+    chooser = _Chooser(random.Random(params.seed), bpm, params)
+    head = [u for u in units if u.phrase_index is None]
+    rest = units[len(head) :]
+
+    intro_units: list[_Unit] = []
+    if intros and head:
+        intro = _pick_special(intros, params, bpm, chooser.rng)
+        take = min(intro.counts, len(head))
+        intro_units = head[len(head) - take :]
+        head = head[: len(head) - take]
+    outro_units: list[_Unit] = []
+    if outros and len(rest) >= 2:
+        outro = _pick_special(outros, params, bpm, chooser.rng)
+        take = min(outro.counts, len(rest) - 1)
+        outro_units = rest[len(rest) - take :]
+        rest = rest[: len(rest) - take]
 
     timeline: list[PlannedMove] = []
-    recent: list[str] = []
-    position = 0.0
-    while song.duration - position > 1e-6:
-        move = _pick(pool, recent, rng)
-        phrases = int(move.duration // phrase)
-        length = phrases * phrase if phrases >= 1 else move.duration
-        remaining = song.duration - position
-        if remaining - length < MIN_TAIL_S:
-            length = remaining
-        timeline.append(PlannedMove(move, round(position, 6), round(length, 6)))
-        position += length
-        recent = [*recent, move.name][-NO_REPEAT_WINDOW:]
 
-    moves = _contiguous(timeline, song.duration)
+    def fill(run: list[_Unit], section: str) -> None:
+        position = 0
+        while position < len(run):
+            unit = run[position]
+            target = target_for(unit)
+            if not unit.whole and position < len(run) - 1:
+                # The partial piece before the grid starts: a move of its own, trimmed to fit.
+                move = chooser.choose(pool_for(target), target, 0)
+                timeline.append(_planned(move, [unit], section, target))
+                position += 1
+                continue
+            whole_left = sum(1 for u in run[position:] if u.whole)
+            move = chooser.choose(pool_for(target), target, whole_left)
+            taken = run[position : position + move.counts]
+            timeline.append(_planned(move, taken, section, target))
+            position += len(taken)
+
+    fill(head, "intro")
+    if intro_units:
+        timeline.append(_planned(intro, intro_units, "intro", _shift(params.energy_level, -1)))
+        chooser.recent.append(intro.name)
+    fill(rest, "body")
+    if outro_units:
+        target = target_for(outro_units[0])
+        timeline.append(_planned(outro, outro_units, "outro", target))
+        chooser.recent.append(outro.name)
+
     blueprint = Blueprint(
         task_id=task_id,
         audio_path=song.audio_key,
         moves=tuple(
             BlueprintMove(video_path=p.move.clip_key, start_time=p.start_time, duration=p.duration)
-            for p in moves
+            for p in timeline
         ),
         output_config=OutputConfig(output_path=output_key),
     )
-    return Plan(blueprint=blueprint, timeline=tuple(moves), relaxed_filters=relaxed)
+    order = [name for name in RELAXATION_ORDER if name in relaxed]
+    return Plan(
+        blueprint=blueprint, timeline=tuple(timeline), relaxed_filters=tuple(order), grid=grid
+    )
 
 
-def _pick(pool: Sequence[MoveOption], recent: Sequence[str], rng: random.Random) -> MoveOption:
-    """A random move not used in the recent window (or at least not the last one)."""
-    for window in (NO_REPEAT_WINDOW, 1, 0):
-        banned = set(recent[-window:]) if window else set()
-        candidates = [m for m in pool if m.name not in banned]
-        if candidates:
-            return rng.choice(candidates)
-    raise AssertionError("unreachable: the pool is never empty")
+def _with_energy(params: Parameters, energy: str) -> Parameters:
+    return Parameters(params.difficulty, energy, params.style, params.seed)
 
 
-def _contiguous(timeline: list[PlannedMove], total: float) -> list[PlannedMove]:
-    """Re-derive starts from rounded durations so the blueprint tiles [0, total] exactly."""
-    result = []
-    position = 0.0
-    for index, planned in enumerate(timeline):
-        duration = round(total - position, 6) if index == len(timeline) - 1 else planned.duration
-        result.append(PlannedMove(planned.move, round(position, 6), duration))
-        position = round(position + duration, 6)
-    return result
+def _pick_special(
+    moves: Sequence[MoveOption], params: Parameters, bpm: float, rng: random.Random
+) -> MoveOption:
+    """An intro or outro move: filtered and relaxed like the body; in tempo, then right level."""
+    pool, _ = select_pool(moves, params, song_bpm=bpm)
+
+    def rank(move: MoveOption) -> tuple[bool, bool]:
+        return (not in_tempo(move, bpm), move.difficulty != params.difficulty)
+
+    best = min(rank(m) for m in pool)
+    return rng.choice([m for m in pool if rank(m) == best])
+
+
+def _planned(move: MoveOption, units: Sequence[_Unit], section: str, target: str) -> PlannedMove:
+    start, end = round(units[0].start, 6), round(units[-1].end, 6)
+    return PlannedMove(
+        move=move,
+        start_time=start,
+        duration=round(end - start, 6),
+        phrases=sum(1 for u in units if u.whole),
+        section=section,
+        target_energy=target,
+    )

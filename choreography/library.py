@@ -1,22 +1,33 @@
 """Importing media into the library: normalize once, store by content hash, record the facts.
 
-Re-importing the same file is a no-op (the content hash is the identity).
+Re-importing the same file is a no-op (the content hash is the identity). Songs are analysed
+(tempo, first downbeat, per-phrase energy) unless told their tempo and first beat; a clip without
+a tempo in its metadata gets the tempo of its own audio track, measured before normalization drops
+it, else ``DEFAULT_CLIP_TEMPO_BPM``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import IntegrityError
 
 from assembly import FFmpegCommandBuilder
+from assembly.errors import MediaError
 from assembly.media import elementary_stream, prepare_clip, prepare_song
+from assembly.probe import probe
 from assembly.workdir import work_dir
-from choreography.models import Move, Song
+from choreography.analysis import SongAnalysis, analyse_file, detect_clip_tempo
+from choreography.generator import DEFAULT_CLIP_TEMPO_BPM
+from choreography.models import Move, MoveRole, Song, TempoSource
 from choreography.runtime import audio_format, get_storage, video_format
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,7 +37,9 @@ class ClipMetadata:
     difficulty: str
     energy_level: str
     style: str
-    tempo_bpm: float = 120.0
+    tempo_bpm: float | None = None
+    """None: measured from the clip's own audio, else DEFAULT_CLIP_TEMPO_BPM."""
+    role: str = MoveRole.MOVE
 
 
 def _hash_file(path: Path) -> str:
@@ -51,14 +64,19 @@ def _work_dir():
 
 
 async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
-    """Import one move clip; returns (move, created)."""
+    """Import one move clip; returns (move, created). MediaError if it cannot be decoded."""
     content_hash = await hash_file(source)
     existing = await Move.objects.filter(content_hash=content_hash).afirst()
     if existing is not None:
         return existing, False
+    builder = _builder()
     async with _work_dir() as work:
-        prepared = await prepare_clip(source, work, video_format(), _builder())
-        stream = await elementary_stream(prepared.path, work / "clip.h264", _builder())
+        tempo, tempo_source = meta.tempo_bpm, TempoSource.METADATA
+        if tempo is None:
+            tempo = await _own_tempo(source, work, builder)
+            tempo_source = TempoSource.DETECTED if tempo else TempoSource.DEFAULT
+        prepared = await prepare_clip(source, work, video_format(), builder)
+        stream = await elementary_stream(prepared.path, work / "clip.h264", builder)
         key = f"library/clips/{content_hash[:24]}.mp4"
         stream_key = f"library/streams/{content_hash[:24]}.h264"
         storage = get_storage()
@@ -67,36 +85,72 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
         )
     video = prepared.info.video
     assert video is not None
-    move = await Move.objects.acreate(
-        name=meta.name,
-        label=meta.label,
-        clip_key=key,
-        stream_key=stream_key,
-        frame_offsets=list(stream.offsets),
-        duration_seconds=round(video.frames / video.fps, 6)
+    fields = {
+        "label": meta.label,
+        "clip_key": key,
+        "stream_key": stream_key,
+        "frame_offsets": list(stream.offsets),
+        "duration_seconds": round(video.frames / video.fps, 6)
         if video.fps
         else prepared.info.duration,
-        frames=stream.frames,
-        canonical=True,
-        difficulty=meta.difficulty,
-        energy_level=meta.energy_level,
-        style=meta.style,
-        tempo_bpm=meta.tempo_bpm,
-        content_hash=content_hash,
-    )
+        "frames": stream.frames,
+        "canonical": True,
+        "difficulty": meta.difficulty,
+        "energy_level": meta.energy_level,
+        "style": meta.style,
+        "tempo_bpm": tempo or DEFAULT_CLIP_TEMPO_BPM,
+        "tempo_source": tempo_source,
+        "role": meta.role,
+        "content_hash": content_hash,
+    }
+    # Names are unique: another clip of the same name gets the content hash as a suffix. Two
+    # imports of the same content racing each other end with one row, which both return.
+    for name in (meta.name, f"{meta.name[:90]}-{content_hash[:6]}"):
+        try:
+            move = await Move.objects.acreate(name=name, **fields)
+            break
+        except IntegrityError:
+            existing = await Move.objects.filter(content_hash=content_hash).afirst()
+            if existing is not None:
+                return existing, False
+    else:
+        raise MediaError(f"a move named {meta.name!r} already exists", stage="importing")
     return move, True
 
 
+async def _own_tempo(source: Path, work: Path, builder: FFmpegCommandBuilder) -> float | None:
+    """The tempo of the clip's audio track; None when it has none or no clear beat."""
+    info = await probe(source, builder, count_frames=False, stage="importing")
+    if info.audio is None:
+        return None
+    tempo = await detect_clip_tempo(source, work, builder)
+    logger.info("%s: tempo from its audio: %s", source.name, tempo or "no clear beat")
+    return tempo
+
+
 async def import_song(
-    source: Path, *, title: str, artist: str = "", bpm: float, genre: str = "bachata"
+    source: Path,
+    *,
+    title: str,
+    artist: str = "",
+    bpm: float | None = None,
+    first_beat: float | None = None,
+    genre: str = "bachata",
 ) -> tuple[Song, bool]:
-    """Import one song as AAC/M4A; returns (song, created)."""
+    """Import one song as AAC/M4A, analysed; returns (song, created).
+
+    ``bpm`` and ``first_beat`` win over detection; the energy curve is always measured.
+    MediaError (or its AnalysisError) when the file cannot be decoded or analysed.
+    """
     content_hash = await hash_file(source)
     existing = await Song.objects.filter(content_hash=content_hash).afirst()
     if existing is not None:
         return existing, False
+    builder = _builder()
     async with _work_dir() as work:
-        prepared = await prepare_song(source, work, audio_format(), _builder())
+        prepared = await prepare_song(source, work, audio_format(), builder)
+        # Analyse what will be played: beat times are relative to the canonical file.
+        analysis = await analyse_file(prepared.path, work, builder, bpm=bpm, first_beat=first_beat)
         key = f"library/songs/{content_hash[:24]}.m4a"
         await get_storage().upload(prepared.path, key)
     song = await Song.objects.acreate(
@@ -104,8 +158,20 @@ async def import_song(
         artist=artist,
         audio_key=key,
         duration_seconds=round(prepared.info.duration, 6),
-        bpm=bpm,
+        bpm=analysis.bpm,
+        first_beat_seconds=analysis.first_beat,
+        energy_curve=list(analysis.energy_curve),
+        analysis=_analysis_record(analysis),
         genre=genre,
         content_hash=content_hash,
     )
     return song, True
+
+
+def _analysis_record(analysis: SongAnalysis) -> dict:
+    return {
+        "bpm_source": analysis.bpm_source,
+        "first_beat_source": analysis.first_beat_source,
+        "confidence": analysis.confidence,
+        "decoded_seconds": round(analysis.duration, 3),
+    }

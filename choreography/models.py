@@ -27,13 +27,33 @@ class Style(models.TextChoices):
     PLAYFUL = "playful"
 
 
+class MoveRole(models.TextChoices):
+    """Where a move may play: anywhere, or only before the first downbeat / at the very end."""
+
+    MOVE = "move"
+    INTRO = "intro"
+    OUTRO = "outro"
+
+
+class TempoSource(models.TextChoices):
+    METADATA = "metadata"
+    DETECTED = "detected"
+    DEFAULT = "default"
+
+
 class Song(models.Model):
     title = models.CharField(max_length=200)
     artist = models.CharField(max_length=200, blank=True)
     audio_key = models.CharField(max_length=500, help_text="Storage key of the canonical AAC file")
     duration_seconds = models.FloatField()
     bpm = models.FloatField()
-    first_beat_seconds = models.FloatField(default=0.0)
+    first_beat_seconds = models.FloatField(default=0.0, help_text="Time of the first downbeat")
+    energy_curve = models.JSONField(
+        default=list, blank=True, help_text="RMS of each 8-count phrase from the first downbeat"
+    )
+    analysis = models.JSONField(
+        default=dict, blank=True, help_text="How bpm and first beat were obtained, and confidence"
+    )
     genre = models.CharField(max_length=50, default="bachata")
     content_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -62,6 +82,10 @@ class Move(models.Model):
     energy_level = models.CharField(max_length=10, choices=EnergyLevel.choices)
     style = models.CharField(max_length=20, choices=Style.choices)
     tempo_bpm = models.FloatField(default=120.0)
+    tempo_source = models.CharField(
+        max_length=10, choices=TempoSource.choices, default=TempoSource.DEFAULT
+    )
+    role = models.CharField(max_length=10, choices=MoveRole.choices, default=MoveRole.MOVE)
     content_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -7,14 +7,14 @@ import logging
 import secrets
 import time
 
-from assembly import ClipHint
 from assembly.errors import ChoreoError
 from choreography.errors import ClientDisconnectedError, NotFoundError
-from choreography.generator import MoveOption, Parameters, SongFacts, plan_choreography
+from choreography.generator import Parameters, plan_choreography
 from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
 from choreography.runtime import get_assembler
 from choreography.schemas import GenerateRequest
+from choreography.selectors import clip_hints, move_option, song_facts
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ async def generate_choreography(*, user, request: GenerateRequest) -> Choreograp
     try:
         plan = plan_choreography(
             task_id=str(task.id),
-            song=SongFacts(song.audio_key, song.duration_seconds, song.bpm),
+            song=song_facts(song),
             library=[move_option(m) for m in moves],
             params=Parameters(request.difficulty, request.energy_level, request.style, seed),
             output_key=f"videos/{task.id}.mp4",
@@ -116,28 +116,6 @@ async def generate_choreography(*, user, request: GenerateRequest) -> Choreograp
         update_fields=["result", "status", "stage", "progress", "message", "updated_at"]
     )
     return task
-
-
-def clip_hints(moves: list[Move]) -> dict[str, ClipHint]:
-    """The stored elementary streams, so the assembly fetches and probes no MP4."""
-    return {
-        m.clip_key: ClipHint(m.stream_key, tuple(m.frame_offsets))
-        for m in moves
-        if m.stream_key and m.frame_offsets
-    }
-
-
-def move_option(move: Move) -> MoveOption:
-    return MoveOption(
-        name=move.name,
-        label=move.label,
-        clip_key=move.clip_key,
-        duration=move.duration_seconds,
-        difficulty=move.difficulty,
-        energy_level=move.energy_level,
-        style=move.style,
-        tempo_bpm=move.tempo_bpm,
-    )
 
 
 async def _stage(task: ChoreographyTask) -> str:

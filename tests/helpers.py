@@ -142,3 +142,81 @@ def drop_live_databases() -> None:
         ).fetchall()
         for (live,) in rows:
             conn.execute(f'DROP DATABASE IF EXISTS "{live}" WITH (FORCE)')
+
+
+def click_track_expr(bpm: float, first_beat: float, *, accent: bool = True, pickup: int = 0) -> str:
+    """An aevalsrc expression: a click on every beat from ``first_beat`` (count 1), count 1 of
+    every bar accented (louder, higher), plus ``pickup`` unaccented clicks before it and a pad."""
+    beat = 60.0 / bpm
+    start = first_beat - pickup * beat
+    x = f"(t-{first_beat:.6f})"
+    phase = f"mod({x}+{8 * beat:.6f},{beat:.6f})"
+    bar = f"mod({x}+{8 * beat:.6f},{4 * beat:.6f})"
+    click = (
+        f"if(lt({bar},{beat / 2:.6f}),0.8*sin(2*PI*1760*t),0.45*sin(2*PI*880*t))"
+        if accent
+        else "0.6*sin(2*PI*1200*t)"
+    )
+    return f"gte(t,{start - 0.001:.6f})*{click}*exp(-40*{phase})+0.05*sin(2*PI*220*t)"
+
+
+def make_click_track(path: Path, bpm: float, first_beat: float, seconds: float, **options) -> Path:
+    """A click track of known tempo and first downbeat, as AAC in M4A (like an imported song).
+
+    Mono at 22.05 kHz: FFmpeg evaluates the expression per sample, and that is what costs.
+    """
+    expr = click_track_expr(bpm, first_beat, **options)
+    run(
+        [
+            "ffmpeg", "-nostdin", "-v", "error", "-y",
+            "-f", "lavfi", "-i", f"aevalsrc=exprs='{expr}':s=22050:d={seconds}",
+            "-c:a", "aac", "-b:a", "96k", str(path),
+        ]
+    )  # fmt: skip
+    return path
+
+
+def make_dance_clip(
+    path: Path, seconds: float, *, bpm: float | None = None, size: str = "352x288", fps: int = 25
+) -> Path:
+    """Camera-like footage (B-frames); with ``bpm``, an audio track of clicks at that tempo."""
+    audio = (
+        ["-f", "lavfi", "-i", f"aevalsrc=exprs='{click_track_expr(bpm, 0.1)}':s=22050:d={seconds}"]
+        if bpm
+        else []
+    )
+    run(
+        [
+            "ffmpeg", "-nostdin", "-v", "error", "-y",
+            "-f", "lavfi", "-i", f"testsrc2=s={size}:r={fps}:d={seconds}", *audio,
+            "-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-pix_fmt", "yuv420p",
+            *(["-c:a", "aac", "-shortest"] if bpm else ["-an"]), str(path),
+        ]
+    )  # fmt: skip
+    return path
+
+
+def make_solid_clip(path: Path, frames: int, fmt: VideoFormat, color: str) -> Path:
+    """A canonical clip of one flat colour, so a frame's colour tells which clip it came from."""
+    builder = FFmpegCommandBuilder()
+    run(
+        [
+            "ffmpeg", "-nostdin", "-v", "error", "-y",
+            "-f", "lavfi", "-i", f"color=c={color}:s={fmt.width}x{fmt.height}:r={fmt.fps}",
+            "-frames:v", str(frames), "-an",
+            *builder.canonical_video_codec_args(fmt), str(path),
+        ]
+    )  # fmt: skip
+    return path
+
+
+def frame_colors(path: Path) -> list[tuple[int, int, int]]:
+    """The mean RGB colour of every video frame of ``path``."""
+    raw = subprocess.run(
+        [
+            "ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:v:0",
+            "-vf", "scale=1:1:flags=area", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+        ],
+        check=True, capture_output=True, timeout=120,
+    ).stdout  # fmt: skip
+    return [tuple(raw[i : i + 3]) for i in range(0, len(raw), 3)]

@@ -99,3 +99,12 @@ def test_frames_for_timeline_rounds_cumulative_ends():
     for end, count in zip(ends, counts, strict=True):
         running += count
         assert abs(running / 30 - end) <= 0.5 / 30 + 1e-9
+
+
+def test_decode_audio_pcm_command():
+    """Analysis decodes the first audio stream to raw mono float32 at the given rate."""
+    argv = FFmpegCommandBuilder("ff").decode_audio_pcm(Path("in.mp4"), Path("o.pcm"), 22050)
+    assert argv[7:] == [
+        "-i", "in.mp4", "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", "22050",
+        "-f", "f32le", "-c:a", "pcm_f32le", "o.pcm",
+    ]  # fmt: skip

@@ -1,0 +1,91 @@
+"""``manage.py import_moves``: import move clips, from files/directories or an annotation manifest."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from choreography.catalog import Defaults, ManifestError, jobs_from_manifest, jobs_from_paths
+from choreography.importing import ClipOutcome, import_clip_jobs
+from choreography.management.commands._reporting import progress_line
+from choreography.models import Difficulty, EnergyLevel, MoveRole, Style
+
+
+class Command(BaseCommand):
+    help = (
+        "Import move clips into the library, normalized once to the canonical format. "
+        "Give files or directories (metadata from the flags below, style and role derived from "
+        "the file name), and/or --annotations FILE --root DIR for an annotation manifest. "
+        "Idempotent (content hash). Missing or undecodable files are reported and skipped; "
+        "the exit status is then 1."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("paths", nargs="*", type=Path, metavar="FILES_OR_DIRS")
+        parser.add_argument(
+            "--annotations",
+            type=Path,
+            help='JSON manifest {"instructions", "move_categories", "clips": [...]}',
+        )
+        parser.add_argument(
+            "--root",
+            type=Path,
+            help="directory the manifest's video_path values are relative to "
+            "(default: the manifest's directory)",
+        )
+        parser.add_argument("--difficulty", choices=Difficulty.values, default="intermediate")
+        parser.add_argument("--energy", choices=EnergyLevel.values, default="medium")
+        parser.add_argument("--style", choices=Style.values, help="default: from the file name")
+        parser.add_argument(
+            "--tempo", type=float, help="BPM the move is danced at (default: from its audio)"
+        )
+        parser.add_argument("--role", choices=MoveRole.values, help="default: from the file name")
+
+    def handle(self, *args, paths, annotations, root, **options) -> None:
+        if not paths and annotations is None:
+            raise CommandError("nothing to import: give FILES_OR_DIRS and/or --annotations FILE")
+        if options["tempo"] is not None and not 20 <= options["tempo"] <= 400:
+            raise CommandError(f"--tempo must be between 20 and 400 BPM, got {options['tempo']}")
+        call_command("migrate", interactive=False, verbosity=0)
+        defaults = Defaults(
+            difficulty=options["difficulty"],
+            energy_level=options["energy"],
+            style=options["style"],
+            tempo_bpm=options["tempo"],
+            role=options["role"],
+        )
+        jobs, skipped = jobs_from_paths(paths, defaults)
+        if annotations is not None:
+            try:
+                more, more_skipped = jobs_from_manifest(annotations, root or annotations.parent)
+            except ManifestError as exc:
+                raise CommandError(str(exc)) from None
+            jobs += more
+            skipped += more_skipped
+
+        started = time.monotonic()
+        self.stdout.write(f"importing {len(jobs)} clip(s)...")
+
+        def on_event(outcome: ClipOutcome, done: int, total: int) -> None:
+            line = progress_line(done, total, outcome.status, outcome.name, outcome.detail)
+            (self.stderr if outcome.status == "skipped" else self.stdout).write(line)
+
+        report = async_to_sync(import_clip_jobs)(
+            jobs,
+            concurrency=settings.CHOREO.max_concurrent_assemblies,
+            on_event=on_event,
+            already_skipped=skipped,
+        )
+        self.stdout.write(
+            f"done in {time.monotonic() - started:.1f} s: {report.count('imported')} imported, "
+            f"{report.count('present')} already in the library, {len(report.skipped)} skipped"
+        )
+        if report.skipped:
+            for outcome in report.skipped:
+                self.stderr.write(f"  skipped {outcome.name}: {outcome.detail}")
+            raise CommandError(f"{len(report.skipped)} file(s) skipped", returncode=1)

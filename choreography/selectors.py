@@ -1,0 +1,41 @@
+"""Library rows as the pure generator sees them (no queries here: rows in, plain facts out)."""
+
+from __future__ import annotations
+
+from assembly import ClipHint
+from choreography.generator import MoveOption, SongFacts
+from choreography.models import Move, Song
+
+
+def song_facts(song: Song) -> SongFacts:
+    """The song's analysis: duration, tempo, first downbeat and per-phrase energy."""
+    return SongFacts(
+        audio_key=song.audio_key,
+        duration=song.duration_seconds,
+        bpm=song.bpm,
+        first_beat=song.first_beat_seconds,
+        energy_curve=tuple(float(value) for value in song.energy_curve or ()),
+    )
+
+
+def move_option(move: Move) -> MoveOption:
+    return MoveOption(
+        name=move.name,
+        label=move.label,
+        clip_key=move.clip_key,
+        duration=move.duration_seconds,
+        difficulty=move.difficulty,
+        energy_level=move.energy_level,
+        style=move.style,
+        tempo_bpm=move.tempo_bpm,
+        role=move.role,
+    )
+
+
+def clip_hints(moves: list[Move]) -> dict[str, ClipHint]:
+    """The stored elementary streams, so the assembly fetches and probes no MP4."""
+    return {
+        m.clip_key: ClipHint(m.stream_key, tuple(m.frame_offsets))
+        for m in moves
+        if m.stream_key and m.frame_offsets
+    }
