@@ -41,7 +41,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "choreography.middleware.api_errors_as_json",
 ]
+
+# The ASGI app refuses larger bodies at the door (asgi_project.limits); this is the same limit
+# for anything reaching Django another way (the test client).
+DATA_UPLOAD_MAX_MEMORY_SIZE = CHOREO.max_body_bytes
 
 ROOT_URLCONF = "asgi_project.urls"
 ASGI_APPLICATION = "asgi_project.asgi.application"

@@ -1,10 +1,10 @@
 from django.urls import path
 
 from choreography import media, views
+from choreography.api import api
 
 urlpatterns = [
     path("health/", views.health, name="health"),
-    path("api/songs/", views.songs, name="songs"),
-    path("api/choreography/generate/", views.generate, name="generate"),
+    path("api/", api.urls),
     path("media/<path:key>", media.serve_media, name="media"),
 ]
