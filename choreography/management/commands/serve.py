@@ -1,10 +1,13 @@
-"""``manage.py serve``: migrate, make sure a library exists, check FFmpeg, run uvicorn."""
+"""``manage.py serve``: migrate, make sure a library exists, check FFmpeg, run uvicorn.
+
+Before serving it marks generations a previous (crashed or killed) process left running as
+failed; on SIGTERM it stops the generations in flight (choreography.server).
+"""
 
 from __future__ import annotations
 
 import time
 
-import uvicorn
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.management import call_command
@@ -14,6 +17,8 @@ from assembly.errors import ChoreoError
 from choreography.demo import create_demo_library
 from choreography.models import Move, Song
 from choreography.runtime import get_assembler
+from choreography.server import serve
+from choreography.services import fail_interrupted_tasks
 
 
 class Command(BaseCommand):
@@ -24,7 +29,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=1)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="uvicorn worker processes; the generation caps then apply per process",
+        )
         parser.add_argument("--no-demo", action="store_true", help="do not create the demo library")
 
     def handle(self, *args, host: str, port: int, workers: int, no_demo: bool, **options) -> None:
@@ -43,14 +53,15 @@ class Command(BaseCommand):
                 f"demo library ready: {songs} songs, {moves} moves "
                 f"({time.monotonic() - started:.1f} s)"
             )
+        interrupted = async_to_sync(fail_interrupted_tasks)()
+        if interrupted:
+            self.stdout.write(f"marked {interrupted} interrupted generation(s) as failed")
         self.stdout.write(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
         self.stdout.flush()
-        uvicorn.run(
+        serve(
             "asgi_project.asgi:application",
             host=host,
             port=port,
             workers=workers,
-            lifespan="off",
             log_level=settings.CHOREO.log_level.lower(),
-            timeout_graceful_shutdown=30,
         )
