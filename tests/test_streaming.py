@@ -157,3 +157,30 @@ async def test_cancelling_the_reader_stops_the_generation(library, settings):
             "client disconnected",
         )
         assert get_gate().stats()["waiting"] == 0
+
+
+async def test_a_stream_nobody_reads_is_stopped_after_the_grace_period(
+    library, settings, monkeypatch
+):
+    """If the client left before the body was ever read, the generation does not run on."""
+    from choreography import streaming
+
+    monkeypatch.setattr(streaming, "ATTACH_GRACE_S", 0.2)
+    settings.CHOREO = settings.CHOREO.model_copy(update={"max_in_flight": 1})
+    song, _ = library
+    client = TokenClient(await issue_token("alice"))
+    blocker = get_gate().reserve("someone else")
+    async with blocker.slot():
+        await start_stream(client, song)  # the body is never iterated
+        assert get_gate().stats()["waiting"] == 1
+
+        async def stopped() -> bool:
+            task = await ChoreographyTask.objects.afirst()
+            return get_gate().stats()["waiting"] == 0 and task and task.status == "failed"
+
+        for _ in range(200):  # polls the database: up to 10 s on a busy machine
+            if await stopped():
+                break
+            await asyncio.sleep(0.05)
+    task = await ChoreographyTask.objects.aget()
+    assert (task.status, task.error) == (TaskStatus.FAILED, "client disconnected")
