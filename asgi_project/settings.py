@@ -41,7 +41,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "choreography.middleware.api_errors_as_json",
+    "choreography.api_errors.api_errors_as_json",
 ]
 
 # The ASGI app refuses larger bodies at the door (asgi_project.limits); this is the same limit
