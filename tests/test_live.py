@@ -3,6 +3,7 @@
 Streaming, disconnects, shutdown and load are about sockets and processes, so these tests run
 ``manage.py serve`` and talk to it over 127.0.0.1. Generations that must still be running when
 the test acts use the 30-minute song (id 3): a real long timeline keeps FFmpeg busy for seconds.
+Tests act once an FFmpeg child of the server is seen, whichever stage runs it.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def test_closing_the_socket_mid_generation_stops_the_work(live, sse):
     failed with its stage and "client disconnected"; the admission place is given back."""
     request = RawRequest(live, {"song_id": LONG_SONG}, user="bob", sse=sse)
     if sse:
-        request.read_until(b'"stage":"concatenating"')
+        request.read_until(b"event: progress")
     pids, _ = wait_for(lambda: set(child_ffmpeg_pids(live.pid)), timeout=60, what="FFmpeg")
     task_id = live.task_rows()[0]["id"]
     assert live.task_rows()[0]["status"] == "running"
@@ -233,11 +234,15 @@ def test_sigterm_stops_in_flight_generations_and_answers_them(long_template, tmp
     try:
         stream = RawRequest(server, {"song_id": LONG_SONG}, user="alice", sse=True)
         plain = RawRequest(server, {"song_id": LONG_SONG}, user="bob")
-        stream.read_until(b'"stage":"concatenating"')
+        stream.read_until(b"event: progress")
+
+        def both_running_and_ffmpeg():
+            rows = server.task_rows()
+            running = len(rows) == 2 and all(r["status"] == "running" for r in rows)
+            return running and set(child_ffmpeg_pids(server.pid))
+
         pids, _ = wait_for(
-            lambda: (p := set(child_ffmpeg_pids(server.pid))) and len(p) >= 2 and p,
-            timeout=60,
-            what="two FFmpeg processes",
+            both_running_and_ffmpeg, timeout=60, what="two generations, FFmpeg running"
         )
         server.proc.send_signal(signal.SIGTERM)
 
@@ -274,7 +279,7 @@ def test_start_up_fails_tasks_a_killed_process_left_running(long_template, tmp_p
     data_dir = copy_data_dir(long_template, tmp_path / "data")
     first = start_server(data_dir)
     stream = RawRequest(first, {"song_id": LONG_SONG}, sse=True)
-    stream.read_until(b'"stage":"concatenating"')
+    stream.read_until(b"event: progress")
     orphans, _ = wait_for(lambda: set(child_ffmpeg_pids(first.pid)), timeout=60, what="FFmpeg")
     first.stop(signal.SIGKILL)
     stream.close()
