@@ -42,6 +42,15 @@ class ChoreoConfig(BaseModel):
         default_factory=lambda: os.cpu_count() or 1, ge=1, alias="CHOREO_MAX_CONCURRENT_ASSEMBLIES"
     )
     max_concurrent_fetches: int = Field(8, ge=1, alias="CHOREO_MAX_CONCURRENT_FETCHES")
+    # The generate request as a long request (back-pressure, streaming, signed links, limits).
+    max_in_flight: int = Field(8, ge=1, le=1000, alias="CHOREO_MAX_IN_FLIGHT")
+    queue_size: int = Field(16, ge=0, le=10000, alias="CHOREO_QUEUE_SIZE")
+    max_per_user: int = Field(2, ge=1, le=1000, alias="CHOREO_MAX_PER_USER")
+    sse_keepalive_s: float = Field(15.0, gt=0, le=15, alias="CHOREO_SSE_KEEPALIVE_S")
+    url_ttl_s: int = Field(3600, ge=1, le=7 * 24 * 3600, alias="CHOREO_URL_TTL_S")
+    max_body_bytes: int = Field(
+        64 * 1024, ge=1024, le=10 * 1024 * 1024, alias="CHOREO_MAX_BODY_BYTES"
+    )
     ffmpeg: str = Field("ffmpeg", alias="CHOREO_FFMPEG")
     ffprobe: str = Field("ffprobe", alias="CHOREO_FFPROBE")
     video_size: str = Field("640x360", alias="CHOREO_VIDEO_SIZE")
@@ -76,7 +85,6 @@ class ChoreoConfig(BaseModel):
         None, alias="S3_ADDRESSING_STYLE"
     )
     s3_key_prefix: str = Field("", alias="S3_KEY_PREFIX")
-    url_ttl_s: int = Field(3600, ge=1, le=7 * 24 * 3600, alias="CHOREO_URL_TTL_S")
 
     @field_validator("video_size")
     @classmethod

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",
     "choreography",
 ]
 
@@ -45,7 +46,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "choreography.api_errors.api_errors_as_json",
 ]
+
+# The ASGI app refuses larger bodies at the door (asgi_project.limits); this is the same limit
+# for anything reaching Django another way (the test client).
+DATA_UPLOAD_MAX_MEMORY_SIZE = CHOREO.max_body_bytes
 
 ROOT_URLCONF = "asgi_project.urls"
 ASGI_APPLICATION = "asgi_project.asgi.application"

@@ -12,6 +12,7 @@ import collections
 import contextlib
 import inspect
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ ProgressCallback = Callable[[float], Awaitable[None] | None]
 
 STDERR_TAIL_LINES = 25
 TERMINATE_GRACE_S = 1.0
+NICENESS = 10
+"""FFmpeg runs at a lower CPU priority than the web process, so requests (health checks,
+progress events) stay fast while every core is busy assembling."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ async def run_process(
             f"{argv[0]} is required but could not be started: {exc.strerror or exc}",
             details="install FFmpeg (e.g. apt-get install ffmpeg) or set CHOREO_FFMPEG",
         ) from exc
+    with contextlib.suppress(OSError):  # best effort: the process may already be gone
+        os.setpriority(os.PRIO_PROCESS, proc.pid, max(NICENESS, os.getpriority(os.PRIO_PROCESS, 0)))
 
     stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
     stdout_lines: list[str] = []

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from choreography.errors import AuthenticationError
 from choreography.models import ApiToken
@@ -45,3 +46,24 @@ async def authenticate_bearer(header: str | None):
     if record is None or not record.user.is_active:
         raise AuthenticationError("invalid or revoked token")
     return record.user
+
+
+async def revoke_tokens(
+    *, token: str | None = None, prefix: str | None = None, username=None
+) -> int:
+    """Revoke the token given in full, the tokens starting with ``prefix``, or all of a user's.
+
+    Returns how many active tokens were revoked; a revoked token stops working at once.
+    """
+    tokens = ApiToken.objects.filter(revoked_at__isnull=True)
+    if token:
+        tokens = tokens.filter(token_hash=hash_token(token.strip()))
+    elif prefix:
+        if len(prefix) < 8:
+            raise ValueError("a prefix needs at least 8 characters (e.g. chor_AbC)")
+        tokens = tokens.filter(prefix__startswith=prefix[:12])
+    if username:
+        tokens = tokens.filter(user__username=username)
+    if not (token or prefix or username):
+        raise ValueError("say which token(s) to revoke: a token, --prefix or --user")
+    return await tokens.aupdate(revoked_at=timezone.now())

@@ -1,4 +1,18 @@
-"""Request-level members of the ChoreoError family (see assembly.errors for the tree)."""
+"""Request-level members of the ChoreoError family (see assembly.errors for the tree).
+
+ChoreoError (assembly.errors)
+├── InvalidRequestError          bad body, query or path value (400)
+│   └── PayloadTooLargeError     the body exceeds CHOREO_MAX_BODY_BYTES (413)
+├── AuthenticationError          no or invalid credentials (401)
+├── PermissionDeniedError        credentials fine, but not for this (403)
+│   └── LinkExpiredError         a signed media link past its expiry (403)
+├── NotFoundError                unknown song, video or URL (404)
+├── OverloadedError              the server cannot take the work now (503, Retry-After)
+│   ├── TooManyGenerationsError  this user already runs CHOREO_MAX_PER_USER (429)
+│   ├── ServerBusyError          in-flight cap and wait queue are full (503)
+│   └── ShuttingDownError        the server is stopping; work was stopped (503)
+└── ClientDisconnectedError      recorded on a task whose client went away
+"""
 
 from __future__ import annotations
 
@@ -11,16 +25,52 @@ class InvalidRequestError(ChoreoError):
     default_stage = "validation"
 
 
+class PayloadTooLargeError(InvalidRequestError):
+    """The request body is larger than CHOREO_MAX_BODY_BYTES (HTTP 413)."""
+
+
 class AuthenticationError(ChoreoError):
     """No credentials, or credentials that do not match an active token (HTTP 401)."""
 
     default_stage = "authentication"
 
 
+class PermissionDeniedError(ChoreoError):
+    """Credentials or a link that do not allow this request: CSRF, bad signature (HTTP 403)."""
+
+    default_stage = "authorization"
+
+
+class LinkExpiredError(PermissionDeniedError):
+    """A signed media link whose expiry has passed (HTTP 403)."""
+
+
 class NotFoundError(ChoreoError):
     """The requested song or object does not exist (HTTP 404)."""
 
     default_stage = "lookup"
+
+
+class OverloadedError(ChoreoError):
+    """The work cannot be taken now; ``retry_after`` says when to try again (seconds)."""
+
+    default_stage = "admission"
+
+    def __init__(self, message: str, *, retry_after: int, details: str = "", stage=None) -> None:
+        super().__init__(message, details=details, stage=stage)
+        self.retry_after = max(1, int(retry_after))
+
+
+class TooManyGenerationsError(OverloadedError):
+    """The user already has CHOREO_MAX_PER_USER generations in flight (HTTP 429)."""
+
+
+class ServerBusyError(OverloadedError):
+    """Every in-flight slot and every place in the wait queue is taken (HTTP 503)."""
+
+
+class ShuttingDownError(OverloadedError):
+    """The server is shutting down: new work is refused and running work stopped (HTTP 503)."""
 
 
 class ClientDisconnectedError(ChoreoError):

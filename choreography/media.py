@@ -1,4 +1,8 @@
-"""Serves local-storage objects with HTTP Range support, so browsers can seek in videos."""
+"""Serves local-storage objects behind signed, expiring links, with HTTP Range support.
+
+Every object needs a link from ``choreography.signing`` (checked before the file is looked up,
+so nobody can probe which keys exist); Range support lets a browser seek in a video.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,14 @@ import re
 
 import aiofiles
 import aiofiles.os
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
+from assembly.errors import ChoreoError
+from choreography.errors import NotFoundError
+from choreography.http import error_response
 from choreography.runtime import get_storage
+from choreography.signing import verify_media
 from storage import LocalStorage, StorageError, validate_key
 
 CHUNK = 256 * 1024
@@ -55,13 +63,21 @@ async def _file_chunks(path, first: int, length: int):
 @require_safe
 async def serve_media(request: HttpRequest, key: str) -> HttpResponse:
     storage = get_storage()
-    if not isinstance(storage, LocalStorage):
-        raise Http404("media is served by the storage backend")
     try:
-        path = storage.path_for(validate_key(key))
-        stat = await aiofiles.os.stat(path)
-    except (StorageError, FileNotFoundError, NotADirectoryError):
-        raise Http404("no such media") from None
+        if not isinstance(storage, LocalStorage):
+            raise NotFoundError("media is served by the storage backend", stage="media")
+        verify_media(
+            key,
+            expires=request.GET.get("expires"),
+            signature=request.GET.get("signature"),
+        )
+        try:
+            path = storage.path_for(validate_key(key))
+            stat = await aiofiles.os.stat(path)
+        except (StorageError, OSError, ValueError):
+            raise NotFoundError("no such media", stage="media") from None
+    except ChoreoError as exc:
+        return error_response(exc)
     size = stat.st_size
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     try:

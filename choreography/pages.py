@@ -29,7 +29,7 @@ def sign_in_path(user) -> str:
 
 
 def media_url(key: str) -> str:
-    """A URL the browser can load without headers (local media or a presigned S3 URL)."""
+    """A URL the browser can load without headers: a signed local link or a presigned S3 URL."""
     return get_storage().url(key)
 
 

@@ -41,7 +41,11 @@ def get_storage() -> Storage:
 
 def _build_storage(identity: object) -> Storage:
     if isinstance(identity, tuple):
-        return LocalStorage(identity[1], url_prefix="/media/")
+        from choreography.signing import sign_media
+
+        return LocalStorage(
+            identity[1], url_prefix="/media/", url_signer=lambda key: sign_media(key).path
+        )
     from storage.s3 import S3Storage  # imports aioboto3: only when S3 is configured
 
     return S3Storage(identity)  # type: ignore[arg-type]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from choreography.generator import LEGACY_STYLES
 from choreography.models import Difficulty, EnergyLevel, Style
@@ -18,12 +19,37 @@ assert set(EnergyValue.__args__) == set(EnergyLevel.values)  # type: ignore[attr
 assert set(StyleValue.__args__) == set(Style.values) | set(LEGACY_STYLES)  # type: ignore[attr-defined]
 
 
+def _integral_number(value: object) -> object:
+    """JSON Schema's "integer" includes 2.0: accept a float without a fraction as that int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def json_int(*, ge: int, le: int):
+    """An integer as JSON Schema means it (2 or 2.0, never "2" or true) within [ge, le].
+
+    The bounds come before the validator so pydantic documents them as minimum/maximum; the
+    other way round, on an optional field, it emits "ge"/"le", which no JSON Schema validator
+    knows (Schemathesis caught that).
+    """
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_integral_number)]
+
+
+SongId = json_int(ge=1, le=2**31 - 1)
+Seed = json_int(ge=0, le=2**31 - 1)
+
+
 class GenerateRequest(BaseModel):
-    """Body of POST /api/choreography/generate/."""
+    """Body of POST /api/choreography/generate/.
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    Strict: the JSON types must be the documented ones (no "1" for 1), unknown fields are
+    refused, so what the OpenAPI schema says is exactly what is accepted.
+    """
 
-    song_id: int = Field(ge=1, le=2**31 - 1)
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    song_id: SongId
     difficulty: DifficultyValue = "intermediate"
     energy_level: EnergyValue = "medium"
     style: StyleValue | None = Field(
@@ -31,7 +57,7 @@ class GenerateRequest(BaseModel):
         description='A library style; "modern" means energetic or playful, '
         '"traditional" means romantic or sensual.',
     )
-    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    seed: Seed | None = None
 
 
 class TimelineEntry(BaseModel):
@@ -45,9 +71,12 @@ class TimelineEntry(BaseModel):
 
 
 class GenerateResponse(BaseModel):
+    """The finished choreography (the plain response, and the SSE ``completed`` event)."""
+
     task_id: str
     status: Literal["completed"]
-    video_url: str
+    video_url: str = Field(description="Signed link to the video; expires (CHOREO_URL_TTL_S)")
+    video_url_expires_at: datetime
     duration_seconds: float
     song_id: int
     seed: int
@@ -67,6 +96,61 @@ class SongOut(BaseModel):
 
 
 class ErrorOut(BaseModel):
+    """Every error: what went wrong, details (a string, or one entry per bad field), the stage."""
+
     error: str
     details: str | list | dict | None = None
     stage: str
+
+
+class ProgressEvent(BaseModel):
+    """Data of an SSE ``progress`` event."""
+
+    task_id: str
+    stage: str
+    progress: int = Field(ge=0, le=100)
+    message: str
+
+
+class SongRef(BaseModel):
+    id: int
+    title: str
+    artist: str
+
+
+class GenerationParameters(BaseModel):
+    """The parameters a choreography was generated with (seed included, to reproduce it)."""
+
+    song_id: int | None = None
+    difficulty: str | None = None
+    energy_level: str | None = None
+    style: str | None = None
+    seed: int | None = None
+
+
+class VideoOut(BaseModel):
+    """One completed choreography in the caller's history."""
+
+    task_id: str
+    song: SongRef | None
+    parameters: GenerationParameters
+    created_at: datetime
+    video_url: str = Field(description="Signed link to the video; expires (CHOREO_URL_TTL_S)")
+    video_url_expires_at: datetime
+    duration_seconds: float
+
+
+class VideoDetail(VideoOut):
+    moves: list[TimelineEntry]
+
+
+class VideoPage(BaseModel):
+    items: list[VideoOut]
+    page: int
+    page_size: int
+    total: int
+    has_next: bool
+
+
+class SongList(BaseModel):
+    items: list[SongOut]

@@ -1,89 +1,199 @@
-"""Thin async views: authenticate, validate with pydantic, call a service, map errors."""
+"""Thin async views: ninja authenticates and validates, a service does the work, errors map
+to ``{"error", "details", "stage"}`` in choreography.api / choreography.http."""
 
 from __future__ import annotations
 
-import json
-from typing import TypeVar
+import datetime as dt
+import time
+from uuid import UUID
 
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
-from pydantic import BaseModel, ValidationError
+from django.views.decorators.http import require_GET
+from ninja import Query, Router, Schema
+from pydantic import Field
 
-from assembly.errors import ChoreoError, FFmpegNotFoundError
-from choreography.auth import authenticate_bearer
-from choreography.errors import InvalidRequestError
-from choreography.http import error_response
-from choreography.runtime import get_assembler, get_storage
-from choreography.schemas import GenerateRequest, GenerateResponse, SongOut
-from choreography.services import generate_choreography, list_songs
+from choreography.admission import get_gate
+from choreography.health import health_report
+from choreography.models import ChoreographyTask
+from choreography.runtime import get_storage
+from choreography.schemas import (
+    ErrorOut,
+    GenerateRequest,
+    GenerateResponse,
+    SongList,
+    SongOut,
+    VideoDetail,
+    VideoOut,
+    VideoPage,
+)
+from choreography.services import (
+    get_video,
+    list_songs,
+    list_videos,
+    prepare_generation,
+    run_generation,
+)
+from choreography.signing import sign_media
+from choreography.streaming import generation_stream, wants_event_stream
+from storage import LocalStorage
 
-M = TypeVar("M", bound=BaseModel)
+router = Router()
+
+AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
+GENERATE_DOC = """Plan and assemble a choreography video; the request lasts until the video is done.
+
+**Plain JSON** (default): answers 200 with the finished choreography.
+
+**Live progress**: with `Accept: text/event-stream` the answer is `200 text/event-stream` at
+once, streaming Server-Sent Events on this same request:
+`event: progress` with `{"task_id", "stage", "progress", "message"}` on every stage change and
+progress step, a `: keep-alive` comment at least every 15 s, then exactly one final
+`event: completed` (the same JSON as the plain response) or `event: error`
+(`{"error", "details", "stage"}`). Errors found before the work starts (400, 401, 403, 404,
+413, 429, 503) are answered with their status and the error JSON, not as a stream.
+
+Closing the connection stops the work (FFmpeg is stopped, the task is marked failed with
+"client disconnected"). At most CHOREO_MAX_PER_USER generations per user run at once (429);
+past the server's in-flight cap and wait queue the answer is 503; both carry `Retry-After`.
+"""
 
 
-def parse_body(request: HttpRequest, model: type[M]) -> M:
-    """Validate a JSON body; InvalidRequestError lists each bad field and what it allows."""
-    try:
-        data = json.loads(request.body or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidRequestError("request body is not valid JSON", details=str(exc)) from exc
-    if not isinstance(data, dict):
-        raise InvalidRequestError("request body must be a JSON object")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
-            for err in exc.errors(include_url=False, include_input=False)
-        ]
-        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        raise InvalidRequestError(f"invalid request: {summary}", details=problems) from exc
+def _video_link(request: HttpRequest, key: str) -> tuple[str, dt.datetime]:
+    """An absolute URL the client can GET without headers, and when it stops working."""
+    storage = get_storage()
+    if isinstance(storage, LocalStorage):
+        link = sign_media(key)
+        return request.build_absolute_uri(link.path), dt.datetime.fromtimestamp(
+            link.expires, dt.UTC
+        )
+    expires = dt.datetime.fromtimestamp(int(time.time()) + settings.CHOREO.url_ttl_s, dt.UTC)
+    return request.build_absolute_uri(storage.url(key)), expires
 
 
-@require_GET
-async def songs(request: HttpRequest) -> JsonResponse:
-    items = [
-        SongOut(
-            id=s.id, title=s.title, artist=s.artist, duration_seconds=s.duration_seconds, bpm=s.bpm
-        ).model_dump()
-        for s in await list_songs()
-    ]
-    return JsonResponse({"items": items})
-
-
-@csrf_exempt  # bearer-token API: no cookies are involved, so CSRF does not apply
-@require_POST
-async def generate(request: HttpRequest) -> JsonResponse:
-    try:
-        user = await authenticate_bearer(request.headers.get("Authorization"))
-        body = parse_body(request, GenerateRequest)
-        task = await generate_choreography(user=user, request=body)
-    except ChoreoError as exc:
-        return error_response(exc)
+def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
     result = task.result
-    payload = GenerateResponse(
+    url, expires = _video_link(request, result["video_key"])
+    return GenerateResponse(
         task_id=str(task.id),
         status="completed",
-        video_url=request.build_absolute_uri(get_storage().url(result["video_key"])),
+        video_url=url,
+        video_url_expires_at=expires,
         duration_seconds=result["duration_seconds"],
-        song_id=body.song_id,
+        song_id=task.song_id or task.parameters.get("song_id", 0),
         seed=task.parameters["seed"],
         stage=task.stage,
         progress=task.progress,
         moves=result["timeline"],
         relaxed_filters=result["relaxed_filters"],
         stage_seconds=result["stage_seconds"],
-    )
-    return JsonResponse(payload.model_dump())
+    ).model_dump(mode="json")
 
 
+def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False) -> dict:
+    url, expires = _video_link(request, task.result["video_key"])
+    song = task.song
+    data = {
+        "task_id": str(task.id),
+        "song": {"id": song.id, "title": song.title, "artist": song.artist} if song else None,
+        "parameters": task.parameters,
+        "created_at": task.created_at,
+        "video_url": url,
+        "video_url_expires_at": expires,
+        "duration_seconds": task.result.get("duration_seconds", 0.0),
+    }
+    if detail:
+        return VideoDetail(**data, moves=task.result.get("timeline", [])).model_dump(mode="json")
+    return VideoOut(**data).model_dump(mode="json")
+
+
+@router.get("/songs/", response={200: SongList}, auth=None, summary="List the song library")
+async def songs(request: HttpRequest):
+    items = [
+        SongOut(
+            id=s.id, title=s.title, artist=s.artist, duration_seconds=s.duration_seconds, bpm=s.bpm
+        )
+        for s in await list_songs()
+    ]
+    return {"items": items}
+
+
+@router.post(
+    "/choreography/generate/",
+    response={
+        200: GenerateResponse,
+        400: ErrorOut,
+        **AUTH_ERRORS,
+        404: ErrorOut,
+        413: ErrorOut,
+        429: ErrorOut,
+        500: ErrorOut,
+        503: ErrorOut,
+        504: ErrorOut,
+    },
+    summary="Generate a choreography video (plain JSON, or live progress as SSE)",
+    description=GENERATE_DOC,
+    openapi_extra={
+        "responses": {
+            200: {
+                "content": {
+                    "text/event-stream": {
+                        "schema": {
+                            "type": "string",
+                            "description": "progress events, keep-alive comments, then one "
+                            "completed or error event (see the operation description)",
+                        }
+                    }
+                }
+            },
+            429: {"headers": {"Retry-After": {"schema": {"type": "integer"}}}},
+            503: {"headers": {"Retry-After": {"schema": {"type": "integer"}}}},
+        }
+    },
+)
+async def generate(request: HttpRequest, body: GenerateRequest):
+    job = await prepare_generation(user=request.auth, request=body)
+    ticket = get_gate().reserve(request.auth.pk)
+    if wants_event_stream(request.headers.get("Accept")):
+        return generation_stream(job, ticket, render=lambda task: _completed(request, task))
+    task = await run_generation(job, ticket)
+    return _completed(request, task)
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, le=1_000_000, description="1-based page number")
+    page_size: int = Field(20, ge=1, le=100)
+
+
+@router.get(
+    "/choreography/videos/",
+    response={200: VideoPage, 400: ErrorOut, **AUTH_ERRORS},
+    summary="Your completed choreographies, newest first",
+)
+async def videos(request: HttpRequest, query: Query[PageQuery]):
+    rows, total = await list_videos(user=request.auth, page=query.page, page_size=query.page_size)
+    return {
+        "items": [_video(request, task) for task in rows],
+        "page": query.page,
+        "page_size": query.page_size,
+        "total": total,
+        "has_next": query.page * query.page_size < total,
+    }
+
+
+@router.get(
+    "/choreography/videos/{task_id}/",
+    response={200: VideoDetail, 400: ErrorOut, **AUTH_ERRORS, 404: ErrorOut},
+    summary="One of your completed choreographies, with its move timeline",
+)
+async def video(request: HttpRequest, task_id: UUID):
+    return _video(request, await get_video(user=request.auth, task_id=task_id), detail=True)
+
+
+@csrf_exempt  # it changes nothing; a POST should learn it is the wrong method (405)
 @require_GET
 async def health(request: HttpRequest) -> JsonResponse:
-    try:
-        version = await get_assembler().ffmpeg_version()
-    except (FFmpegNotFoundError, ChoreoError) as exc:
-        return JsonResponse(
-            {"status": "unavailable", "error": exc.message, "details": exc.details or None},
-            status=503,
-        )
-    return JsonResponse({"status": "ok", "ffmpeg": version})
+    """200 with the FFmpeg version (cached) and generation counts; 503 without FFmpeg."""
+    status, payload = await health_report()
+    return JsonResponse(payload, status=status)

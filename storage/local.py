@@ -8,6 +8,7 @@ import errno
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,9 +23,17 @@ class LocalStorage(Storage):
 
     backend = "local"
 
-    def __init__(self, root: Path, *, url_prefix: str = "/media/") -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        url_prefix: str = "/media/",
+        url_signer: Callable[[str], str] | None = None,
+    ) -> None:
+        """``url_signer`` turns a key into a signed app URL (the app refuses unsigned links)."""
         self.root = Path(root).resolve()
         self.url_prefix = url_prefix if url_prefix.endswith("/") else url_prefix + "/"
+        self.url_signer = url_signer
 
     def path_for(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -141,6 +150,8 @@ class LocalStorage(Storage):
         return keys
 
     def _url(self, key: str) -> str:
+        if self.url_signer is not None:
+            return self.url_signer(key)
         return self.url_prefix + quote(key)
 
     async def _local_path(self, key: str) -> Path | None:

@@ -152,3 +152,63 @@ async def s3_backend(settings, s3_server):
     settings.CHOREO = settings.CHOREO.model_copy(update=s3_config_update(s3_server, prefix))
     yield get_storage()
     await close_storage()
+
+
+@pytest.fixture(scope="session")
+def half_hour_song(media_dir) -> Path:
+    """A 30-minute AAC song (looped by stream copy, so it costs a fraction of a second).
+
+    Long enough that a generation on it keeps FFmpeg busy for seconds: the real long timeline
+    the disconnect, shutdown and back-pressure tests need to act mid-generation.
+    """
+    from tests.helpers import run
+
+    short = make_song(media_dir / "loop-10s.m4a", 10.0, ("-c:a", "aac", "-b:a", "32k"))
+    target = media_dir / "long-30min.m4a"
+    run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-stream_loop", "179", "-i", str(short),
+         "-c", "copy", str(target)]
+    )  # fmt: skip
+    return target
+
+
+@pytest.fixture(scope="session")
+def live_template(tmp_path_factory, canonical_clips, song_file) -> Path:
+    """A seeded data dir for live servers: six clips, two short songs (ids 1-2), five users."""
+    from tests.live import CLIP_META, USERS, seed
+
+    data_dir = tmp_path_factory.mktemp("live-template") / "data"
+    data_dir.mkdir()
+    second = make_song(data_dir.parent / "song-4s.m4a", 4.0)
+    seed(
+        data_dir,
+        clips=[
+            {"path": str(p), "meta": m} for p, m in zip(canonical_clips, CLIP_META, strict=True)
+        ],
+        songs=[
+            {"path": str(song_file), "title": "Short Song", "bpm": 120.0},
+            {"path": str(second), "title": "Shorter Song", "bpm": 100.0},
+        ],
+        users=USERS,
+    )
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def long_template(tmp_path_factory, live_template, half_hour_song) -> Path:
+    """live_template plus the 30-minute song (id 3)."""
+    from tests.live import copy_data_dir, seed
+
+    data_dir = copy_data_dir(live_template, tmp_path_factory.mktemp("long-template") / "data")
+    seed(data_dir, songs=[{"path": str(half_hour_song), "title": "Half Hour", "bpm": 120.0}])
+    return data_dir
+
+
+@pytest.fixture(autouse=True)
+def fresh_gate():
+    """Each test gets its own admission gate, built from the settings it runs with."""
+    from choreography.admission import get_gate
+
+    get_gate.cache_clear()
+    yield
+    get_gate.cache_clear()

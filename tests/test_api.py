@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from django.conf import settings
@@ -39,8 +40,8 @@ async def generate(client, library, **body):
 
 
 def media_path(video_url: str) -> Path:
-    key = video_url.split("/media/", 1)[1]
-    return settings.MEDIA_ROOT / key
+    key = urlsplit(video_url).path.split("/media/", 1)[1]
+    return settings.MEDIA_ROOT / unquote(key)
 
 
 async def test_generate_returns_a_finished_video_covering_the_song(client, library):

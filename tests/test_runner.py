@@ -1,11 +1,12 @@
 """The FFmpeg runner: errors carry argv and stderr; no child outlives a timeout or a cancel."""
 
 import asyncio
+import os
 
 import pytest
 
 from assembly.errors import AssemblyTimeoutError, FFmpegError, FFmpegNotFoundError
-from assembly.runner import run_process
+from assembly.runner import NICENESS, run_process
 from tests.helpers import child_ffmpeg_pids, pid_alive
 
 ENDLESS = [
@@ -78,3 +79,23 @@ async def test_cancellation_kills_and_reaps_ffmpeg():
     with pytest.raises(asyncio.CancelledError):
         await task
     assert not any(pid_alive(pid) for pid in pids)
+
+
+async def test_ffmpeg_runs_at_a_lower_cpu_priority():
+    """FFmpeg gets NICENESS (10) so the web process wins the CPU when both want it."""
+    task = asyncio.create_task(run_process(ENDLESS, stage="concatenating"))
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            pids = child_ffmpeg_pids()
+            if pids:
+                break
+        assert pids, "ffmpeg never started"
+        assert (
+            os.getpriority(os.PRIO_PROCESS, pids[0])
+            == os.getpriority(os.PRIO_PROCESS, 0) + NICENESS
+            or os.getpriority(os.PRIO_PROCESS, pids[0]) == 19
+        )
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

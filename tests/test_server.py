@@ -32,6 +32,7 @@ def server(tmp_path_factory):
         **os.environ,
         "CHOREO_DATA_DIR": str(data_dir),
         "CHOREO_VIDEO_SIZE": "320x180",
+        "CHOREO_MAX_PER_USER": "8",  # one user sends the 8 simultaneous generations below
         "DJANGO_SETTINGS_MODULE": "asgi_project.settings",
         **isolated_database_env(),
     }

@@ -12,5 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, **options) -> None:
         token = async_to_sync(issue_token)(username)
-        self.stderr.write(f"token for {username!r} (shown once; stored hashed):")
+        self.stderr.write(
+            f"token for {username!r} (shown once; stored hashed; revoke with "
+            f"`manage.py revoke_token --prefix {token[:12]}`):"
+        )
         self.stdout.write(token)

@@ -1,10 +1,13 @@
-"""``manage.py serve``: migrate, make sure a library exists, check FFmpeg, run uvicorn."""
+"""``manage.py serve``: migrate, make sure a library exists, check FFmpeg, run uvicorn.
+
+Before serving it marks generations a previous (crashed or killed) process left running as
+failed; on SIGTERM it stops the generations in flight (choreography.server).
+"""
 
 from __future__ import annotations
 
 import time
 
-import uvicorn
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,6 +19,8 @@ from choreography.demo import create_demo_library
 from choreography.models import Move, Song
 from choreography.pages import sign_in_path
 from choreography.runtime import check_storage, get_assembler, run_sync
+from choreography.server import serve
+from choreography.services import fail_interrupted_tasks
 from storage import StorageError
 
 
@@ -27,7 +32,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=1)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="uvicorn worker processes; the generation caps then apply per process",
+        )
         parser.add_argument("--no-demo", action="store_true", help="do not create the demo library")
         parser.add_argument(
             "--graceful-timeout",
@@ -62,6 +72,9 @@ class Command(BaseCommand):
                 f"demo library ready: {songs} songs, {moves} moves "
                 f"({time.monotonic() - started:.1f} s)"
             )
+        interrupted = async_to_sync(fail_interrupted_tasks)()
+        if interrupted:
+            self.stdout.write(f"marked {interrupted} interrupted generation(s) as failed")
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         base_url = f"http://{shown_host}:{port}"
         if settings.CHOREO.env == "demo":
@@ -69,14 +82,13 @@ class Command(BaseCommand):
             self.stdout.write(f"sign in (one-time link): {base_url}{sign_in_path(demo_user)}")
         self.stdout.write(f"serving on {base_url}/ (Ctrl-C to stop)")
         self.stdout.flush()
-        uvicorn.run(
+        serve(
             "asgi_project.asgi:application",
             host=host,
             port=port,
             workers=workers,
-            lifespan="on",  # closes the storage client on shutdown (asgi_project.asgi)
             log_level=settings.CHOREO.log_level.lower(),
-            timeout_graceful_shutdown=graceful_timeout,
+            graceful_timeout=graceful_timeout,
         )
 
     def _check_storage(self) -> str:

@@ -168,6 +168,13 @@ function showResult(result) {
   loadHistory();
 }
 
+async function watch(taskId) {
+  const response = await fetch(`/api/choreography/videos/${encodeURIComponent(taskId)}/`, { credentials: "same-origin" });
+  if (!response.ok) { showError("This video could not be loaded."); return; }
+  const video = await response.json();
+  showResult({ ...video, seed: video.parameters ? video.parameters.seed : "" });
+}
+
 function renderTimeline(moves) {
   const list = $("timeline");
   list.replaceChildren();
@@ -196,7 +203,7 @@ $("player").addEventListener("timeupdate", () => {
 async function loadHistory() {
   const list = $("history");
   try {
-    const response = await fetch("/api/choreography/videos/?limit=20", { credentials: "same-origin" });
+    const response = await fetch("/api/choreography/videos/?page_size=20", { credentials: "same-origin" });
     if (!response.ok) throw new Error(String(response.status));
     const page = await response.json();
     list.replaceChildren();
@@ -209,7 +216,7 @@ async function loadHistory() {
       const play = document.createElement("button");
       play.type = "button";
       play.textContent = "Watch";
-      play.addEventListener("click", () => showResult(video));
+      play.addEventListener("click", () => watch(video.task_id));
       item.appendChild(play);
       list.appendChild(item);
     }

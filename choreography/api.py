@@ -1,0 +1,149 @@
+"""The HTTP API object: authentication, OpenAPI, and the mapping of every failure to ChoreoError.
+
+django-ninja gives async views, request validation with our pydantic schemas, and an OpenAPI
+document generated from those same schemas (``/api/openapi.json``, docs at ``/api/docs``).
+Everything ninja or Django raises is translated here into the ChoreoError family, so every
+error leaves through ``choreography.http.error_response`` in one shape.
+
+Cancellation is untouched: ninja catches ``Exception`` only, so the ``CancelledError`` Django
+raises in a view when the client disconnects still reaches our services (tests/test_live.py
+checks it over a real socket, for plain and streaming responses).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja import errors as ninja_errors
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from assembly.errors import ChoreoError
+from choreography.auth import authenticate_bearer
+from choreography.errors import (
+    AuthenticationError,
+    InvalidRequestError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+)
+from choreography.http import error_response
+
+logger = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class BearerTokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>``. No header: not this scheme (None); a bad one: 401."""
+
+    async def __call__(self, request: HttpRequest):
+        header = request.headers.get("Authorization")
+        if not header:
+            return None
+        return await authenticate_bearer(header)
+
+    def authenticate(self, request: HttpRequest, token: str):  # pragma: no cover - see __call__
+        raise NotImplementedError
+
+
+class SessionCookieAuth(APIKeyCookie):
+    """Django's session (the web page); unsafe methods also need the CSRF token."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    async def __call__(self, request: HttpRequest):
+        if self.param_name not in request.COOKIES:
+            return None
+        user = await request.auser()
+        if not user.is_authenticated:
+            return None
+        if request.method not in SAFE_METHODS and check_csrf(request) is not None:
+            raise PermissionDeniedError(
+                "CSRF check failed",
+                details="send the csrftoken cookie's value in the X-CSRFToken header",
+                stage="authentication",
+            )
+        return user
+
+    def authenticate(self, request: HttpRequest, key):  # pragma: no cover - see __call__
+        raise NotImplementedError
+
+
+api = NinjaAPI(
+    title="choreo",
+    version="1",
+    description=(
+        "Turns a song and dance parameters into a choreography video in one request. "
+        "Errors are always `{error, details, stage}`."
+    ),
+    urls_namespace="api",
+    auth=[BearerTokenAuth(), SessionCookieAuth()],
+)
+
+
+def _field(loc) -> str:
+    """``("body", "body", "difficulty")`` → ``difficulty``; ``("query", "page")`` → ``page``."""
+    parts = [str(p) for p in loc]
+    source = parts.pop(0) if parts else ""
+    if source == "body" and parts and parts[0] == "body":
+        parts.pop(0)
+    return ".".join(parts) or source or "request"
+
+
+def translate(exc: Exception) -> ChoreoError:
+    """The ChoreoError that stands for ``exc`` (anything ninja or Django may raise)."""
+    if isinstance(exc, ChoreoError):
+        return exc
+    if isinstance(exc, ninja_errors.ValidationError):
+        problems = [{"field": _field(e.get("loc", ())), "message": e["msg"]} for e in exc.errors]
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return InvalidRequestError(f"invalid request: {summary}", details=problems)
+    if isinstance(exc, ninja_errors.AuthenticationError):
+        return AuthenticationError(
+            "authentication required",
+            details="send 'Authorization: Bearer <token>' or sign in",
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLargeError(
+            "request body too large",
+            details=f"at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes",
+        )
+    if isinstance(exc, ninja_errors.HttpError):
+        if exc.status_code == 400:
+            cause = exc.__cause__
+            if isinstance(cause, RequestDataTooBig):
+                return translate(cause)
+            return InvalidRequestError(
+                "request body is not valid JSON", details=str(cause or exc.message)
+            )
+        if exc.status_code == 401:
+            return AuthenticationError(exc.message)
+        if exc.status_code == 403:
+            return PermissionDeniedError(exc.message)
+        if exc.status_code == 404:
+            return NotFoundError(exc.message)
+    if isinstance(exc, Http404):
+        return NotFoundError(str(exc) or "not found")
+    return ChoreoError("internal error", details=type(exc).__name__)
+
+
+def _any_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    error = translate(exc)
+    if error.message == "internal error":
+        logger.error("unhandled error in %s %s", request.method, request.path, exc_info=exc)
+    return error_response(error)
+
+
+# ninja registers its own handlers for these; ours replace them (lookup follows the MRO).
+for _kind in (Exception, Http404, ninja_errors.HttpError, ninja_errors.ValidationError):
+    api.add_exception_handler(_kind, _any_error)
+
+
+from choreography.views import router  # noqa: E402 - the operations register on import
+
+api.add_router("", router)

@@ -1,0 +1,49 @@
+"""uvicorn, with a shutdown that stops generations instead of waiting for them.
+
+On SIGTERM or Ctrl-C uvicorn stops accepting connections and waits for requests in flight;
+a generation can last minutes, so first the admission gate is closed (new generations get 503)
+and every generation in flight is stopped: FFmpeg is killed and reaped, temp dirs removed, the
+task rows marked failed with "server shutting down", and each client still gets an answer
+(503 JSON, or an ``error`` event on a stream). Then uvicorn's own shutdown proceeds.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from choreography.admission import SHUTDOWN_REASON, get_gate
+
+logger = logging.getLogger(__name__)
+
+STOP_TIMEOUT_S = 10.0
+
+
+class GracefulServer(uvicorn.Server):
+    async def shutdown(self, sockets=None) -> None:
+        stopped = await get_gate().close(reason=SHUTDOWN_REASON, timeout=STOP_TIMEOUT_S)
+        if stopped:
+            logger.warning("stopped %d generation(s) for shutdown", stopped)
+        await super().shutdown(sockets=sockets)
+
+
+def serve(
+    app: str, *, host: str, port: int, workers: int, log_level: str, graceful_timeout: float = 30
+) -> None:
+    options = dict(
+        host=host,
+        port=port,
+        lifespan="on",  # closes the storage client at shutdown (asgi_project.asgi.Lifespan)
+        log_level=log_level,
+        timeout_graceful_shutdown=graceful_timeout,
+    )
+    if workers > 1:
+        # Worker processes build uvicorn's own Server: each keeps its own gate and caps, and
+        # in-flight generations end with uvicorn's graceful timeout rather than at once.
+        uvicorn.run(app, workers=workers, **options)
+        return
+    server = GracefulServer(uvicorn.Config(app, **options))
+    server.run()
+    if not server.started:
+        raise SystemExit(3)  # as uvicorn.run does: the port was taken or start-up failed

@@ -1,0 +1,62 @@
+"""Signed, expiring links to local media, so a ``<video>`` tag can load them without headers.
+
+A link is ``/media/<key>?expires=<unix time>&signature=<HMAC>``; the signature (Django's
+signing with SECRET_KEY and a salt of its own) covers the key and the expiry, so neither can
+be changed, and nobody can make a link to a key they were not given.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.core import signing
+from django.utils.crypto import constant_time_compare
+
+from choreography.errors import LinkExpiredError, PermissionDeniedError
+
+SALT = "choreo.media-link"
+MEDIA_PREFIX = "/media/"
+
+
+@dataclass(frozen=True)
+class SignedLink:
+    path: str
+    """Path and query, relative to the site root."""
+    expires: int
+    """Unix time after which the link is refused."""
+
+
+def _signature(key: str, expires: int) -> str:
+    return signing.Signer(salt=SALT).signature(f"{key}\n{expires}")
+
+
+def sign_media(key: str, *, ttl_s: int | None = None, now: float | None = None) -> SignedLink:
+    """A link to ``key`` valid for at least ``ttl_s`` seconds (default CHOREO_URL_TTL_S)."""
+    ttl_s = settings.CHOREO.url_ttl_s if ttl_s is None else ttl_s
+    expires = math.ceil((time.time() if now is None else now) + ttl_s)
+    query = urlencode({"expires": expires, "signature": _signature(key, expires)})
+    return SignedLink(f"{MEDIA_PREFIX}{quote(key)}?{query}", expires)
+
+
+def verify_media(key: str, *, expires: str | None, signature: str | None) -> None:
+    """Return if the link is genuine and current; PermissionDeniedError/LinkExpiredError else."""
+    if not expires or not signature:
+        raise PermissionDeniedError(
+            "a signed link is required for media",
+            details="use the video_url returned by the API; it carries expires and signature",
+            stage="media",
+        )
+    if not expires.isascii() or not expires.isdigit() or len(expires) > 12:
+        raise PermissionDeniedError("invalid media link", stage="media")
+    if not constant_time_compare(signature, _signature(key, int(expires))):
+        raise PermissionDeniedError("invalid media link signature", stage="media")
+    if int(expires) < time.time():
+        raise LinkExpiredError(
+            "the media link has expired",
+            details="ask the API for a fresh video_url (GET /api/choreography/videos/)",
+            stage="media",
+        )

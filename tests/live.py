@@ -1,0 +1,298 @@
+"""Helpers for tests against a real ``manage.py serve`` (uvicorn) on 127.0.0.1.
+
+A *template* data dir is seeded once (migrated database, a small library, users with tokens)
+and copied for each server, so starting one costs a second or two. Tests read the server's
+SQLite database directly (read-only) to see what it recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+USERS = ("alice", "bob", "carol", "dave", "erin")
+
+SEED_SCRIPT = """
+import json, os, sys
+from pathlib import Path
+import django
+django.setup()
+from asgiref.sync import async_to_sync
+from django.core.management import call_command
+from choreography.auth import issue_token
+from choreography.library import ClipMetadata, import_clip, import_song
+
+spec = json.loads(sys.argv[1])
+call_command("migrate", interactive=False, verbosity=0)
+
+async def seed():
+    for i, clip in enumerate(spec["clips"]):
+        await import_clip(Path(clip["path"]), ClipMetadata(**clip["meta"]))
+    for song in spec["songs"]:
+        await import_song(Path(song["path"]), title=song["title"], artist="Tester", bpm=song["bpm"])
+    return {user: await issue_token(user) for user in spec["users"]}
+
+tokens = async_to_sync(seed)()
+existing = Path(os.environ["CHOREO_DATA_DIR"], "tokens.json")
+if existing.exists():
+    tokens = {**json.loads(existing.read_text()), **tokens}
+existing.write_text(json.dumps(tokens))
+"""
+
+
+def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "CHOREO_DATA_DIR": str(data_dir),
+        "CHOREO_VIDEO_SIZE": "320x180",
+        "CHOREO_LOG_LEVEL": "INFO",
+        "DJANGO_SETTINGS_MODULE": "asgi_project.settings",
+        # Live servers run on a copied template data dir, SQLite database included, and the
+        # tests read that file; the PostgreSQL run covers these servers in test_server.py.
+        "DATABASE_URL": "",
+    }
+    env.update(extra)
+    return env
+
+
+def seed(data_dir: Path, *, clips=(), songs=(), users=()) -> None:
+    """Migrate ``data_dir``'s database and import clips/songs through the real import path."""
+    spec = {"clips": list(clips), "songs": list(songs), "users": list(users)}
+    subprocess.run(
+        [sys.executable, "-c", SEED_SCRIPT, json.dumps(spec)],
+        cwd=ROOT,
+        env=server_env(data_dir),
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+
+
+def copy_data_dir(template: Path, dest: Path) -> Path:
+    shutil.copytree(template, dest)
+    return dest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    proc: subprocess.Popen
+    port: int
+    data_dir: Path
+    log_path: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def tokens(self) -> dict[str, str]:
+        return json.loads((self.data_dir / "tokens.json").read_text())
+
+    def auth(self, user: str = "alice") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def work_dirs(self) -> list[str]:
+        work = self.data_dir / "work"
+        return sorted(p.name for p in work.iterdir()) if work.is_dir() else []
+
+    def task_rows(self) -> list[dict]:
+        """Every ChoreographyTask row, newest first, read straight from the database."""
+        db = sqlite3.connect(f"file:{self.data_dir / 'choreo.sqlite3'}?mode=ro", uri=True)
+        try:
+            db.row_factory = sqlite3.Row
+            rows = db.execute(
+                "SELECT t.id, t.status, t.stage, t.progress, t.error, u.username "
+                "FROM choreography_choreographytask t JOIN auth_user u ON u.id = t.user_id "
+                "ORDER BY t.created_at DESC"
+            ).fetchall()
+            return [dict(row) for row in rows]
+        finally:
+            db.close()
+
+    def task_row(self, task_id: str) -> dict:
+        wanted = task_id.replace("-", "")
+        return next(row for row in self.task_rows() if row["id"].replace("-", "") == wanted)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.proc.wait(timeout=timeout)
+
+
+def start_server(data_dir: Path, **env: str) -> LiveServer:
+    """``manage.py serve --no-demo`` on a free port; returns once /health/ answers 200."""
+    port = free_port()
+    log_path = data_dir / f"serve-{port}.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--no-demo", "--port", str(port)],
+            cwd=ROOT,
+            env=server_env(data_dir, **env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(proc, port, data_dir, log_path)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError("serve exited at start-up:\n" + server.log())
+        try:
+            if httpx.get(f"{server.base}/health/", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.stop(signal.SIGKILL)
+    raise AssertionError("serve did not start:\n" + server.log())
+
+
+def child_pids(parent: int) -> set[int]:
+    """Every child of ``parent`` in any state (zombies too: a zombie is not yet reaped)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
+            found.add(int(entry.name))
+    return found
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 0.02, what: str = "condition"):
+    """Poll until ``predicate()`` is truthy; returns (value, seconds waited)."""
+    started = time.monotonic()
+    while True:
+        value = predicate()
+        if value:
+            return value, time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+class RawRequest:
+    """An HTTP/1.1 request over a plain socket, so a test can read part and then hang up."""
+
+    def __init__(self, server: LiveServer, body: dict, *, user="alice", sse=False) -> None:
+        payload = json.dumps(body).encode()
+        lines = [
+            "POST /api/choreography/generate/ HTTP/1.1",
+            f"Host: 127.0.0.1:{server.port}",
+            f"Authorization: Bearer {server.tokens[user]}",
+            "Content-Type: application/json",
+            f"Content-Length: {len(payload)}",
+        ]
+        if sse:
+            lines.append("Accept: text/event-stream")
+        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + payload)
+        self.received = b""
+
+    def read_until(self, marker: bytes, timeout: float = 60) -> bytes:
+        deadline = time.monotonic() + timeout
+        while marker not in self.received:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no {marker!r} in {self.received[-500:]!r}")
+            self.sock.settimeout(remaining)
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise AssertionError(f"connection closed before {marker!r}: {self.received!r}")
+            self.received += chunk
+        return self.received
+
+    def read_all(self, timeout: float = 60) -> bytes:
+        self.sock.settimeout(timeout)
+        while chunk := self.sock.recv(65536):
+            self.received += chunk
+        return self.received
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    data: dict | None
+    comment: str | None = None
+
+
+def parse_sse(lines: Iterator[str]) -> Iterator[Event]:
+    """Events from SSE lines (no trailing newlines); comments come out as Event("comment")."""
+    name, data = "message", []
+    for line in lines:
+        if line == "":
+            if data:
+                yield Event(name, json.loads("\n".join(data)))
+            name, data = "message", []
+        elif line.startswith(":"):
+            yield Event("comment", None, line[1:].strip())
+        elif line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].lstrip())
+    if data:
+        yield Event(name, json.loads("\n".join(data)))
+
+
+def dechunk(raw: bytes) -> bytes:
+    """The body of a raw HTTP/1.1 response with chunked transfer encoding."""
+    _, _, rest = raw.partition(b"\r\n\r\n")
+    body = b""
+    while rest:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";")[0] or b"0", 16)
+        if size == 0:
+            break
+        body, rest = body + rest[:size], rest[size + 2 :]
+    return body
+
+
+CLIP_META = [
+    {
+        "name": f"live-move-{i}",
+        "label": f"Live Move {i}",
+        **dict(zip(("difficulty", "energy_level", "style"), combo, strict=True)),
+    }
+    for i, combo in enumerate(
+        [
+            ("beginner", "low", "romantic"),
+            ("intermediate", "medium", "energetic"),
+            ("advanced", "high", "sensual"),
+            ("intermediate", "medium", "playful"),
+            ("beginner", "medium", "romantic"),
+            ("advanced", "high", "playful"),
+        ]
+    )
+]
+"""Metadata for the six session clips (tests/conftest.py canonical_clips)."""

@@ -1,0 +1,197 @@
+"""The web page in a real browser: Debian's Chromium driven by Playwright against a live uvicorn.
+
+Screenshots of each state are saved under ``screenshots/`` (git-ignored) for people to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.live import ROOT, child_pids, copy_data_dir, server_env, start_server, wait_for
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / "screenshots"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+
+
+@pytest.fixture(scope="module")
+def site(long_template, tmp_path_factory):
+    data_dir = copy_data_dir(long_template, tmp_path_factory.mktemp("browser") / "data")
+    server = start_server(data_dir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in_link(server, username: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "manage.py", "signin_link", username, "--base-url", server.base],
+        cwd=ROOT,
+        env=server_env(server.data_dir),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def page(site, browser, request):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda m: errors.append(f"{m.text} at {m.location}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(sign_in_link(site, f"dancer-{request.node.name[:20]}"))
+    page.wait_for_selector("input[name=song]")
+    page.console_errors = errors  # a test that provokes an HTTP error removes what it expects
+    yield page
+    context.close()
+    assert errors == [], errors
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_generate_watch_seek_and_follow_the_timeline(site, page):
+    """Sign in, generate, watch the progress, play, seek (Range), and see the move highlighted."""
+    shot(page, "1-signed-in")
+    page.check("#song-1")
+    page.select_option("#difficulty", "beginner")
+    page.fill("#seed", "7")
+    page.evaluate(
+        """() => { window.stagesSeen = [];
+        new MutationObserver(() => window.stagesSeen.push(document.getElementById('stage').dataset.stage))
+          .observe(document.getElementById('stage'), {attributes: true, childList: true}); }"""
+    )
+    page.click("#generate")
+    page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+    shot(page, "2-done")
+    stages = page.evaluate("window.stagesSeen")
+    assert "completed" in stages
+    assert len(set(stages) & {"fetching", "concatenating", "adding_audio", "uploading"}) >= 2
+    assert page.eval_on_selector("#progress", "p => p.value") == 100
+
+    page.evaluate(
+        "() => { const v = document.getElementById('player'); v.muted = true; v.play(); }"
+    )
+    page.wait_for_function(
+        "() => { const v = document.getElementById('player'); return v.currentTime > 0.5 && v.readyState >= 3; }",
+        timeout=30_000,
+    )
+    page.evaluate("() => { document.getElementById('player').currentTime = 4.2; }")
+    page.wait_for_function(
+        "() => { const v = document.getElementById('player'); return !v.seeking && v.currentTime >= 4.2 && v.readyState >= 3; }",
+        timeout=30_000,
+    )
+    current = page.evaluate(
+        """() => { const t = document.getElementById('player').currentTime;
+        const b = [...document.querySelectorAll('#timeline button')]
+          .find(b => t >= Number(b.dataset.start) && t < Number(b.dataset.end));
+        return b && b.getAttribute('aria-current'); }"""
+    )
+    assert current == "true"
+    shot(page, "3-playing")
+    assert page.locator("#history li").count() >= 1
+    assert page.get_attribute("#download", "href").startswith("/media/") or page.get_attribute(
+        "#download", "href"
+    ).startswith("http")
+
+
+def test_cancel_stops_the_server_side_work(site, page):
+    """Cancel aborts the request; the server kills FFmpeg and marks the task failed."""
+    page.check("#song-3")  # the 30-minute song keeps FFmpeg busy for seconds
+    page.click("#generate")
+    wait_for(
+        lambda: (
+            site.task_rows()
+            and site.task_rows()[0]["stage"] in {"fetching", "concatenating", "adding_audio"}
+        ),
+        timeout=60,
+        what="the generation to start",
+    )
+    page.click("#cancel")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "Cancelled" in page.inner_text("#error")
+    shot(page, "4-cancelled")
+
+    def failed_row():
+        row = site.task_rows()[0]
+        return row if row["status"] == "failed" else None
+
+    row, _ = wait_for(
+        failed_row,
+        timeout=10,
+        what="the task to be marked failed",
+    )
+    assert row["error"] == "client disconnected"
+    wait_for(
+        lambda: not [p for p in child_pids(site.pid) if _is_ffmpeg(p)],
+        timeout=10,
+        what="no FFmpeg child",
+    )
+
+
+def _is_ffmpeg(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip().startswith("ffmpeg")
+    except OSError:
+        return False
+
+
+def test_errors_are_shown_in_words(site, page):
+    """A failure is shown as a sentence with the stage, never a trace."""
+    page.evaluate("() => { document.querySelector('#song-1').value = '999999'; }")
+    page.check("#song-1")
+    page.click("#generate")
+    page.wait_for_selector("#error:not([hidden])")
+    text = page.inner_text("#error")
+    assert "999999" in text and "while" in text
+    assert "Traceback" not in text
+    shot(page, "5-error")
+    expected = [e for e in page.console_errors if "status of 404" in e and "/generate/" in e]
+    assert len(expected) == 1  # Chromium logs every failed fetch; this one is the point
+    page.console_errors.remove(expected[0])
+
+
+def test_phone_width_layout(site, browser):
+    """At 390 px wide the controls fit without horizontal scrolling."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(sign_in_link(site, "phone-user"))
+    page.wait_for_selector("#generate")
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    shot(page, "6-phone")
+    context.close()
+    assert width <= 390

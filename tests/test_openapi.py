@@ -1,0 +1,91 @@
+"""The OpenAPI document is generated from the schemas that validate requests, errors included."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import AsyncClient
+
+from choreography.schemas import GenerateRequest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+
+
+@pytest.fixture
+async def schema(transactional_db) -> dict:
+    response = await AsyncClient().get("/api/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+async def test_operations_and_request_schema_come_from_the_pydantic_models(schema):
+    assert set(schema["paths"]) == {
+        "/api/songs/",
+        "/api/choreography/generate/",
+        "/api/choreography/videos/",
+        "/api/choreography/videos/{task_id}/",
+    }
+    documented = schema["components"]["schemas"]["GenerateRequest"]
+    model = GenerateRequest.model_json_schema()["properties"]
+    for field in model.values():  # ninja leaves out "default: null"
+        if field.get("default", "") is None:
+            del field["default"]
+    assert documented["properties"] == model
+    assert documented["additionalProperties"] is False
+    assert documented["required"] == ["song_id"]
+
+
+def keywords(node) -> set[str]:
+    """Every key used anywhere in a JSON document."""
+    if isinstance(node, dict):
+        return set(node) | {k for value in node.values() for k in keywords(value)}
+    if isinstance(node, list):
+        return {k for value in node for k in keywords(value)}
+    return set()
+
+
+async def test_constraints_use_json_schema_keywords(schema):
+    """pydantic emits "ge"/"le" for bounds on some optional fields; validators ignore those."""
+    used = keywords(schema["components"])
+    assert not used & {"ge", "le", "gt", "lt"}
+    seed = schema["components"]["schemas"]["GenerateRequest"]["properties"]["seed"]
+    assert seed["anyOf"][0] == {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+
+
+async def test_every_error_status_is_documented_with_the_error_shape(schema):
+    generate = schema["paths"]["/api/choreography/generate/"]["post"]
+    statuses = set(generate["responses"])
+    assert statuses == {"200", "400", "401", "403", "404", "413", "429", "500", "503", "504"}
+    for status, response in generate["responses"].items():
+        if status != "200":
+            assert response["content"]["application/json"]["schema"] == ERROR_REF, status
+    for status in ("429", "503"):
+        assert "Retry-After" in generate["responses"][status]["headers"]
+    assert set(generate["responses"]["200"]["content"]) == {
+        "application/json",
+        "text/event-stream",
+    }
+    assert "keep-alive" in generate["description"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    assert response["content"]["application/json"]["schema"] == ERROR_REF, (
+                        method,
+                        path,
+                        status,
+                    )
+
+
+async def test_auth_schemes_are_bearer_and_session(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["BearerTokenAuth"] == {"type": "http", "scheme": "bearer"}
+    assert schemes["SessionCookieAuth"]["in"] == "cookie"
+    assert "security" not in schema["paths"]["/api/songs/"]["get"]
+
+
+async def test_docs_page_is_served(transactional_db):
+    response = await AsyncClient().get("/api/docs")
+    assert response.status_code == 200
+    assert b"/api/openapi.json" in response.content
