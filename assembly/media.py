@@ -62,12 +62,7 @@ async def prepare_clip(
     if info.is_canonical_clip(fmt):
         return PreparedMedia(source, info, transcoded=False)
     target = work_dir / f"{source.stem}.canonical.mp4"
-    try:
-        await run_process(builder.normalize_clip(source, target, fmt), stage="importing")
-    except FFmpegError as exc:
-        raise MediaError(
-            f"cannot transcode {source.name!r}", stage="importing", details=exc.stderr_tail
-        ) from exc
+    await _transcode(builder.normalize_clip(source, target, fmt), source)
     return PreparedMedia(target, await probe(target, builder, stage="importing"), transcoded=True)
 
 
@@ -81,11 +76,16 @@ async def prepare_song(
     if info.is_canonical_song(fmt):
         return PreparedMedia(source, info, transcoded=False)
     target = work_dir / f"{source.stem}.canonical.m4a"
+    await _transcode(builder.normalize_audio(source, target, fmt), source)
+    info = await probe(target, builder, count_frames=False, stage="importing")
+    return PreparedMedia(target, info, transcoded=True)
+
+
+async def _transcode(argv: list[str], source: Path) -> None:
+    """Run a normalization; an FFmpeg failure becomes a MediaError naming the file."""
     try:
-        await run_process(builder.normalize_audio(source, target, fmt), stage="importing")
+        await run_process(argv, stage="importing")
     except FFmpegError as exc:
         raise MediaError(
             f"cannot transcode {source.name!r}", stage="importing", details=exc.stderr_tail
         ) from exc
-    info = await probe(target, builder, count_frames=False, stage="importing")
-    return PreparedMedia(target, info, transcoded=True)
