@@ -79,20 +79,13 @@ def test_serve_on_s3_over_a_real_socket(tmp_path, s3_server, canonical_clips, so
         S3_ENDPOINT_URL=s3_server.endpoint_url,
         S3_KEY_PREFIX=f"serve-{tmp_path.name}",
     )
+    # The README's import commands, on S3: each file in its own event loop (run_sync), so the
+    # aioboto3 client of one loop is never reused by the next.
     imported = manage(
-        env,
-        "shell",
-        "-c",
-        "from pathlib import Path\n"
-        "from django.core.management import call_command\n"
-        "from choreography.library import ClipMetadata, import_clip, import_song\n"
-        "from choreography.runtime import run_sync\n"
-        "call_command('migrate', verbosity=0)\n"
-        f"for i, clip in enumerate({[str(c) for c in canonical_clips[:3]]!r}):\n"
-        "    run_sync(import_clip, Path(clip), ClipMetadata(f'm{i}', f'M{i}', 'beginner',"
-        " 'medium', 'romantic'))\n"
-        f"run_sync(import_song, Path({str(song_file)!r}), title='S', bpm=120.0)\n",
+        env, "import_moves", *(str(c) for c in canonical_clips[:3]), "--style", "romantic"
     )
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    imported = manage(env, "import_song", str(song_file), "--title", "S", "--bpm", "120")
     assert imported.returncode == 0, imported.stderr
     port = free_ports(1)[0]
     log_path = tmp_path / "serve.log"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -14,6 +13,7 @@ from choreography.catalog import Defaults, ManifestError, jobs_from_manifest, jo
 from choreography.importing import ClipOutcome, import_clip_jobs
 from choreography.management.commands._reporting import progress_line
 from choreography.models import Difficulty, EnergyLevel, MoveRole, Style
+from choreography.runtime import run_sync
 
 
 class Command(BaseCommand):
@@ -75,7 +75,8 @@ class Command(BaseCommand):
             line = progress_line(done, total, outcome.status, outcome.name, outcome.detail)
             (self.stderr if outcome.status == "skipped" else self.stdout).write(line)
 
-        report = async_to_sync(import_clip_jobs)(
+        report = run_sync(
+            import_clip_jobs,
             jobs,
             concurrency=settings.CHOREO.max_concurrent_assemblies,
             on_event=on_event,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from asgiref.sync import async_to_sync
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from assembly.errors import ChoreoError
 from choreography.library import import_song
+from choreography.runtime import run_sync
 
 
 class Command(BaseCommand):
@@ -44,8 +44,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         self.stdout.write(f"importing {file} (decode, normalize, analyse)...")
         try:
-            song, created = async_to_sync(import_song)(
-                file, title=title, artist=artist, bpm=bpm, first_beat=first_beat
+            song, created = run_sync(
+                import_song, file, title=title, artist=artist, bpm=bpm, first_beat=first_beat
             )
         except ChoreoError as exc:
             tail = str(exc.details).strip().splitlines()[-1:] if exc.details else []

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from choreography.models import ChoreographyTask
-from choreography.runtime import get_storage
+from choreography.runtime import get_storage, run_sync
 from storage import StorageError
 
 
@@ -47,7 +46,7 @@ class Command(BaseCommand):
     def handle(self, *args, older_than: float, dry_run: bool, **options) -> None:
         if older_than < 0:
             raise CommandError("--older-than must be >= 0 days")
-        rows, videos, failures = async_to_sync(prune)(older_than, dry_run=dry_run)
+        rows, videos, failures = run_sync(prune, older_than, dry_run=dry_run)
         verb = "would delete" if dry_run else "deleted"
         for failure in failures:
             self.stderr.write(f"could not delete video of task {failure}")
