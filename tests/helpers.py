@@ -78,9 +78,8 @@ def decode_errors(path: Path) -> str:
     return result.stderr.strip()
 
 
-def child_ffmpeg_pids(parent: int | None = None) -> list[int]:
-    """PIDs of live (non-zombie) ffmpeg/ffprobe processes whose parent is ``parent``."""
-    parent = os.getpid() if parent is None else parent
+def children(parent: int) -> list[tuple[int, str, str]]:
+    """(pid, command name, state) of every child of ``parent``, read from /proc."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -90,11 +89,20 @@ def child_ffmpeg_pids(parent: int | None = None) -> list[int]:
         except OSError:
             continue
         comm = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        state, ppid = fields[0], int(fields[1])
-        if ppid == parent and comm.startswith(("ffmpeg", "ffprobe")) and state != "Z":
-            found.append(int(entry.name))
+        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
+        if int(ppid) == parent:
+            found.append((int(entry.name), comm, state))
     return found
+
+
+def child_ffmpeg_pids(parent: int | None = None) -> list[int]:
+    """PIDs of live (non-zombie) ffmpeg/ffprobe processes whose parent is ``parent``."""
+    parent = os.getpid() if parent is None else parent
+    return [
+        pid
+        for pid, comm, state in children(parent)
+        if comm.startswith(("ffmpeg", "ffprobe")) and state != "Z"
+    ]
 
 
 def pid_alive(pid: int) -> bool:

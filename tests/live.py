@@ -22,6 +22,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.helpers import children
+
 ROOT = Path(__file__).resolve().parent.parent
 USERS = ("alice", "bob", "carol", "dave", "erin")
 
@@ -174,17 +176,7 @@ def start_server(data_dir: Path, **env: str) -> LiveServer:
 
 def child_pids(parent: int) -> set[int]:
     """Every child of ``parent`` in any state (zombies too: a zombie is not yet reaped)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
-            found.add(int(entry.name))
-    return found
+    return {pid for pid, _, _ in children(parent)}
 
 
 def wait_for(predicate, *, timeout: float, interval: float = 0.02, what: str = "condition"):
