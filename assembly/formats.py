@@ -5,8 +5,6 @@ Clips that share one format join by stream copy; that is what makes a request co
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -32,10 +30,6 @@ class VideoFormat(BaseModel):
     @property
     def gop(self) -> int:
         return self.fps * 2
-
-    @property
-    def frame_duration(self) -> Fraction:
-        return Fraction(1, self.fps)
 
 
 class AudioFormat(BaseModel):

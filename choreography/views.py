@@ -35,9 +35,7 @@ from choreography.services import (
     prepare_generation,
     run_generation,
 )
-from choreography.signing import sign_media
 from choreography.streaming import generation_stream, wants_event_stream
-from storage import LocalStorage
 
 router = Router()
 
@@ -61,15 +59,13 @@ past the server's in-flight cap and wait queue the answer is 503; both carry `Re
 
 
 def _video_link(request: HttpRequest, key: str) -> tuple[str, dt.datetime]:
-    """An absolute URL the client can GET without headers, and when it stops working."""
-    storage = get_storage()
-    if isinstance(storage, LocalStorage):
-        link = sign_media(key)
-        return request.build_absolute_uri(link.path), dt.datetime.fromtimestamp(
-            link.expires, dt.UTC
-        )
+    """An absolute URL the client can GET without headers, and when it stops working.
+
+    ``storage.url()`` is a signed local link or a presigned S3 URL, both valid for
+    CHOREO_URL_TTL_S from now; the expiry reported here is never later than the link's.
+    """
     expires = dt.datetime.fromtimestamp(int(time.time()) + settings.CHOREO.url_ttl_s, dt.UTC)
-    return request.build_absolute_uri(storage.url(key)), expires
+    return request.build_absolute_uri(get_storage().url(key)), expires
 
 
 def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
