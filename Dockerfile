@@ -8,9 +8,7 @@ ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
-RUN uv sync --frozen --no-dev \
- && CHOREO_DATA_DIR=/tmp/build-data .venv/bin/python manage.py collectstatic --noinput \
- && rm -rf /tmp/build-data
+RUN uv sync --frozen --no-dev
 
 FROM python:3.11-slim-bookworm AS runtime
 RUN apt-get update \

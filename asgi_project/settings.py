@@ -6,7 +6,7 @@ import secrets
 
 import dj_database_url
 
-from asgi_project.config import BASE_DIR, load_config
+from asgi_project.config import load_config
 
 CHOREO = load_config()
 DATA_DIR = CHOREO.data_dir.resolve()
@@ -39,14 +39,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "choreography.middleware.RequestContextMiddleware",
+    "choreography.api_errors.errors_as_json",
     "django.middleware.security.SecurityMiddleware",
+    "choreography.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "choreography.api_errors.api_errors_as_json",
 ]
 
 # The ASGI app refuses larger bodies at the door (asgi_project.limits); this is the same limit
@@ -96,7 +97,17 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Collected by `serve` at start-up. Served roots hold nothing else: the secret key and the SQLite
+# database sit in DATA_DIR itself, which no route serves.
+STATIC_ROOT = DATA_DIR / "static"
+# servestatic (choreography.static_files): collectstatic writes gzip variants beside each file;
+# files are indexed once at start-up, never looked up on disk per request.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "servestatic.storage.CompressedStaticFilesStorage"},
+}
+SERVESTATIC_AUTOREFRESH = False
+SERVESTATIC_MAX_AGE = 60  # the file names carry no hash: revalidate (ETag, 304) soon
 
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in CHOREO.csrf_trusted_origins.split(",") if o.strip()]
 SECURE_CONTENT_TYPE_NOSNIFF = True

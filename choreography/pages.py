@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import mimetypes
-from pathlib import Path
-
-import aiofiles
-from django.conf import settings
 from django.contrib.auth import alogin, get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.contrib.staticfiles import finders
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -72,23 +66,3 @@ async def sign_in(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
         return render(request, "choreography/signed_out.html", {"invalid_link": True}, status=403)
     await alogin(request, user)
     return HttpResponseRedirect("/")
-
-
-@require_GET
-async def static_file(request: HttpRequest, path: str) -> HttpResponse:
-    """Static files for the embedded server (collected STATIC_ROOT first, then app dirs).
-
-    An async view, not a sync middleware: a sync layer in the stack would put every request
-    through a thread and keep client disconnects from cancelling generation views.
-    """
-    if ".." in Path(path).parts:
-        raise Http404(path)
-    collected = Path(settings.STATIC_ROOT) / path
-    found = str(collected) if collected.is_file() else finders.find(path)
-    if not found:
-        raise Http404(path)
-    async with aiofiles.open(found, "rb") as handle:
-        body = await handle.read()
-    response = HttpResponse(body, content_type=mimetypes.guess_type(found)[0] or "text/plain")
-    response["Cache-Control"] = "no-cache"
-    return response

@@ -128,5 +128,4 @@ def test_dockerfile_runs_serve_as_non_root_with_a_healthcheck():
     assert "uv sync --frozen --no-dev" in dockerfile
     assert "USER choreo" in dockerfile
     assert "HEALTHCHECK" in dockerfile and "/health/" in dockerfile
-    assert "collectstatic" in dockerfile
     assert '"manage.py", "serve"' in dockerfile

@@ -1,11 +1,12 @@
 """``manage.py serve``: migrate, make sure a library exists, check FFmpeg, run uvicorn.
 
-Before serving it marks generations a previous (crashed or killed) process left running as
-failed; on SIGTERM it stops the generations in flight (choreography.server).
+Before serving it marks failed the generations whose owning process is gone (their lease
+expired: choreography.leases), never another live process's work; on SIGTERM it stops the generations in flight (choreography.server).
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 from asgiref.sync import async_to_sync
@@ -16,11 +17,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assembly.errors import ChoreoError
 from choreography.demo import create_demo_library
+from choreography.leases import fail_expired
 from choreography.models import Move, Song
 from choreography.pages import sign_in_path
 from choreography.runtime import check_storage, get_assembler, run_sync
 from choreography.server import serve
-from choreography.services import fail_interrupted_tasks
 from storage import StorageError
 
 
@@ -64,6 +65,7 @@ class Command(BaseCommand):
         self.stdout.write(f"storage: {self._check_storage()}")
         self.stdout.write(f"data directory: {settings.DATA_DIR}")
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo and not Song.objects.exists() and not Move.objects.exists():
             started = time.monotonic()
             self.stdout.write("library is empty: creating the demo library with FFmpeg...")
@@ -72,11 +74,15 @@ class Command(BaseCommand):
                 f"demo library ready: {songs} songs, {moves} moves "
                 f"({time.monotonic() - started:.1f} s)"
             )
-        interrupted = async_to_sync(fail_interrupted_tasks)()
+        interrupted = async_to_sync(fail_expired)()
         if interrupted:
             self.stdout.write(f"marked {interrupted} interrupted generation(s) as failed")
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         base_url = f"http://{shown_host}:{port}"
+        if not settings.CHOREO.public_url:
+            # Links in answers use this origin (never a request's Host); workers inherit it.
+            os.environ["CHOREO_PUBLIC_URL"] = base_url
+            settings.CHOREO = settings.CHOREO.model_copy(update={"public_url": base_url})
         if settings.CHOREO.env == "demo":
             demo_user, _ = get_user_model().objects.get_or_create(username="demo")
             self.stdout.write(f"sign in (one-time link): {base_url}{sign_in_path(demo_user)}")
