@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import ctypes
 import inspect
 import logging
 import os
+import signal
+import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +32,23 @@ TERMINATE_GRACE_S = 1.0
 NICENESS = 10
 """FFmpeg runs at a lower CPU priority than the web process, so requests (health checks,
 progress events) stay fast while every core is busy assembling."""
+
+
+_PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Runs in the child between fork and exec: SIGKILL it when the server dies.
+
+    The parent-death signal survives ``execve``, so FFmpeg is killed by the kernel even when
+    the server is SIGKILLed and can run no cleanup of its own. If the server already died
+    before the signal was armed, the child exits at once.
+    """
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:
+        os._exit(1)
 
 
 @dataclass(frozen=True)
@@ -56,12 +76,14 @@ async def run_process(
     """
     argv = [str(arg) for arg in argv]
     started = time.monotonic()
+    parent_pid = os.getpid()
     try:
         proc = await asyncio.create_subprocess_exec(
             *argv,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            preexec_fn=lambda: _die_with_parent(parent_pid),
         )
     except (FileNotFoundError, PermissionError) as exc:
         raise FFmpegNotFoundError(
