@@ -69,13 +69,17 @@ class Lifespan:
         if scope["type"] != "lifespan":
             await self.app(scope, receive, send)
             return
+        from choreography.leases import LeaseKeeper
         from choreography.runtime import close_storage
 
+        leases = LeaseKeeper()
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                leases.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await leases.stop()
                 try:
                     await close_storage()
                 except Exception:

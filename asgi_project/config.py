@@ -47,6 +47,8 @@ class ChoreoConfig(BaseModel):
     queue_size: int = Field(16, ge=0, le=10000, alias="CHOREO_QUEUE_SIZE")
     max_per_user: int = Field(2, ge=1, le=1000, alias="CHOREO_MAX_PER_USER")
     sse_keepalive_s: float = Field(15.0, gt=0, le=15, alias="CHOREO_SSE_KEEPALIVE_S")
+    lease_s: float = Field(30.0, ge=0.5, le=3600, alias="CHOREO_LEASE_S")
+    public_url: str = Field("", alias="CHOREO_PUBLIC_URL")
     url_ttl_s: int = Field(3600, ge=1, le=7 * 24 * 3600, alias="CHOREO_URL_TTL_S")
     max_body_bytes: int = Field(
         64 * 1024, ge=1024, le=10 * 1024 * 1024, alias="CHOREO_MAX_BODY_BYTES"
@@ -112,6 +114,19 @@ class ChoreoConfig(BaseModel):
                 f"starting and ending with a letter or digit, got {value!r}"
             )
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not value:
+            return ""
+        scheme, sep, rest = value.partition("://")
+        host = rest.split("/")[0]
+        if scheme not in ("http", "https") or not sep or not host or "/" in rest.rstrip("/"):
+            raise ValueError(
+                f"expected the site's origin such as https://choreo.example, got {value!r}"
+            )
+        return value.rstrip("/")
 
     @field_validator("s3_endpoint_url", "s3_public_endpoint_url")
     @classmethod

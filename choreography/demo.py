@@ -20,6 +20,7 @@ from django.conf import settings
 from assembly import FFmpegCommandBuilder, VideoFormat
 from assembly.runner import run_process
 from assembly.workdir import work_dir
+from choreography.leases import instance_work_root
 from choreography.library import ClipMetadata, import_clip, import_song
 from choreography.models import Difficulty, EnergyLevel, Style
 from choreography.runtime import video_format
@@ -168,7 +169,7 @@ async def create_demo_library(
     metas = [*demo_move_metadata(move_count), *DEMO_FRAMING]
     created_songs = created_moves = 0
 
-    async with work_dir(settings.WORK_ROOT, "demo-") as work:
+    async with work_dir(instance_work_root(), "demo-") as work:
 
         async def make_clip(index: int, meta: ClipMetadata) -> bool:
             # Alternate one and two 8-counts so moves differ in length too.

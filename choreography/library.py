@@ -24,6 +24,7 @@ from assembly.probe import probe
 from assembly.workdir import work_dir
 from choreography.analysis import SongAnalysis, analyse_file, detect_clip_tempo
 from choreography.generator import DEFAULT_CLIP_TEMPO_BPM
+from choreography.leases import instance_work_root
 from choreography.models import Move, MoveRole, Song, TempoSource
 from choreography.runtime import audio_format, get_storage, video_format
 
@@ -60,7 +61,7 @@ def _builder() -> FFmpegCommandBuilder:
 
 
 def _work_dir():
-    return work_dir(settings.WORK_ROOT, "import-")
+    return work_dir(instance_work_root(), "import-")
 
 
 async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:

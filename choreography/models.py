@@ -116,12 +116,21 @@ class ChoreographyTask(models.Model):
     result = models.JSONField(default=dict, blank=True, help_text="blueprint, video_key, timings")
     error = models.TextField(blank=True)
     error_details = models.TextField(blank=True)
+    owner = models.CharField(
+        max_length=100, blank=True, help_text="Instance id of the server process running it"
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Lease: renewed by the owner while it runs"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "status", "-created_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.id} ({self.status} {self.stage} {self.progress}%)"

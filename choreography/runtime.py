@@ -13,6 +13,7 @@ from django.conf import settings
 
 from asgi_project.config import ChoreoConfig
 from assembly import AudioFormat, VideoAssemblyService, VideoFormat
+from choreography.leases import instance_work_root
 from storage import LocalStorage, Storage
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ def get_assembler() -> VideoAssemblyService:
     config = settings.CHOREO
     return VideoAssemblyService(
         get_storage(),
-        work_root=settings.WORK_ROOT,
+        work_root=instance_work_root(),
         video_format=video_format(),
         audio_format=audio_format(),
         ffmpeg=config.ffmpeg,

@@ -12,18 +12,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import shutil
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
+from django.utils import timezone
 
 from assembly import VideoAssemblyService
 from assembly.errors import ChoreoError
+from assembly.workdir import finish
 from choreography.admission import Ticket
 from choreography.errors import ClientDisconnectedError, NotFoundError, ShuttingDownError
 from choreography.generator import Parameters, plan_choreography
+from choreography.leases import INSTANCE_ID
 from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
 from choreography.runtime import get_assembler
@@ -34,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_WRITE_INTERVAL_S = 0.5
 DISCONNECTED = "client disconnected"
-INTERRUPTED = "interrupted: the server stopped before this generation finished"
 
 ProgressListener = Callable[[dict], None]
 """Receives ``{"task_id", "stage", "progress", "message"}`` for every step; must not block."""
@@ -108,15 +109,20 @@ async def run_generation(
     """
     ticket.bind()
     progress: TaskProgress | None = None
-    task: ChoreographyTask | None = None
+    # The id is chosen here, not by the database: a cancellation that lands while the INSERT
+    # runs in its worker thread still knows which row to mark (the UPDATE queues behind it).
+    task_id = uuid.uuid4()
     try:
         task = await ChoreographyTask.objects.acreate(
+            id=task_id,
             user=job.user,
             song=job.song,
             parameters={**job.request.model_dump(), "seed": job.seed},
             stage="queued",
             progress=0,
             message="waiting for a free generation slot",
+            owner=INSTANCE_ID,
+            heartbeat_at=timezone.now(),
         )
         task_id_var.set(str(task.id))
         user_var.set(job.user.get_username())
@@ -127,9 +133,8 @@ async def run_generation(
             return await _generate(job, task, progress)
     except asyncio.CancelledError:
         reason = ticket.stop_reason or DISCONNECTED
-        if task is not None:
-            stage = progress.stage if progress and progress.stage else task.stage
-            await asyncio.shield(_fail(task, ClientDisconnectedError(reason, stage=stage)))
+        stage = progress.stage if progress and progress.stage else "queued"
+        await finish(_fail(task_id, ClientDisconnectedError(reason, stage=stage)))
         if ticket.stop_reason is None:
             raise
         current = asyncio.current_task()
@@ -139,16 +144,14 @@ async def run_generation(
             "the server is shutting down; the generation was stopped",
             details="try again in a moment",
             retry_after=5,
-            stage=progress.stage if progress and progress.stage else "queued",
+            stage=stage,
         ) from None
     except ChoreoError as exc:
-        if task is not None:
-            await _fail(task, exc)
+        await finish(_fail(task_id, exc))
         raise
     except Exception as exc:
-        logger.exception("generation %s failed unexpectedly", task.pk if task else "-")
-        if task is not None:
-            await _fail(task, ChoreoError(f"internal error: {exc}"))
+        logger.exception("generation %s failed unexpectedly", task_id)
+        await finish(_fail(task_id, ChoreoError(f"internal error: {exc}")))
         raise
     finally:
         ticket.release()
@@ -203,49 +206,27 @@ async def _generate(
         100,
         "video ready",
     )
-    await task.asave(
-        update_fields=["result", "status", "stage", "progress", "message", "updated_at"]
-    )
+    try:
+        await task.asave(
+            update_fields=["result", "status", "stage", "progress", "message", "updated_at"]
+        )
+    except BaseException:
+        # The row will say failed: its video must not stay behind in storage.
+        await finish(job.assembler.storage.delete(outcome.output_key))
+        raise
     return task
 
 
-async def _stage(task: ChoreographyTask) -> str:
-    row = await ChoreographyTask.objects.filter(pk=task.pk).values_list("stage", flat=True).afirst()
-    return row or task.stage
-
-
-async def _fail(task: ChoreographyTask, exc: ChoreoError) -> None:
-    stage = exc.stage if exc.stage not in ("unknown", "") else await _stage(task)
-    await ChoreographyTask.objects.filter(pk=task.pk).aupdate(
-        status=TaskStatus.FAILED,
-        stage=stage,
-        error=exc.message[:2000],
-        error_details=str(exc.details)[:10000],
-    )
-
-
-async def fail_interrupted_tasks() -> int:
-    """Mark rows a previous process left running as failed; remove its leftover work dirs.
-
-    Called at start-up, before this process takes any request, so nothing running is ours.
-    """
-    count = await ChoreographyTask.objects.filter(status=TaskStatus.RUNNING).aupdate(
-        status=TaskStatus.FAILED, error=INTERRUPTED
-    )
-    await asyncio.to_thread(_empty_dir, settings.WORK_ROOT)
-    if count:
-        logger.warning("marked %d interrupted generation(s) as failed", count)
-    return count
-
-
-def _empty_dir(root) -> None:
-    if not root.is_dir():
-        return
-    for entry in root.iterdir():
-        if entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
+async def _fail(task_id, exc: ChoreoError) -> None:
+    """Mark the row failed with the error and the stage it stopped in (no-op if no row)."""
+    update = {
+        "status": TaskStatus.FAILED,
+        "error": exc.message[:2000],
+        "error_details": str(exc.details)[:10000],
+    }
+    if exc.stage not in ("unknown", ""):
+        update["stage"] = exc.stage
+    await ChoreographyTask.objects.filter(pk=task_id).aupdate(**update)
 
 
 async def list_songs() -> list[Song]:

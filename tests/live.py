@@ -70,13 +70,13 @@ def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def seed(data_dir: Path, *, clips=(), songs=(), users=()) -> None:
+def seed(data_dir: Path, *, clips=(), songs=(), users=(), env: dict | None = None) -> None:
     """Migrate ``data_dir``'s database and import clips/songs through the real import path."""
     spec = {"clips": list(clips), "songs": list(songs), "users": list(users)}
     subprocess.run(
         [sys.executable, "-c", SEED_SCRIPT, json.dumps(spec)],
         cwd=ROOT,
-        env=server_env(data_dir),
+        env=server_env(data_dir, **(env or {})),
         check=True,
         capture_output=True,
         timeout=180,
@@ -94,12 +94,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+TASK_ROWS_SQL = (
+    "SELECT t.id, t.status, t.stage, t.progress, t.error, t.owner, u.username "
+    "FROM choreography_choreographytask t JOIN auth_user u ON u.id = t.user_id "
+    "ORDER BY t.created_at DESC"
+)
+
+
 @dataclass
 class LiveServer:
     proc: subprocess.Popen
     port: int
     data_dir: Path
     log_path: Path
+    env: dict
 
     @property
     def base(self) -> str:
@@ -120,19 +128,34 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
     def work_dirs(self) -> list[str]:
+        """Temporary directories inside the per-instance work roots (work/<instance>/<dir>)."""
         work = self.data_dir / "work"
-        return sorted(p.name for p in work.iterdir()) if work.is_dir() else []
+        if not work.is_dir():
+            return []
+        return sorted(
+            f"{instance.name}/{entry.name}"
+            for instance in work.iterdir()
+            if instance.is_dir()
+            for entry in instance.iterdir()
+        )
+
+    @property
+    def database_url(self) -> str:
+        return self.env.get("DATABASE_URL", "")
 
     def task_rows(self) -> list[dict]:
         """Every ChoreographyTask row, newest first, read straight from the database."""
+        if self.database_url:
+            import psycopg
+            from psycopg.rows import dict_row
+
+            with psycopg.connect(self.database_url, row_factory=dict_row) as db:
+                rows = db.execute(TASK_ROWS_SQL).fetchall()
+            return [{**row, "id": str(row["id"])} for row in rows]
         db = sqlite3.connect(f"file:{self.data_dir / 'choreo.sqlite3'}?mode=ro", uri=True)
         try:
             db.row_factory = sqlite3.Row
-            rows = db.execute(
-                "SELECT t.id, t.status, t.stage, t.progress, t.error, u.username "
-                "FROM choreography_choreographytask t JOIN auth_user u ON u.id = t.user_id "
-                "ORDER BY t.created_at DESC"
-            ).fetchall()
+            rows = db.execute(TASK_ROWS_SQL).fetchall()
             return [dict(row) for row in rows]
         finally:
             db.close()
@@ -159,7 +182,7 @@ def start_server(data_dir: Path, **env: str) -> LiveServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = LiveServer(proc, port, data_dir, log_path)
+    server = LiveServer(proc, port, data_dir, log_path, env)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
