@@ -19,6 +19,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja import errors as ninja_errors
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
@@ -30,6 +31,7 @@ from choreography.errors import (
     NotFoundError,
     PayloadTooLargeError,
     PermissionDeniedError,
+    UnsupportedMediaTypeError,
 )
 from choreography.http import error_response
 
@@ -74,7 +76,24 @@ class SessionCookieAuth(APIKeyCookie):
         raise NotImplementedError
 
 
+class JsonOnlyParser(Parser):
+    """A body is JSON only when it says so: a form post or text/plain is refused (415).
+
+    Accepting JSON under any Content-Type lets a cross-site form submit a "simple" request
+    (no CORS preflight) whose body the API would read as JSON.
+    """
+
+    def parse_body(self, request: HttpRequest):
+        if request.content_type != "application/json":
+            raise UnsupportedMediaTypeError(
+                "request body must be JSON",
+                details=f"send Content-Type: application/json, not {request.content_type or 'none'!r}",
+            )
+        return super().parse_body(request)
+
+
 api = NinjaAPI(
+    parser=JsonOnlyParser(),
     title="choreo",
     version="1",
     description=(
@@ -116,7 +135,7 @@ def translate(exc: Exception) -> ChoreoError:
     if isinstance(exc, ninja_errors.HttpError):
         if exc.status_code == 400:
             cause = exc.__cause__
-            if isinstance(cause, RequestDataTooBig):
+            if isinstance(cause, RequestDataTooBig | ChoreoError):
                 return translate(cause)
             return InvalidRequestError(
                 "request body is not valid JSON", details=str(cause or exc.message)

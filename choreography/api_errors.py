@@ -1,6 +1,11 @@
-"""API errors are always JSON, even those Django or ninja answer themselves (404 for an unknown
-URL, 405 for a wrong method, a CSRF 403): the body becomes ``{"error", "details", "stage"}``,
-the status and headers such as ``Allow`` are kept."""
+"""Errors are JSON for API clients on every route, even those Django answers itself (404 for
+an unknown URL, 405 for a wrong method, a CSRF 403, a 400 for a Host not in ALLOWED_HOSTS):
+the body becomes ``{"error", "details", "stage"}``; the status and headers such as ``Allow``
+are kept. HTML stays only where a browser asked for it (``Accept: text/html``) outside /api/.
+
+It is the outermost middleware but one, so it also sees the responses Django makes from
+exceptions raised in the other middleware (DisallowedHost in CommonMiddleware).
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,20 @@ API_PREFIX = "/api/"
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 
-def api_errors_as_json(get_response):
+def wants_html(request: HttpRequest) -> bool:
+    return not request.path.startswith(API_PREFIX) and "text/html" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def errors_as_json(get_response):
     async def middleware(request: HttpRequest) -> HttpResponse:
         response = await get_response(request)
         if (
             response.status_code < 400
             or response.streaming
-            or not request.path.startswith(API_PREFIX)
             or response.get("Content-Type", "").startswith("application/json")
+            or wants_html(request)
         ):
             return response
         replacement = JsonResponse(
@@ -38,5 +49,5 @@ def api_errors_as_json(get_response):
     return middleware
 
 
-api_errors_as_json.async_capable = True
-api_errors_as_json.sync_capable = False
+errors_as_json.async_capable = True
+errors_as_json.sync_capable = False

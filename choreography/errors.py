@@ -2,7 +2,8 @@
 
 ChoreoError (assembly.errors)
 ├── InvalidRequestError          bad body, query or path value (400)
-│   └── PayloadTooLargeError     the body exceeds CHOREO_MAX_BODY_BYTES (413)
+│   ├── PayloadTooLargeError     the body exceeds CHOREO_MAX_BODY_BYTES (413)
+│   └── UnsupportedMediaTypeError  a body that is not Content-Type: application/json (415)
 ├── AuthenticationError          no or invalid credentials (401)
 ├── PermissionDeniedError        credentials fine, but not for this (403)
 │   └── LinkExpiredError         a signed media link past its expiry (403)
@@ -27,6 +28,10 @@ class InvalidRequestError(ChoreoError):
 
 class PayloadTooLargeError(InvalidRequestError):
     """The request body is larger than CHOREO_MAX_BODY_BYTES (HTTP 413)."""
+
+
+class UnsupportedMediaTypeError(InvalidRequestError):
+    """A request body sent with a Content-Type other than application/json (HTTP 415)."""
 
 
 class AuthenticationError(ChoreoError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from choreography.generator import LEGACY_STYLES
 from choreography.models import Difficulty, EnergyLevel, Style
@@ -19,21 +19,9 @@ assert set(EnergyValue.__args__) == set(EnergyLevel.values)  # type: ignore[attr
 assert set(StyleValue.__args__) == set(Style.values) | set(LEGACY_STYLES)  # type: ignore[attr-defined]
 
 
-def _integral_number(value: object) -> object:
-    """JSON Schema's "integer" includes 2.0: accept a float without a fraction as that int."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def json_int(*, ge: int, le: int):
-    """An integer as JSON Schema means it (2 or 2.0, never "2" or true) within [ge, le].
-
-    The bounds come before the validator so pydantic documents them as minimum/maximum; the
-    other way round, on an optional field, it emits "ge"/"le", which no JSON Schema validator
-    knows (Schemathesis caught that).
-    """
-    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_integral_number)]
+    """A JSON integer within [ge, le]: ``2``, never ``2.0``, ``"2"`` or ``true`` (strict)."""
+    return Annotated[int, Field(ge=ge, le=le)]
 
 
 SongId = json_int(ge=1, le=2**31 - 1)

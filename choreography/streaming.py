@@ -71,11 +71,8 @@ def generation_stream(
         except ChoreoError as exc:
             events.put_nowait(format_event("error", error_body(exc)))
         except Exception as exc:  # run_generation logged it and marked the row
-            events.put_nowait(
-                format_event(
-                    "error", {"error": "internal error", "details": str(exc), "stage": "unknown"}
-                )
-            )
+            internal = ChoreoError("internal error", details=type(exc).__name__)
+            events.put_nowait(format_event("error", error_body(internal)))
         events.put_nowait(None)
 
     running = asyncio.create_task(work(), name=f"generation-{ticket.user_key}")

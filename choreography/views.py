@@ -16,6 +16,7 @@ from pydantic import Field
 
 from choreography.admission import get_gate
 from choreography.health import health_report
+from choreography.http import absolute_url
 from choreography.models import ChoreographyTask
 from choreography.runtime import get_storage
 from choreography.schemas import (
@@ -65,7 +66,7 @@ def _video_link(request: HttpRequest, key: str) -> tuple[str, dt.datetime]:
     CHOREO_URL_TTL_S from now; the expiry reported here is never later than the link's.
     """
     expires = dt.datetime.fromtimestamp(int(time.time()) + settings.CHOREO.url_ttl_s, dt.UTC)
-    return request.build_absolute_uri(get_storage().url(key)), expires
+    return absolute_url(get_storage().url(key)), expires
 
 
 def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:

@@ -12,3 +12,6 @@ os.environ.setdefault("CHOREO_LOG_LEVEL", "WARNING")
 atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
 
 from asgi_project.settings import *  # noqa: E402, F403
+
+# In-process requests come from Django's test client, whose host is "testserver".
+CHOREO = CHOREO.model_copy(update={"public_url": "http://testserver"})  # noqa: F405
