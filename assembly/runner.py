@@ -38,17 +38,20 @@ _PR_SET_PDEATHSIG = 1
 _prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """Runs in the child between fork and exec: SIGKILL it when the server dies.
+def _prepare_child(parent_pid: int) -> None:
+    """Runs in the child between fork and exec: lower its priority, SIGKILL it with the server.
 
     The parent-death signal survives ``execve``, so FFmpeg is killed by the kernel even when
     the server is SIGKILLed and can run no cleanup of its own. If the server already died
-    before the signal was armed, the child exits at once.
+    before the signal was armed, the child exits at once. Only plain system calls here: the
+    parent may have other threads, so nothing that could wait for a lock they held.
     """
     if _prctl is not None:
         _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent_pid:
         os._exit(1)
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, 0, max(NICENESS, os.getpriority(os.PRIO_PROCESS, 0)))
 
 
 @dataclass(frozen=True)
@@ -83,15 +86,13 @@ async def run_process(
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            preexec_fn=lambda: _die_with_parent(parent_pid),
+            preexec_fn=lambda: _prepare_child(parent_pid),
         )
     except (FileNotFoundError, PermissionError) as exc:
         raise FFmpegNotFoundError(
             f"{argv[0]} is required but could not be started: {exc.strerror or exc}",
             details="install FFmpeg (e.g. apt-get install ffmpeg) or set CHOREO_FFMPEG",
         ) from exc
-    with contextlib.suppress(OSError):  # best effort: the process may already be gone
-        os.setpriority(os.PRIO_PROCESS, proc.pid, max(NICENESS, os.getpriority(os.PRIO_PROCESS, 0)))
 
     stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
     stdout_lines: list[str] = []

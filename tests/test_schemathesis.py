@@ -19,7 +19,16 @@ from tests.live import copy_data_dir, start_server
 
 MIN_REQUESTS = 500
 SLICES = {
-    "generate": ["--include-method", "POST", "--max-examples", "15"],
+    # JSON Schema's "integer" admits 2.0; the API refuses it on purpose (strict bodies, see
+    # test_security), so "schema-valid data is accepted" cannot hold for the generate body.
+    "generate": [
+        "--include-method",
+        "POST",
+        "--max-examples",
+        "15",
+        "--exclude-checks",
+        "positive_data_acceptance",
+    ],
     "reads": ["--include-method", "GET", "--max-examples", "50"],
 }
 
