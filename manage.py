@@ -9,7 +9,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asgi_project.settings")
     from django.core.management import execute_from_command_line
 
-    from asgi_project.config import ConfigError
+    from choreography.config import ConfigError
 
     try:
         execute_from_command_line(sys.argv)

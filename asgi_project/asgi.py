@@ -6,7 +6,7 @@ left running as failed, and stops in-flight generations on SIGTERM (see choreogr
 Thin layers wrap Django: the ASGI lifespan is handled here so the process-wide storage client is
 closed at shutdown; oversized bodies are refused at the door (asgi_project.limits); and
 GET /health/ is answered before Django's middleware so it stays fast under load
-(choreography.health).
+(choreography.api.health).
 """
 
 import json
@@ -22,7 +22,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asgi_project.settings")
 
 django_application = get_asgi_application()
 
-from choreography.health import health_report  # noqa: E402 - needs the apps loaded
+from choreography.api.health import health_report  # noqa: E402 - needs the apps loaded
 
 logger = logging.getLogger("choreography.asgi")
 
@@ -60,7 +60,8 @@ class HealthFastPath:
 
 
 class Lifespan:
-    """Handles ASGI lifespan messages: closes the process-wide storage client at shutdown."""
+    """Handles ASGI lifespan messages: opens the process's Runtime (choreography.runtime) at
+    start-up, closes it at shutdown."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -69,21 +70,19 @@ class Lifespan:
         if scope["type"] != "lifespan":
             await self.app(scope, receive, send)
             return
-        from choreography.leases import LeaseKeeper
-        from choreography.runtime import close_storage
+        from choreography.runtime import opened
 
-        leases = LeaseKeeper()
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                leases.start()
+                lifetime = opened(serving=True)
+                await lifetime.__aenter__()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await leases.stop()
                 try:
-                    await close_storage()
+                    await lifetime.__aexit__(None, None, None)
                 except Exception:
-                    logger.exception("closing the storage client failed")
+                    logger.exception("closing the runtime failed")
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

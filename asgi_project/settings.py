@@ -1,4 +1,4 @@
-"""Django settings for choreo, derived from the validated environment (asgi_project.config)."""
+"""Django settings for choreo, derived from the validated environment (choreography.config)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import secrets
 
 import dj_database_url
 
-from asgi_project.config import load_config
+from choreography.config import load_config
 
 CHOREO = load_config()
 DATA_DIR = CHOREO.data_dir.resolve()
@@ -38,10 +38,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "choreography.middleware.RequestContextMiddleware",
-    "choreography.api_errors.errors_as_json",
+    "choreography.api.request_context.RequestContextMiddleware",
+    "choreography.api.json_errors.errors_as_json",
     "django.middleware.security.SecurityMiddleware",
-    "choreography.static_files.StaticFilesMiddleware",
+    "choreography.api.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,7 +100,7 @@ STATIC_URL = "static/"
 # Collected by `serve` at start-up. Served roots hold nothing else: the secret key and the SQLite
 # database sit in DATA_DIR itself, which no route serves.
 STATIC_ROOT = DATA_DIR / "static"
-# servestatic (choreography.static_files): collectstatic writes gzip variants beside each file;
+# servestatic (choreography.api.static_files): collectstatic writes gzip variants beside each file;
 # files are indexed once at start-up, never looked up on disk per request.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,24 +1,58 @@
 """FFmpeg assembly: blueprint validation, pure command building, one process runner, the service.
 
-Plain asyncio; never imports Django. Depends only on ``storage``.
+Plain asyncio; never imports Django. Depends only on ``storage``. This module is the public
+surface: layers above import from ``assembly``, never from its modules.
 """
 
 from assembly.blueprint import Blueprint, BlueprintMove, OutputConfig
-from assembly.commands import FFmpegCommandBuilder
-from assembly.errors import ChoreoError
+from assembly.commands import FFmpegCommandBuilder, frames_for_timeline
+from assembly.errors import (
+    AssemblyTimeoutError,
+    BlueprintError,
+    ChoreoError,
+    FFmpegError,
+    FFmpegNotFoundError,
+    InputFetchError,
+    InputNotFoundError,
+    MediaError,
+    UploadError,
+)
 from assembly.formats import AudioFormat, VideoFormat
+from assembly.media import ElementaryStream, elementary_stream, prepare_clip, prepare_song
+from assembly.probe import MediaInfo, probe
+from assembly.runner import run_process
 from assembly.service import STAGE_PROGRESS, AssemblyResult, ClipHint, VideoAssemblyService
+from assembly.workdir import finish, remove_tree, work_dir
 
 __all__ = [
     "STAGE_PROGRESS",
     "AssemblyResult",
+    "AssemblyTimeoutError",
     "AudioFormat",
     "Blueprint",
+    "BlueprintError",
     "BlueprintMove",
     "ChoreoError",
     "ClipHint",
+    "ElementaryStream",
     "FFmpegCommandBuilder",
+    "FFmpegError",
+    "FFmpegNotFoundError",
+    "InputFetchError",
+    "InputNotFoundError",
+    "MediaError",
+    "MediaInfo",
     "OutputConfig",
+    "UploadError",
     "VideoAssemblyService",
     "VideoFormat",
+    "elementary_stream",
+    "finish",
+    "frames_for_timeline",
+    "prepare_clip",
+    "prepare_song",
+    "probe",
+    "remove_tree",
+    "run_process",
+    "work_dir",
 ]

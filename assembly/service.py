@@ -97,7 +97,6 @@ class VideoAssemblyService:
         ffprobe: str = "ffprobe",
         timeout_s: float = 600.0,
         max_concurrent_fetches: int = 8,
-        assembly_slots: asyncio.Semaphore | None = None,
     ) -> None:
         for binary in (ffmpeg, ffprobe):
             if shutil.which(binary) is None:
@@ -112,7 +111,6 @@ class VideoAssemblyService:
         self.commands = FFmpegCommandBuilder(ffmpeg, ffprobe)
         self.timeout_s = timeout_s
         self._fetch_slots = asyncio.Semaphore(max_concurrent_fetches)
-        self._assembly_slots = assembly_slots
 
     async def ffmpeg_version(self) -> str:
         """The first line of ``ffmpeg -version``; FFmpegNotFoundError if it does not run."""
@@ -129,15 +127,14 @@ class VideoAssemblyService:
     ) -> AssemblyResult:
         """Assemble ``blueprint`` within the time budget; AssemblyTimeoutError names the stage.
 
-        ``clip_hints`` and ``audio_is_canonical`` pass on what the library knows from import,
+        The budget starts now: callers that limit concurrency (the app's admission gate) wait
+        for their slot before calling, so waiting never eats into it. ``clip_hints`` and ``audio_is_canonical`` pass on what the library knows from import,
         so nothing is probed; without them every input is checked and normalized if needed.
         """
         state = _State()
         try:
             return await asyncio.wait_for(
-                self._assemble_in_slot(
-                    blueprint, state, on_progress, clip_hints or {}, audio_is_canonical
-                ),
+                self._assemble(blueprint, state, on_progress, clip_hints or {}, audio_is_canonical),
                 self.timeout_s,
             )
         except TimeoutError:
@@ -145,12 +142,6 @@ class VideoAssemblyService:
                 f"assembly timed out after {self.timeout_s:g} s while {state.stage}",
                 stage=state.stage,
             ) from None
-
-    async def _assemble_in_slot(self, *args) -> AssemblyResult:
-        if self._assembly_slots is None:
-            return await self._assemble(*args)
-        async with self._assembly_slots:
-            return await self._assemble(*args)
 
     async def _assemble(
         self,

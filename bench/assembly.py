@@ -53,12 +53,15 @@ import httpx  # noqa: E402
 from asgiref.sync import async_to_sync  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from choreography.auth import issue_token  # noqa: E402
-from choreography.generator import Parameters, plan_choreography  # noqa: E402
-from choreography.library import ClipMetadata, import_clip, import_song  # noqa: E402
+from choreography.accounts.tokens import issue_token  # noqa: E402
+from choreography.generation.selectors import clip_hints, move_option, song_facts  # noqa: E402
+from choreography.library.imports import ClipMetadata, import_clip, import_song  # noqa: E402
 from choreography.models import Move, Song  # noqa: E402
-from choreography.runtime import get_assembler, get_storage  # noqa: E402
-from choreography.selectors import clip_hints, move_option, song_facts  # noqa: E402
+from choreography.music.generator import Parameters, plan_choreography  # noqa: E402
+from choreography.runtime import Runtime, activate  # noqa: E402
+
+RUNTIME = Runtime.from_settings()  # local storage: nothing bound to an event loop
+activate(RUNTIME)
 
 LEVELS = ("beginner", "intermediate", "advanced")
 ENERGIES = ("low", "medium", "high")
@@ -152,7 +155,7 @@ def main() -> None:
     library = [move_option(m) for m in moves]
     hints = clip_hints(moves)
     source_by_key = {m.clip_key: clips[int(m.name.split("-")[1])] for m in moves}
-    storage_root = Path(get_storage().root)
+    storage_root = Path(RUNTIME.storage.root)
 
     def blueprint_for(run: int):
         return plan_choreography(
@@ -170,7 +173,7 @@ def main() -> None:
     for run in range(ARGS.runs):
         blueprint = blueprint_for(run)
         started = time.perf_counter()
-        result = async_to_sync(get_assembler().assemble)(
+        result = async_to_sync(RUNTIME.assembler.assemble)(
             blueprint, clip_hints=hints, audio_is_canonical=True
         )
         engine.append(time.perf_counter() - started)

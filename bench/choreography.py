@@ -56,8 +56,8 @@ def share(items, predicate) -> float:
 
 
 def measure(song, library, params, fps: int) -> Row:
-    from assembly.commands import frames_for_timeline
-    from choreography.generator import (
+    from assembly import frames_for_timeline
+    from choreography.music.generator import (
         NO_REPEAT_WINDOW,
         in_tempo,
         matches_filters,
@@ -124,7 +124,7 @@ def line(label: str, row: Row) -> str:
 
 
 def bench_library(title: str, songs, library, *, seeds: int, fps: int, quiet: bool) -> list[Row]:
-    from choreography.generator import Parameters
+    from choreography.music.generator import Parameters
 
     print(f"\n== {title}: {len(songs)} songs, {len(library)} moves, {seeds} seed(s), {fps} fps")
     if quiet:
@@ -157,8 +157,8 @@ def bench_library(title: str, songs, library, *, seeds: int, fps: int, quiet: bo
 
 def synthetic_library(size: int, seed: int = 1):
     """Moves shaped like a real annotated library: 6-19 s clips at 110-150 BPM, and 3 songs."""
-    from choreography.catalog import DIFFICULTY_MAP, derive_role, derive_style
-    from choreography.generator import MoveOption, SongFacts
+    from choreography.music.catalog import DIFFICULTY_MAP, derive_role, derive_style
+    from choreography.music.generator import MoveOption, SongFacts
 
     rng = random.Random(seed)
     labels = [
@@ -219,9 +219,9 @@ def main() -> int:
     from asgiref.sync import async_to_sync
     from django.core.management import call_command
 
-    from choreography.demo import create_demo_library
+    from choreography.generation.selectors import move_option, song_facts
+    from choreography.library.demo import create_demo_library
     from choreography.models import Move, Song
-    from choreography.selectors import move_option, song_facts
 
     call_command("migrate", interactive=False, verbosity=0)
     if args.demo or not (Song.objects.exists() and Move.objects.exists()):

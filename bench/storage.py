@@ -37,14 +37,16 @@ async def bench(rounds: int) -> None:
     from django.core.management import call_command
     from django.test import AsyncClient
 
-    from choreography.auth import issue_token
-    from choreography.demo import create_demo_library
+    from choreography.accounts.tokens import issue_token
+    from choreography.library.demo import create_demo_library
     from choreography.models import Song
-    from choreography.runtime import close_storage, get_storage
+    from choreography.runtime import Runtime, activate
     from tests.s3server import SeaweedServer
 
     server = SeaweedServer(Path(os.environ["CHOREO_DATA_DIR"]) / "seaweedfs")
     await asyncio.to_thread(server.start)
+    runtimes: dict[str, Runtime] = {"local": Runtime.from_settings()}
+    activate(runtimes["local"])
     try:
         await asyncio.to_thread(call_command, "migrate", verbosity=0)
         started = time.monotonic()
@@ -59,9 +61,9 @@ async def bench(rounds: int) -> None:
                 "s3_endpoint_url": server.endpoint_url,
             }
         )
-        local = get_storage()
         settings.CHOREO = s3_config
-        s3 = get_storage()
+        runtimes["s3"] = Runtime.from_settings()
+        local, s3 = runtimes["local"].storage, runtimes["s3"].storage
         keys = await local.list("library/")
         started = time.monotonic()
         await asyncio.gather(*(s3.upload(local.root / key, key) for key in keys))
@@ -77,6 +79,7 @@ async def bench(rounds: int) -> None:
 
         async def generate(backend: str, song_id: int, seed: int) -> None:
             settings.CHOREO = configs[backend]
+            activate(runtimes[backend])
             started = time.monotonic()
             response = await client.post(
                 "/api/choreography/generate/",
@@ -123,7 +126,8 @@ async def bench(rounds: int) -> None:
         print(f"median generate, s3:    {s3_median:.3f} s")
         print(f"ratio s3/local: {s3_median / local_median:.2f}x (target <= 2x)")
     finally:
-        await close_storage()
+        for runtime in runtimes.values():
+            await runtime.aclose()
         await asyncio.to_thread(server.stop, kill=True)
 
 

@@ -7,8 +7,8 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from choreography import runtime
 from choreography.models import ApiToken, ChoreographyTask, Move, Song
-from choreography.runtime import get_storage
 
 
 @admin.register(Song)
@@ -72,4 +72,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 def _url(key: str) -> str:
-    return get_storage().url(key) if key else ""
+    return runtime.current().storage.url(key) if key else ""

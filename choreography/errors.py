@@ -17,7 +17,7 @@ ChoreoError (assembly.errors)
 
 from __future__ import annotations
 
-from assembly.errors import ChoreoError
+from assembly import ChoreoError
 
 
 class InvalidRequestError(ChoreoError):

@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 
 from django.conf import settings
 from django.db import models
 
-
-class Difficulty(models.TextChoices):
-    BEGINNER = "beginner"
-    INTERMEDIATE = "intermediate"
-    ADVANCED = "advanced"
+from choreography.music import vocabulary
 
 
-class EnergyLevel(models.TextChoices):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
+def _choices(name: str, words: type[enum.StrEnum]) -> type[models.TextChoices]:
+    """Django choices with the values of a vocabulary enum (choreography.music.vocabulary)."""
+    return models.TextChoices(name, [(word.name, word.value) for word in words])
 
 
-class Style(models.TextChoices):
-    ROMANTIC = "romantic"
-    ENERGETIC = "energetic"
-    SENSUAL = "sensual"
-    PLAYFUL = "playful"
-
-
-class MoveRole(models.TextChoices):
-    """Where a move may play: anywhere, or only before the first downbeat / at the very end."""
-
-    MOVE = "move"
-    INTRO = "intro"
-    OUTRO = "outro"
+Difficulty = _choices("Difficulty", vocabulary.Difficulty)
+EnergyLevel = _choices("EnergyLevel", vocabulary.EnergyLevel)
+Style = _choices("Style", vocabulary.Style)
+MoveRole = _choices("MoveRole", vocabulary.MoveRole)
 
 
 class TempoSource(models.TextChoices):

@@ -1,132 +1,207 @@
-"""Builds the process-wide storage adapter and assembly service from Django settings, lazily."""
+"""The process-wide state of choreo in one object: storage, assembler, admission, leases.
+
+Like Starlette's ``app.state``: the ASGI lifespan builds one ``Runtime`` when the process
+starts and closes it at shutdown (asgi_project.asgi); a management command opens one for the
+time it runs (``run_sync``); a test builds its own (tests/conftest.py). Code that needs it asks
+``current()``. Nothing here is cached at module level: the only module-level name is the slot
+holding the active runtime, set and cleared by whoever owns it.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Awaitable, Callable
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
 
-from asgi_project.config import ChoreoConfig
 from assembly import AudioFormat, VideoAssemblyService, VideoFormat
-from choreography.leases import instance_work_root
+from choreography.config import ChoreoConfig
+from choreography.generation.admission import GenerationGate
+from choreography.generation.leases import LeaseKeeper
 from storage import LocalStorage, Storage
-
-if TYPE_CHECKING:
-    from storage.s3 import S3Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-
-_adapters: dict[object, Storage] = {}
-"""One adapter per distinct storage configuration, for the life of the process."""
+FFMPEG_VERSION_TTL_S = 60.0
 
 
-def get_storage() -> Storage:
-    """The process-wide adapter for the current storage settings, built on first use."""
-    config = settings.CHOREO
-    if config.storage_backend == "s3":
-        identity: object = s3_settings(config)
-    else:
-        identity = ("local", Path(settings.MEDIA_ROOT))
-    adapter = _adapters.get(identity)
-    if adapter is None:
-        adapter = _adapters[identity] = _build_storage(identity)
-    return adapter
+def new_instance_id() -> str:
+    """Unique across processes and restarts, readable in logs, rows and work dir names."""
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
-def _build_storage(identity: object) -> Storage:
-    if isinstance(identity, tuple):
-        from choreography.signing import sign_media
+class Runtime:
+    """Everything one server process holds for its whole life, opened once and closed once."""
 
-        return LocalStorage(
-            identity[1], url_prefix="/media/", url_signer=lambda key: sign_media(key).path
+    def __init__(
+        self,
+        config: ChoreoConfig,
+        *,
+        media_root: Path,
+        work_root: Path,
+        url_signer: Callable[[str], str] | None = None,
+    ) -> None:
+        self.config = config
+        self.instance_id = new_instance_id()
+        self.shared_work_root = Path(work_root)
+        """Where every instance keeps its work dir (swept of dead instances' dirs)."""
+        self.work_root = self.shared_work_root / self.instance_id
+        """This process's own work dir: nobody else sweeps it while its lease is renewed."""
+        self.storage: Storage = build_storage(config, Path(media_root), url_signer)
+        self.gate = GenerationGate(
+            slots=config.max_concurrent_assemblies,
+            queue_size=config.queue_size,
+            queue_timeout_s=config.queue_timeout_s,
         )
-    from storage.s3 import S3Storage  # imports aioboto3: only when S3 is configured
+        self.leases = LeaseKeeper(
+            instance_id=self.instance_id,
+            lease_s=config.lease_s,
+            work_root=self.work_root,
+            shared_work_root=self.shared_work_root,
+        )
+        self._assembler: VideoAssemblyService | None = None
+        self._ffmpeg_version: tuple[float, str] | None = None
 
-    return S3Storage(identity)  # type: ignore[arg-type]
+    @classmethod
+    def from_settings(cls) -> Runtime:
+        """A runtime for the Django settings in force (the validated environment)."""
+        from choreography.api.signing import sign_media
+
+        return cls(
+            settings.CHOREO,
+            media_root=settings.MEDIA_ROOT,
+            work_root=settings.WORK_ROOT,
+            url_signer=lambda key: sign_media(key).path,
+        )
+
+    @property
+    def video_format(self) -> VideoFormat:
+        width, height = self.config.video_dimensions
+        return VideoFormat(width=width, height=height, fps=self.config.video_fps)
+
+    @property
+    def audio_format(self) -> AudioFormat:
+        return AudioFormat()
+
+    @property
+    def assembler(self) -> VideoAssemblyService:
+        """The one assembly service; FFmpegNotFoundError (not cached) while FFmpeg is missing."""
+        if self._assembler is None:
+            self._assembler = VideoAssemblyService(
+                self.storage,
+                work_root=self.work_root,
+                video_format=self.video_format,
+                audio_format=self.audio_format,
+                ffmpeg=self.config.ffmpeg,
+                ffprobe=self.config.ffprobe,
+                timeout_s=self.config.assembly_timeout_s,
+                max_concurrent_fetches=self.config.max_concurrent_fetches,
+            )
+        elif shutil.which(self.config.ffmpeg) is None:
+            self._assembler = None  # FFmpeg went away: fail as if it never was
+            return self.assembler
+        return self._assembler
+
+    async def ffmpeg_version(self) -> str:
+        """FFmpeg's version line, cached for a minute: a health check spawns no process."""
+        assembler = self.assembler  # FFmpegNotFoundError when it is not on PATH
+        now = time.monotonic()
+        if self._ffmpeg_version is None or now - self._ffmpeg_version[0] > FFMPEG_VERSION_TTL_S:
+            self._ffmpeg_version = (now, await assembler.ffmpeg_version())
+        return self._ffmpeg_version[1]
+
+    async def start(self) -> None:
+        """Start the background work of a serving process (lease renewal and sweeps)."""
+        self.leases.start()
+
+    async def aclose(self) -> None:
+        """Stop background work and release the storage client."""
+        await self.leases.stop()
+        await self.storage.aclose()
 
 
-def s3_settings(config: ChoreoConfig) -> S3Settings:
-    """Adapter settings from the validated environment; credentials come from the AWS chain."""
-    from storage.s3 import S3Settings
+def build_storage(
+    config: ChoreoConfig, media_root: Path, url_signer: Callable[[str], str] | None = None
+) -> Storage:
+    if config.storage_backend == "s3":
+        from storage import S3Settings, S3Storage  # imports aioboto3: only when configured
 
-    assert config.s3_bucket, "validated by ChoreoConfig"
-    return S3Settings(
-        bucket=config.s3_bucket,
-        endpoint_url=config.s3_endpoint_url,
-        public_endpoint_url=config.s3_public_endpoint_url,
-        region=config.s3_region,
-        addressing_style=config.s3_style,
-        key_prefix=config.s3_key_prefix,
-        url_ttl_s=config.url_ttl_s,
-    )
+        assert config.s3_bucket, "validated by ChoreoConfig"
+        return S3Storage(
+            S3Settings(
+                bucket=config.s3_bucket,
+                endpoint_url=config.s3_endpoint_url,
+                public_endpoint_url=config.s3_public_endpoint_url,
+                region=config.s3_region,
+                addressing_style=config.s3_style,
+                key_prefix=config.s3_key_prefix,
+                url_ttl_s=config.url_ttl_s,
+            )
+        )
+    return LocalStorage(media_root, url_prefix="/media/", url_signer=url_signer)
 
 
-async def close_storage() -> None:
-    """Release every adapter's client; call it before the event loop that used them ends."""
-    for adapter in list(_adapters.values()):
-        await adapter.aclose()
+_active: Runtime | None = None
+
+
+def current() -> Runtime:
+    """The active runtime; RuntimeError when the caller runs outside one."""
+    if _active is None:
+        raise RuntimeError(
+            "no choreo Runtime is active: the ASGI lifespan, run_sync() or "
+            "runtime.opened() provides one"
+        )
+    return _active
+
+
+def activate(runtime: Runtime | None) -> Runtime | None:
+    """Make ``runtime`` the active one; returns the one it replaces."""
+    global _active
+    previous, _active = _active, runtime
+    return previous
+
+
+@contextlib.asynccontextmanager
+async def opened(
+    runtime: Runtime | None = None, *, serving: bool = False
+) -> AsyncIterator[Runtime]:
+    """Activate ``runtime`` (default: one from the settings) for the block, then close it."""
+    runtime = runtime or Runtime.from_settings()
+    previous = activate(runtime)
+    try:
+        if serving:
+            await runtime.start()
+        yield runtime
+    finally:
+        try:
+            await runtime.aclose()
+        finally:
+            activate(previous)
 
 
 def run_sync(func: Callable[P, Awaitable[R]], /, *args: P.args, **kwargs: P.kwargs) -> R:
-    """Run ``func`` from sync code (management commands) in a fresh event loop.
+    """Run ``func`` from sync code (management commands) inside a runtime of its own.
 
-    The storage client opened in that loop is released before the loop ends, so the next loop
-    (uvicorn's, or another command step) opens its own.
+    The storage client it opens belongs to that call's event loop and is closed before the
+    loop ends.
     """
 
     async def main() -> R:
-        try:
+        async with opened():
             return await func(*args, **kwargs)
-        finally:
-            await close_storage()
 
     return async_to_sync(main)()
 
 
 async def check_storage() -> None:
-    """Reach the configured storage once (StorageError if not), then release the client."""
-    storage = get_storage()
-    try:
-        await storage.check()
-    finally:
-        await storage.aclose()
-
-
-def video_format() -> VideoFormat:
-    width, height = settings.CHOREO.video_dimensions
-    return VideoFormat(width=width, height=height, fps=settings.CHOREO.video_fps)
-
-
-def audio_format() -> AudioFormat:
-    return AudioFormat()
-
-
-@functools.cache
-def _assembly_slots() -> asyncio.Semaphore:
-    return asyncio.Semaphore(settings.CHOREO.max_concurrent_assemblies)
-
-
-def get_assembler() -> VideoAssemblyService:
-    """A service per call (cheap) sharing the process-wide assembly slots and storage.
-
-    Building it verifies FFmpeg is on PATH (FFmpegNotFoundError otherwise).
-    """
-    config = settings.CHOREO
-    return VideoAssemblyService(
-        get_storage(),
-        work_root=instance_work_root(),
-        video_format=video_format(),
-        audio_format=audio_format(),
-        ffmpeg=config.ffmpeg,
-        ffprobe=config.ffprobe,
-        timeout_s=config.assembly_timeout_s,
-        max_concurrent_fetches=config.max_concurrent_fetches,
-        assembly_slots=_assembly_slots(),
-    )
+    """Reach the configured storage once; StorageError if it cannot be used."""
+    await current().storage.check()

@@ -13,7 +13,8 @@ import logging
 
 import uvicorn
 
-from choreography.admission import SHUTDOWN_REASON, get_gate
+from choreography import runtime
+from choreography.generation.admission import SHUTDOWN_REASON
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ STOP_TIMEOUT_S = 10.0
 
 class GracefulServer(uvicorn.Server):
     async def shutdown(self, sockets=None) -> None:
-        stopped = await get_gate().close(reason=SHUTDOWN_REASON, timeout=STOP_TIMEOUT_S)
+        stopped = await runtime.current().gate.close(reason=SHUTDOWN_REASON, timeout=STOP_TIMEOUT_S)
         if stopped:
             logger.warning("stopped %d generation(s) for shutdown", stopped)
         await super().shutdown(sockets=sockets)
@@ -39,8 +40,9 @@ def serve(
         timeout_graceful_shutdown=graceful_timeout,
     )
     if workers > 1:
-        # Worker processes build uvicorn's own Server: each keeps its own gate and caps, and
-        # in-flight generations end with uvicorn's graceful timeout rather than at once.
+        # Worker processes build uvicorn's own Server: each has its own runtime and queue (the
+        # per-user cap is in the database, so it holds across them); in-flight generations end
+        # with uvicorn's graceful timeout rather than at once.
         uvicorn.run(app, workers=workers, **options)
         return
     server = GracefulServer(uvicorn.Config(app, **options))

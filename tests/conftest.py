@@ -65,7 +65,7 @@ def song_file(media_dir) -> Path:
 @pytest.fixture
 async def library(transactional_db, canonical_clips, song_file):
     """The small library imported into the test database through the real import path."""
-    from choreography.library import ClipMetadata, import_clip, import_song
+    from choreography.library.imports import ClipMetadata, import_clip, import_song
 
     styles = ("romantic", "energetic", "sensual", "playful", "romantic", "playful")
     difficulties = ("beginner", "intermediate", "advanced", "intermediate", "beginner", "advanced")
@@ -141,17 +141,15 @@ def s3_config_update(server: SeaweedServer, prefix: str = "") -> dict:
 
 
 @pytest.fixture
-async def s3_backend(settings, s3_server):
+async def s3_backend(reconfigure, s3_server):
     """The app configured with STORAGE_BACKEND=s3 on the session's server, under a fresh prefix.
 
     Request it before ``library`` so the library is imported into the bucket.
     """
-    from choreography.runtime import close_storage, get_storage
-
     prefix = f"app-{uuid.uuid4().hex[:10]}/"
-    settings.CHOREO = settings.CHOREO.model_copy(update=s3_config_update(s3_server, prefix))
-    yield get_storage()
-    await close_storage()
+    runtime = await reconfigure(**s3_config_update(s3_server, prefix))
+    yield runtime.storage
+    await runtime.storage.aclose()  # its client belongs to this test's event loop
 
 
 @pytest.fixture(scope="session")
@@ -205,10 +203,27 @@ def long_template(tmp_path_factory, live_template, half_hour_song) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def fresh_gate():
-    """Each test gets its own admission gate, built from the settings it runs with."""
-    from choreography.admission import get_gate
+def runtime(settings):
+    """Each test runs in a Runtime of its own, built from the settings it starts with (in a
+    server the ASGI lifespan does this; tests talk to the app in-process)."""
+    from choreography.runtime import Runtime, activate
 
-    get_gate.cache_clear()
-    yield
-    get_gate.cache_clear()
+    built = Runtime.from_settings()
+    previous = activate(built)
+    yield built
+    activate(previous)
+
+
+@pytest.fixture
+def reconfigure(settings, runtime):
+    """``await reconfigure(**config_fields)``: change the settings and run the rest of the test
+    in a fresh Runtime built from them."""
+    from choreography.runtime import Runtime, activate
+
+    async def apply(**update):
+        settings.CHOREO = settings.CHOREO.model_copy(update=update)
+        fresh = Runtime.from_settings()
+        activate(fresh)
+        return fresh
+
+    return apply

@@ -34,8 +34,8 @@ import django
 django.setup()
 from asgiref.sync import async_to_sync
 from django.core.management import call_command
-from choreography.auth import issue_token
-from choreography.library import ClipMetadata, import_clip, import_song
+from choreography.accounts.tokens import issue_token
+from choreography.library.imports import ClipMetadata, import_clip, import_song
 
 spec = json.loads(sys.argv[1])
 call_command("migrate", interactive=False, verbosity=0)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assembly import FFmpegCommandBuilder
-from choreography.analysis import (
+from choreography.music.analysis import (
     SAMPLE_RATE,
     AnalysisError,
     analyse_file,

@@ -8,8 +8,7 @@ import pytest
 from django.conf import settings
 from django.test import AsyncClient
 
-from choreography.auth import issue_token
-from choreography.leases import instance_work_root
+from choreography.accounts.tokens import issue_token
 from choreography.models import ChoreographyTask, TaskStatus
 from tests.helpers import child_ffmpeg_pids, decode_errors, streams
 
@@ -128,9 +127,11 @@ async def test_missing_or_bad_token_is_401(library):
     assert (await generate(wrong, library)).status_code == 401
 
 
-async def test_timeout_is_504_with_stage_and_leaves_nothing_behind(client, library, settings):
+async def test_timeout_is_504_with_stage_and_leaves_nothing_behind(
+    client, library, runtime, reconfigure
+):
     """A tiny budget → 504 naming the stage; the task is failed; no FFmpeg child, no temp dir."""
-    settings.CHOREO = settings.CHOREO.model_copy(update={"assembly_timeout_s": 0.001})
+    await reconfigure(**{"assembly_timeout_s": 0.001})
     response = await generate(client, library)
     assert response.status_code == 504
     body = response.json()
@@ -141,7 +142,7 @@ async def test_timeout_is_504_with_stage_and_leaves_nothing_behind(client, libra
     assert task.stage == body["stage"]
     assert "timed out" in task.error
     assert child_ffmpeg_pids() == []
-    assert [p for p in settings.WORK_ROOT.rglob("*") if not p.samefile(instance_work_root())] == []
+    assert list(runtime.work_root.parent.glob("*/*")) == []  # no temp dir in any instance dir
 
 
 async def test_missing_ffmpeg_is_a_clear_error(client, library, monkeypatch):

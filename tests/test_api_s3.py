@@ -8,9 +8,9 @@ import logging
 import httpx
 import pytest
 
-from choreography.auth import issue_token
+from choreography.accounts.tokens import issue_token
 from choreography.models import ChoreographyTask, TaskStatus
-from choreography.runtime import close_storage, get_storage
+from choreography.runtime import current
 from tests.conftest import s3_config_update
 from tests.helpers import decode_errors, streams
 from tests.s3server import SeaweedServer
@@ -25,18 +25,18 @@ async def client(transactional_db):
 
 
 @pytest.fixture
-async def own_server(settings, s3_server, tmp_path):
+async def own_server(reconfigure, s3_server, tmp_path):
     """A SeaweedFS server of this test's own, which the test may stop; the app is pointed at it.
 
     Request it before ``library`` so the library is imported into its bucket.
     """
     server = SeaweedServer(tmp_path / "weed")
     await asyncio.to_thread(server.start)
-    settings.CHOREO = settings.CHOREO.model_copy(update=s3_config_update(server))
+    runtime = await reconfigure(**s3_config_update(server))
     try:
         yield server
     finally:
-        await close_storage()
+        await runtime.storage.aclose()
         await asyncio.to_thread(server.stop, kill=True)
 
 
@@ -82,10 +82,10 @@ async def test_generate_on_s3_returns_a_presigned_url_to_a_playable_video(
     )
 
 
-async def test_fetches_are_concurrent_and_bounded(client, s3_backend, library, settings):
+async def test_fetches_are_concurrent_and_bounded(client, s3_backend, library, reconfigure):
     """Inputs download in parallel, never more at once than CHOREO_MAX_CONCURRENT_FETCHES."""
-    settings.CHOREO = settings.CHOREO.model_copy(update={"max_concurrent_fetches": 2})
-    raw = await get_storage().raw_client()
+    await reconfigure(**{"max_concurrent_fetches": 2})
+    raw = await current().storage.raw_client()
     in_flight, peak, fetched = 0, 0, []
 
     def before(**kwargs) -> None:
@@ -146,7 +146,7 @@ async def test_server_down_while_uploading_fails_the_task_and_stores_nothing(
 ):
     """The server dies as the video upload starts: 500 at stage uploading, task failed, and
     once the server is back the bucket holds no video."""
-    raw = await get_storage().raw_client()
+    raw = await current().storage.raw_client()
 
     async def crash_server(**kwargs) -> None:
         await asyncio.to_thread(own_server.stop, kill=True)
@@ -164,4 +164,4 @@ async def test_server_down_while_uploading_fails_the_task_and_stores_nothing(
     task = await ChoreographyTask.objects.aget()
     assert (task.status, task.stage) == (TaskStatus.FAILED, "uploading")
     await asyncio.to_thread(own_server.start)
-    assert await get_storage().list("videos/") == []
+    assert await current().storage.list("videos/") == []

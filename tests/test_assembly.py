@@ -170,23 +170,3 @@ def test_missing_ffmpeg_is_a_clear_error_when_the_service_is_built(store, tmp_pa
     """Building the service without FFmpeg on PATH raises FFmpegNotFoundError."""
     with pytest.raises(FFmpegNotFoundError, match="FFmpeg is required"):
         VideoAssemblyService(store, work_root=tmp_path, ffmpeg="/nonexistent/ffmpeg")
-
-
-async def test_assembly_slots_bound_concurrent_runs(store, tmp_path):
-    """With one process-wide slot, a second assembly starts only after the first completes."""
-    slots = asyncio.Semaphore(1)
-    service = VideoAssemblyService(
-        store, work_root=tmp_path / "work", video_format=FMT, assembly_slots=slots
-    )
-    events: list[tuple[str, str]] = []
-
-    def recorder(name):
-        return lambda stage, percent, message: events.append((name, stage))
-
-    await asyncio.gather(
-        service.assemble(plan([1.0, 1.0], task="one"), on_progress=recorder("one")),
-        service.assemble(plan([1.0, 1.0], task="two"), on_progress=recorder("two")),
-    )
-    first_done = events.index((events[0][0], "completed"))
-    other = "two" if events[0][0] == "one" else "one"
-    assert events.index((other, "fetching")) > first_done

@@ -6,7 +6,7 @@ import logging
 import pytest
 from django.test import AsyncClient
 
-from asgi_project.config import ConfigError, load_config
+from choreography.config import ConfigError, load_config
 from choreography.logcontext import ContextFilter, JsonFormatter, task_id_var
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asgi_project.config import ConfigError, load_config
+from choreography.config import ConfigError, load_config
 from choreography.runtime import s3_settings
 
 

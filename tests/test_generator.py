@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from assembly.commands import frames_for_timeline
-from choreography.generator import (
+from choreography.music.generator import (
     MIN_SEGMENT_S,
     NO_REPEAT_WINDOW,
     MoveOption,

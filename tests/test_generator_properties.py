@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assembly.commands import frames_for_timeline
-from choreography.generator import (
+from choreography.music.generator import (
     MIN_SEGMENT_S,
     MoveOption,
     Parameters,

@@ -10,7 +10,7 @@ import json
 import pytest
 from django.test import AsyncClient
 
-from choreography.auth import issue_token
+from choreography.accounts.tokens import issue_token
 from tests.test_api import TokenClient
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from choreography.auth import issue_token
-from choreography.signing import sign_media
+from choreography.accounts.tokens import issue_token
+from choreography.api.signing import sign_media
 from tests.test_api import TokenClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,12 +41,14 @@ def local(url: str) -> str:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-async def test_history_lists_only_my_completed_videos_newest_first(alice, bob, library, settings):
+async def test_history_lists_only_my_completed_videos_newest_first(
+    alice, bob, library, reconfigure
+):
     song, _ = library
     first = await generate(alice, song, seed=1, difficulty="beginner")
     second = await generate(alice, song, seed=2, style="modern")
     theirs = await generate(bob, song, seed=3)
-    settings.CHOREO = settings.CHOREO.model_copy(update={"assembly_timeout_s": 0.001})
+    await reconfigure(**{"assembly_timeout_s": 0.001})
     failed = await alice.post(
         "/api/choreography/generate/", {"song_id": song.id}, content_type="application/json"
     )
@@ -108,9 +110,9 @@ async def test_another_users_video_is_not_found_and_its_file_needs_a_signature(a
     assert (await bob.get(f"{path}?{bobs_query}")).status_code == 403
 
 
-async def test_an_expired_link_is_refused(alice, library, settings):
+async def test_an_expired_link_is_refused(alice, library, reconfigure):
     """With CHOREO_URL_TTL_S=2 the link works at once and is refused once its time passed."""
-    settings.CHOREO = settings.CHOREO.model_copy(update={"url_ttl_s": 2})
+    await reconfigure(**{"url_ttl_s": 2})
     song, _ = library
     video = await generate(alice, song)
     url = local(video["video_url"])

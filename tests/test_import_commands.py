@@ -10,15 +10,15 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from choreography.catalog import (
+from choreography.models import Move, Song
+from choreography.music.catalog import (
     DIFFICULTY_MAP,
     ManifestError,
     derive_role,
     derive_style,
     jobs_from_manifest,
 )
-from choreography.generator import DEFAULT_CLIP_TEMPO_BPM
-from choreography.models import Move, Song
+from choreography.music.generator import DEFAULT_CLIP_TEMPO_BPM
 from tests.conftest import FMT
 from tests.helpers import make_canonical_clip, make_click_track, make_dance_clip
 

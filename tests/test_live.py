@@ -299,7 +299,7 @@ def test_health_is_answered_before_django_with_generation_counts(live):
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
     assert body["ffmpeg"].startswith("ffmpeg version")
-    assert set(body["generations"]) == {"running", "waiting", "max_in_flight", "queue_size"}
+    assert set(body["generations"]) == {"running", "waiting", "slots", "queue_size"}
     head = httpx.head(f"{live.base}/health/")
     assert head.status_code == 200 and head.content == b""
     assert httpx.post(f"{live.base}/health/").status_code == 405

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.test import AsyncClient
 
 from assembly.commands import frames_for_timeline
-from choreography.auth import issue_token
-from choreography.library import ClipMetadata, import_clip, import_song
+from choreography.accounts.tokens import issue_token
+from choreography.library.imports import ClipMetadata, import_clip, import_song
 from choreography.models import ChoreographyTask
 from tests.conftest import FMT
 from tests.helpers import decode_errors, frame_colors, make_click_track, make_solid_clip, streams

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import AsyncClient
 
-from choreography.schemas import GenerateRequest
+from choreography.api.schemas import GenerateRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -25,8 +25,8 @@ from django.test import AsyncClient
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from choreography.http import error_body
-from choreography.signing import SALT
+from choreography.api.responses import error_body
+from choreography.api.signing import SALT
 from tests.helpers import child_ffmpeg_pids, isolated_database_env, pid_alive
 from tests.live import (
     CLIP_META,
@@ -226,7 +226,7 @@ def test_errors_are_json_on_every_route_unless_a_browser_asks_for_html(live):
 @pytest.mark.django_db(transaction=True)
 async def test_bodies_are_strict_json_with_integers(library):
     """``1.0`` is not an integer; a JSON body needs Content-Type: application/json (415)."""
-    from choreography.auth import issue_token
+    from choreography.accounts.tokens import issue_token
 
     auth = {"headers": {"Authorization": f"Bearer {await issue_token('mallory')}"}}
     client, url = AsyncClient(), "/api/choreography/generate/"

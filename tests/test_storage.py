@@ -27,7 +27,7 @@ def s3_store(server, **overrides) -> S3Storage:
 @pytest.fixture(params=["local", "s3"])
 async def store(request, tmp_path):
     if request.param == "local":
-        from choreography.signing import sign_media
+        from choreography.api.signing import sign_media
 
         # As the app builds it: local URLs are signed app links (see choreography.runtime).
         yield LocalStorage(tmp_path / "root", url_signer=lambda key: sign_media(key).path)

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from choreography.demo import create_demo_library
+from choreography.library.demo import create_demo_library
 from choreography.runtime import run_sync
 
 

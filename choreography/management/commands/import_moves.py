@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from choreography.catalog import Defaults, ManifestError, jobs_from_manifest, jobs_from_paths
-from choreography.importing import ClipOutcome, import_clip_jobs
+from choreography.library.batch import ClipOutcome, import_clip_jobs
 from choreography.management.commands._reporting import progress_line
 from choreography.models import Difficulty, EnergyLevel, MoveRole, Style
+from choreography.music.catalog import Defaults, ManifestError, jobs_from_manifest, jobs_from_paths
 from choreography.runtime import run_sync
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from assembly.errors import ChoreoError
-from choreography.library import import_song
+from assembly import ChoreoError
+from choreography.library.imports import import_song
 from choreography.runtime import run_sync
 
 

@@ -1,7 +1,7 @@
 from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand
 
-from choreography.auth import issue_token
+from choreography.accounts.tokens import issue_token
 
 
 class Command(BaseCommand):

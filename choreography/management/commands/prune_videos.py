@@ -7,15 +7,16 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from choreography import runtime
 from choreography.models import ChoreographyTask
-from choreography.runtime import get_storage, run_sync
+from choreography.runtime import run_sync
 from storage import StorageError
 
 
 async def prune(older_than_days: float, *, dry_run: bool) -> tuple[int, int, list[str]]:
     """Delete videos and task rows older than the cut-off; returns (rows, videos, failures)."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
-    storage = get_storage()
+    storage = runtime.current().storage
     rows = videos = 0
     failures: list[str] = []
     async for task in ChoreographyTask.objects.filter(created_at__lt=cutoff).order_by("created_at"):

@@ -1,7 +1,7 @@
 from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError
 
-from choreography.auth import revoke_tokens
+from choreography.accounts.tokens import revoke_tokens
 
 
 class Command(BaseCommand):

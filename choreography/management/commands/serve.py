@@ -1,7 +1,7 @@
 """``manage.py serve``: migrate, make sure a library exists, check FFmpeg, run uvicorn.
 
 Before serving it marks failed the generations whose owning process is gone (their lease
-expired: choreography.leases), never another live process's work; on SIGTERM it stops the generations in flight (choreography.server).
+expired: choreography.generation.leases), never another live process's work; on SIGTERM it stops the generations in flight (choreography.server).
 """
 
 from __future__ import annotations
@@ -9,18 +9,17 @@ from __future__ import annotations
 import os
 import time
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from assembly.errors import ChoreoError
-from choreography.demo import create_demo_library
-from choreography.leases import fail_expired
+from assembly import ChoreoError
+from choreography import runtime
+from choreography.api.pages import sign_in_path
+from choreography.library.demo import create_demo_library
 from choreography.models import Move, Song
-from choreography.pages import sign_in_path
-from choreography.runtime import check_storage, get_assembler, run_sync
+from choreography.runtime import check_storage, run_sync
 from choreography.server import serve
 from storage import StorageError
 
@@ -58,7 +57,7 @@ class Command(BaseCommand):
         **options,
     ) -> None:
         try:
-            version = async_to_sync(get_assembler().ffmpeg_version)()
+            version = run_sync(lambda: runtime.current().ffmpeg_version())
         except ChoreoError as exc:
             raise CommandError(f"{exc.message}. {exc.details}".strip()) from None
         self.stdout.write(f"FFmpeg: {version}")
@@ -74,7 +73,7 @@ class Command(BaseCommand):
                 f"demo library ready: {songs} songs, {moves} moves "
                 f"({time.monotonic() - started:.1f} s)"
             )
-        interrupted = async_to_sync(fail_expired)()
+        interrupted = run_sync(lambda: runtime.current().leases.fail_expired())
         if interrupted:
             self.stdout.write(f"marked {interrupted} interrupted generation(s) as failed")
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host

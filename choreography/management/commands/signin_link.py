@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from choreography.pages import sign_in_path
+from choreography.api.pages import sign_in_path
 
 
 class Command(BaseCommand):

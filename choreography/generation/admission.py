@@ -1,10 +1,13 @@
-"""Admission of generations: a process-wide cap, a bounded FIFO wait queue, a per-user cap.
+"""Admission of generations in one process: assembly slots and a bounded FIFO wait queue.
 
-A request first *reserves* a ticket, synchronously and at once: it is refused with 429 when
-the user already has ``max_per_user`` tickets, and with 503 when ``max_in_flight`` run and
-``queue_size`` wait. A reserved ticket then waits for a slot (first come, first served), runs,
-and is released on every path (done, failed, cancelled). Reservation never awaits, so on one
-event loop the check and the reservation cannot interleave with another request.
+This is the only admission layer: a generation is *running* exactly while it holds one of the
+``slots`` (CHOREO_MAX_CONCURRENT_ASSEMBLIES), so /health/'s "running" means FFmpeg may run. A
+request first *reserves* a ticket, synchronously and at once: refused with 503 when every slot
+and every place in the queue is taken. A reserved ticket then waits for a slot (first come,
+first served) at most ``queue_timeout_s`` (then 503 with Retry-After), runs, and is released on
+every path (done, failed, cancelled). Reservation never awaits, so on one event loop the check
+and the reservation cannot interleave with another request. The per-user cap holds across
+processes and machines, so it lives in the database (choreography.generation.service).
 
 The gate also knows the asyncio task doing each ticket's work, so a graceful shutdown can
 stop every generation (each then records why it stopped) before the server exits.
@@ -15,15 +18,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import functools
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator
 
-from django.conf import settings
-
-from choreography.errors import ServerBusyError, ShuttingDownError, TooManyGenerationsError
+from choreography.errors import ServerBusyError, ShuttingDownError
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +33,8 @@ SHUTDOWN_REASON = "server shutting down"
 class Ticket:
     """One admitted generation: waiting for a slot, running, or released."""
 
-    def __init__(self, gate: GenerationGate, user_key: Hashable) -> None:
+    def __init__(self, gate: GenerationGate) -> None:
         self.gate = gate
-        self.user_key = user_key
         self.task: asyncio.Task | None = None
         self.stop_reason: str | None = None
         self.running = False
@@ -57,7 +56,7 @@ class Ticket:
             self.release()
 
     def release(self) -> None:
-        """Give back the slot (if held) and the user's place; idempotent."""
+        """Give back the slot (if held) or the place in the queue; idempotent."""
         self.gate._release(self)
 
 
@@ -65,13 +64,12 @@ class GenerationGate:
     """Counts and queues generations for one process (one event loop)."""
 
     def __init__(
-        self, *, max_in_flight: int, queue_size: int, max_per_user: int, retry_after_s: float = 5
+        self, *, slots: int, queue_size: int, queue_timeout_s: float, retry_after_s: float = 5
     ) -> None:
-        self.max_in_flight = max_in_flight
+        self.slots = slots
         self.queue_size = queue_size
-        self.max_per_user = max_per_user
+        self.queue_timeout_s = queue_timeout_s
         self._tickets: set[Ticket] = set()
-        self._per_user: collections.Counter[Hashable] = collections.Counter()
         self._running = 0
         self._waiters: collections.deque[tuple[asyncio.Future, Ticket]] = collections.deque()
         self._closing = False
@@ -79,29 +77,20 @@ class GenerationGate:
 
     # -- what callers use -------------------------------------------------------------------
 
-    def reserve(self, user_key: Hashable) -> Ticket:
-        """A ticket for ``user_key``, or TooManyGenerationsError (429) / ServerBusyError (503)."""
+    def reserve(self) -> Ticket:
+        """A ticket, or ServerBusyError / ShuttingDownError (503)."""
         if self._closing:
             raise self._shutting_down()
-        if self._per_user[user_key] >= self.max_per_user:
-            raise TooManyGenerationsError(
-                f"you already have {self._per_user[user_key]} generations in progress",
-                details=f"at most {self.max_per_user} per user at once (CHOREO_MAX_PER_USER); "
-                "wait for one to finish",
-                retry_after=self.retry_after(),
-            )
-        capacity = self.max_in_flight + self.queue_size
-        if len(self._tickets) >= capacity:
+        if len(self._tickets) >= self.slots + self.queue_size:
             raise ServerBusyError(
                 "the server is busy: every generation slot and queue place is taken",
                 details=f"{self._running} running, {len(self._tickets) - self._running} waiting "
-                f"(CHOREO_MAX_IN_FLIGHT={self.max_in_flight}, "
+                f"(CHOREO_MAX_CONCURRENT_ASSEMBLIES={self.slots}, "
                 f"CHOREO_QUEUE_SIZE={self.queue_size})",
                 retry_after=self.retry_after(),
             )
-        ticket = Ticket(self, user_key)
+        ticket = Ticket(self)
         self._tickets.add(ticket)
-        self._per_user[user_key] += 1
         return ticket
 
     def _shutting_down(self) -> ShuttingDownError:
@@ -113,14 +102,14 @@ class GenerationGate:
 
     def retry_after(self) -> int:
         """Seconds until a place is likely free: queued rounds times the average run time."""
-        rounds = 1 + max(0, len(self._tickets) - self.max_in_flight) / self.max_in_flight
+        rounds = 1 + max(0, len(self._tickets) - self.slots) / self.slots
         return max(1, min(60, math.ceil(self._average_run_s * rounds)))
 
     def stats(self) -> dict[str, int]:
         return {
             "running": self._running,
             "waiting": len(self._tickets) - self._running,
-            "max_in_flight": self.max_in_flight,
+            "slots": self.slots,
             "queue_size": self.queue_size,
         }
 
@@ -150,14 +139,27 @@ class GenerationGate:
             raise RuntimeError("a released ticket cannot run")
         if self._closing:
             raise self._shutting_down()
-        if self._running < self.max_in_flight and not self._waiters:
+        if self._running < self.slots and not self._waiters:
             self._start(ticket)
             return
         waiter = asyncio.get_running_loop().create_future()
         entry = (waiter, ticket)
         self._waiters.append(entry)
         try:
-            await waiter
+            async with asyncio.timeout(self.queue_timeout_s):
+                await waiter
+        except TimeoutError:
+            if waiter.done() and not waiter.cancelled():
+                self._start(ticket, handed_over=True)  # handed over as the wait ran out
+                return
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(entry)
+            raise ServerBusyError(
+                f"no generation slot became free within {self.queue_timeout_s:g} s",
+                details="every slot stayed busy (CHOREO_QUEUE_TIMEOUT_S); try again shortly",
+                retry_after=self.retry_after(),
+                stage="queued",
+            ) from None
         except BaseException:
             if waiter.done() and not waiter.cancelled():
                 # The slot was handed over just as we were cancelled: pass it on.
@@ -180,9 +182,6 @@ class GenerationGate:
             return
         ticket.released = True
         self._tickets.discard(ticket)
-        self._per_user[ticket.user_key] -= 1
-        if self._per_user[ticket.user_key] <= 0:
-            del self._per_user[ticket.user_key]
         if not ticket.running:
             for entry in [e for e in self._waiters if e[1] is ticket]:
                 self._waiters.remove(entry)
@@ -199,14 +198,3 @@ class GenerationGate:
                 waiter.set_result(None)
                 return
         self._running -= 1
-
-
-@functools.cache
-def get_gate() -> GenerationGate:
-    """The process-wide gate, built from settings on first use."""
-    config = settings.CHOREO
-    return GenerationGate(
-        max_in_flight=config.max_in_flight,
-        queue_size=config.queue_size,
-        max_per_user=config.max_per_user,
-    )

@@ -15,15 +15,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
-
-from assembly import FFmpegCommandBuilder, VideoFormat
-from assembly.runner import run_process
-from assembly.workdir import work_dir
-from choreography.leases import instance_work_root
-from choreography.library import ClipMetadata, import_clip, import_song
+from assembly import FFmpegCommandBuilder, VideoFormat, run_process, work_dir
+from choreography import runtime
+from choreography.library.imports import ClipMetadata, import_clip, import_song
 from choreography.models import Difficulty, EnergyLevel, Style
-from choreography.runtime import video_format
 
 logger = logging.getLogger(__name__)
 
@@ -163,13 +158,14 @@ async def create_demo_library(
     beats_per_clip: int = 8,
 ) -> tuple[int, int]:
     """Synthesize and import the demo library; returns (songs, moves) created."""
-    fmt = video_format()
-    builder = FFmpegCommandBuilder(settings.CHOREO.ffmpeg, settings.CHOREO.ffprobe)
-    parallel = asyncio.Semaphore(max(1, settings.CHOREO.max_concurrent_assemblies))
+    current = runtime.current()
+    fmt = current.video_format
+    builder = FFmpegCommandBuilder(current.config.ffmpeg, current.config.ffprobe)
+    parallel = asyncio.Semaphore(max(1, current.config.max_concurrent_assemblies))
     metas = [*demo_move_metadata(move_count), *DEMO_FRAMING]
     created_songs = created_moves = 0
 
-    async with work_dir(instance_work_root(), "demo-") as work:
+    async with work_dir(current.work_root, "demo-") as work:
 
         async def make_clip(index: int, meta: ClipMetadata) -> bool:
             # Alternate one and two 8-counts so moves differ in length too.

@@ -11,36 +11,26 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.db import IntegrityError
 
-from assembly import FFmpegCommandBuilder
-from assembly.errors import MediaError
-from assembly.media import elementary_stream, prepare_clip, prepare_song
-from assembly.probe import probe
-from assembly.workdir import work_dir
-from choreography.analysis import SongAnalysis, analyse_file, detect_clip_tempo
-from choreography.generator import DEFAULT_CLIP_TEMPO_BPM
-from choreography.leases import instance_work_root
-from choreography.models import Move, MoveRole, Song, TempoSource
-from choreography.runtime import audio_format, get_storage, video_format
+from assembly import (
+    FFmpegCommandBuilder,
+    MediaError,
+    elementary_stream,
+    prepare_clip,
+    prepare_song,
+    probe,
+    work_dir,
+)
+from choreography import runtime
+from choreography.models import Move, Song, TempoSource
+from choreography.music.analysis import SongAnalysis, analyse_file, detect_clip_tempo
+from choreography.music.catalog import ClipMetadata
+from choreography.music.generator import DEFAULT_CLIP_TEMPO_BPM
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ClipMetadata:
-    name: str
-    label: str
-    difficulty: str
-    energy_level: str
-    style: str
-    tempo_bpm: float | None = None
-    """None: measured from the clip's own audio, else DEFAULT_CLIP_TEMPO_BPM."""
-    role: str = MoveRole.MOVE
 
 
 def _hash_file(path: Path) -> str:
@@ -57,11 +47,12 @@ async def hash_file(path: Path) -> str:
 
 
 def _builder() -> FFmpegCommandBuilder:
-    return FFmpegCommandBuilder(settings.CHOREO.ffmpeg, settings.CHOREO.ffprobe)
+    config = runtime.current().config
+    return FFmpegCommandBuilder(config.ffmpeg, config.ffprobe)
 
 
 def _work_dir():
-    return work_dir(instance_work_root(), "import-")
+    return work_dir(runtime.current().work_root, "import-")
 
 
 async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
@@ -76,11 +67,11 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
         if tempo is None:
             tempo = await _own_tempo(source, work, builder)
             tempo_source = TempoSource.DETECTED if tempo else TempoSource.DEFAULT
-        prepared = await prepare_clip(source, work, video_format(), builder)
+        prepared = await prepare_clip(source, work, runtime.current().video_format, builder)
         stream = await elementary_stream(prepared.path, work / "clip.h264", builder)
         key = f"library/clips/{content_hash[:24]}.mp4"
         stream_key = f"library/streams/{content_hash[:24]}.h264"
-        storage = get_storage()
+        storage = runtime.current().storage
         await asyncio.gather(
             storage.upload(prepared.path, key), storage.upload(stream.path, stream_key)
         )
@@ -149,11 +140,11 @@ async def import_song(
         return existing, False
     builder = _builder()
     async with _work_dir() as work:
-        prepared = await prepare_song(source, work, audio_format(), builder)
+        prepared = await prepare_song(source, work, runtime.current().audio_format, builder)
         # Analyse what will be played: beat times are relative to the canonical file.
         analysis = await analyse_file(prepared.path, work, builder, bpm=bpm, first_beat=first_beat)
         key = f"library/songs/{content_hash[:24]}.m4a"
-        await get_storage().upload(prepared.path, key)
+        await runtime.current().storage.upload(prepared.path, key)
     song = await Song.objects.acreate(
         title=title,
         artist=artist,

@@ -15,13 +15,10 @@ import contextlib
 import datetime as dt
 import logging
 import os
-import secrets
 import shutil
-import socket
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,50 +26,43 @@ from choreography.models import ChoreographyTask, TaskStatus
 
 logger = logging.getLogger(__name__)
 
-INSTANCE_ID = f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"
-"""This process: unique across processes and restarts, readable in logs and rows."""
-
 INTERRUPTED = "interrupted: the server stopped before this generation finished"
 
 
-def lease_s() -> float:
-    return settings.CHOREO.lease_s
+def lease_cutoff(lease_s: float) -> dt.datetime:
+    """Heartbeats older than this belong to processes that are gone."""
+    return timezone.now() - dt.timedelta(seconds=lease_s)
 
 
-def instance_work_root() -> Path:
-    """This process's own work directory: other processes never sweep it while it lives."""
-    return Path(settings.WORK_ROOT) / INSTANCE_ID
+def live_rows(lease_s: float):
+    """Running rows whose owner still renews its lease."""
+    return ChoreographyTask.objects.filter(
+        status=TaskStatus.RUNNING, heartbeat_at__gte=lease_cutoff(lease_s)
+    )
 
 
-async def renew() -> int:
-    """Renew the lease on every row this process runs; keep its work directory fresh."""
-    count = await ChoreographyTask.objects.filter(
-        owner=INSTANCE_ID, status=TaskStatus.RUNNING
-    ).aupdate(heartbeat_at=timezone.now())
-    with contextlib.suppress(FileNotFoundError):
-        os.utime(instance_work_root())
-    return count
+async def fail_expired(*, lease_s: float, shared_work_root: Path, keep: str = "") -> int:
+    """Mark failed the running rows whose owner stopped renewing; sweep dead work dirs.
 
-
-async def fail_expired() -> int:
-    """Mark failed the running rows whose owner stopped renewing; sweep dead work dirs."""
-    cutoff = timezone.now() - dt.timedelta(seconds=lease_s())
+    ``keep`` names the caller's own work dir, never swept.
+    """
+    cutoff = lease_cutoff(lease_s)
     count = await ChoreographyTask.objects.filter(
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, updated_at__lt=cutoff),
         status=TaskStatus.RUNNING,
     ).aupdate(status=TaskStatus.FAILED, error=INTERRUPTED)
     if count:
         logger.warning("marked %d interrupted generation(s) as failed", count)
-    await asyncio.to_thread(_sweep_work_dirs, Path(settings.WORK_ROOT), time.time() - lease_s())
+    await asyncio.to_thread(_sweep_work_dirs, Path(shared_work_root), time.time() - lease_s, keep)
     return count
 
 
-def _sweep_work_dirs(root: Path, cutoff: float) -> None:
+def _sweep_work_dirs(root: Path, cutoff: float, keep: str) -> None:
     """Remove what dead instances left under ``root`` (not touched since ``cutoff``)."""
     if not root.is_dir():
         return
     for entry in root.iterdir():
-        if entry.name == INSTANCE_ID:
+        if entry.name == keep:
             continue
         try:
             if entry.stat().st_mtime >= cutoff:
@@ -86,23 +76,43 @@ def _sweep_work_dirs(root: Path, cutoff: float) -> None:
 
 
 class LeaseKeeper:
-    """Renews this process's leases and fails expired ones, every third of the lease."""
+    """Renews one instance's leases and fails expired ones, every third of the lease."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, instance_id: str, lease_s: float, work_root: Path, shared_work_root: Path
+    ) -> None:
+        self.instance_id = instance_id
+        self.lease_s = lease_s
+        self.work_root = Path(work_root)
+        self.shared_work_root = Path(shared_work_root)
         self._task: asyncio.Task | None = None
 
+    async def renew(self) -> int:
+        """Renew the lease on every row this instance runs; keep its work dir fresh."""
+        count = await ChoreographyTask.objects.filter(
+            owner=self.instance_id, status=TaskStatus.RUNNING
+        ).aupdate(heartbeat_at=timezone.now())
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(self.work_root)
+        return count
+
+    async def fail_expired(self) -> int:
+        return await fail_expired(
+            lease_s=self.lease_s, shared_work_root=self.shared_work_root, keep=self.instance_id
+        )
+
     def start(self) -> None:
-        instance_work_root().mkdir(parents=True, exist_ok=True)
+        self.work_root.mkdir(parents=True, exist_ok=True)
         self._task = asyncio.create_task(self._run(), name="lease-keeper")
 
     async def _run(self) -> None:
         while True:
             try:
-                await renew()
-                await fail_expired()
+                await self.renew()
+                await self.fail_expired()
             except Exception:
                 logger.exception("renewing the generation leases failed")
-            await asyncio.sleep(lease_s() / 3)
+            await asyncio.sleep(self.lease_s / 3)
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -1,5 +1,5 @@
 """Thin async views: ninja authenticates and validates, a service does the work, errors map
-to ``{"error", "details", "stage"}`` in choreography.api / choreography.http."""
+to ``{"error", "details", "stage"}`` in choreography.api.app / choreography.api.responses."""
 
 from __future__ import annotations
 
@@ -8,18 +8,13 @@ import time
 from uuid import UUID
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from choreography.admission import get_gate
-from choreography.health import health_report
-from choreography.http import absolute_url
-from choreography.models import ChoreographyTask
-from choreography.runtime import get_storage
-from choreography.schemas import (
+from choreography import runtime
+from choreography.api.responses import absolute_url
+from choreography.api.schemas import (
     ErrorOut,
     GenerateRequest,
     GenerateResponse,
@@ -29,14 +24,10 @@ from choreography.schemas import (
     VideoOut,
     VideoPage,
 )
-from choreography.services import (
-    get_video,
-    list_songs,
-    list_videos,
-    prepare_generation,
-    run_generation,
-)
-from choreography.streaming import generation_stream, wants_event_stream
+from choreography.api.streaming import generation_stream, wants_event_stream
+from choreography.generation.history import get_video, list_songs, list_videos
+from choreography.generation.service import admit, prepare_generation, run_generation
+from choreography.models import ChoreographyTask
 
 router = Router()
 
@@ -66,7 +57,7 @@ def _video_link(request: HttpRequest, key: str) -> tuple[str, dt.datetime]:
     CHOREO_URL_TTL_S from now; the expiry reported here is never later than the link's.
     """
     expires = dt.datetime.fromtimestamp(int(time.time()) + settings.CHOREO.url_ttl_s, dt.UTC)
-    return absolute_url(get_storage().url(key)), expires
+    return absolute_url(runtime.current().storage.url(key)), expires
 
 
 def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
@@ -150,11 +141,11 @@ async def songs(request: HttpRequest):
     },
 )
 async def generate(request: HttpRequest, body: GenerateRequest):
-    job = await prepare_generation(user=request.auth, request=body)
-    ticket = get_gate().reserve(request.auth.pk)
+    job = await prepare_generation(user=request.auth, **body.model_dump())
+    admission = await admit(job)
     if wants_event_stream(request.headers.get("Accept")):
-        return generation_stream(job, ticket, render=lambda task: _completed(request, task))
-    task = await run_generation(job, ticket)
+        return generation_stream(job, admission, render=lambda task: _completed(request, task))
+    task = await run_generation(job, admission)
     return _completed(request, task)
 
 
@@ -186,11 +177,3 @@ async def videos(request: HttpRequest, query: Query[PageQuery]):
 )
 async def video(request: HttpRequest, task_id: UUID):
     return _video(request, await get_video(user=request.auth, task_id=task_id), detail=True)
-
-
-@csrf_exempt  # it changes nothing; a POST should learn it is the wrong method (405)
-@require_GET
-async def health(request: HttpRequest) -> JsonResponse:
-    """200 with the FFmpeg version (cached) and generation counts; 503 without FFmpeg."""
-    status, payload = await health_report()
-    return JsonResponse(payload, status=status)

@@ -1,10 +1,12 @@
-"""The generate use case and the task history: every step recorded on the task row.
+"""The generate use case: every step recorded on the task row.
 
-A generation is split in two so the HTTP layer can answer errors with their own status before
+A generation is split in three so the HTTP layer can answer errors with their own status before
 it commits to a response: ``prepare_generation`` checks what can be checked at once (song,
-library, FFmpeg), and ``run_generation`` waits for an admission slot, plans, assembles, and
-reports progress. Whatever stops a run (an error, a client that went away, a shutdown) is
-recorded on the row with the stage it stopped in.
+library, FFmpeg); ``admit`` reserves a place in this process's queue and claims the task row
+under the user's cap, which the database enforces across processes and machines; and
+``run_generation`` waits for an assembly slot, plans, assembles, and reports progress. Whatever
+stops a run (an error, a client that went away, a shutdown) is recorded on the row with the
+stage it stopped in.
 """
 
 from __future__ import annotations
@@ -17,20 +19,25 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
-from assembly import VideoAssemblyService
-from assembly.errors import ChoreoError
-from assembly.workdir import finish
-from choreography.admission import Ticket
-from choreography.errors import ClientDisconnectedError, NotFoundError, ShuttingDownError
-from choreography.generator import Parameters, plan_choreography
-from choreography.leases import INSTANCE_ID
+from assembly import ChoreoError, VideoAssemblyService, finish
+from choreography import runtime
+from choreography.errors import (
+    ClientDisconnectedError,
+    NotFoundError,
+    ShuttingDownError,
+    TooManyGenerationsError,
+)
+from choreography.generation.admission import Ticket
+from choreography.generation.leases import live_rows
+from choreography.generation.selectors import clip_hints, move_option, song_facts
 from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
-from choreography.runtime import get_assembler
-from choreography.schemas import GenerateRequest
-from choreography.selectors import clip_hints, move_option, song_facts
+from choreography.music.generator import Parameters, plan_choreography
 
 logger = logging.getLogger(__name__)
 
@@ -78,52 +85,126 @@ class GenerationJob:
     """A generate request that passed every check that needs no waiting."""
 
     user: object
-    request: GenerateRequest
     song: Song
     moves: list[Move]
-    seed: int
+    params: Parameters
     assembler: VideoAssemblyService
 
+    @property
+    def parameters(self) -> dict:
+        """What the task row records (and the API echoes) of the request."""
+        return {
+            "song_id": self.song.pk,
+            "difficulty": self.params.difficulty,
+            "energy_level": self.params.energy_level,
+            "style": self.params.style,
+            "seed": self.params.seed,
+        }
 
-async def prepare_generation(*, user, request: GenerateRequest) -> GenerationJob:
+
+@dataclass
+class Admission:
+    """A place in this process's queue and a claimed task row (status running, stage queued)."""
+
+    ticket: Ticket
+    task: ChoreographyTask
+
+
+async def prepare_generation(
+    *,
+    user,
+    song_id: int,
+    difficulty: str,
+    energy_level: str,
+    style: str | None,
+    seed: int | None,
+) -> GenerationJob:
     """Check the song, the library and FFmpeg; NotFoundError/ChoreoError before any row exists."""
-    song = await Song.objects.filter(pk=request.song_id).afirst()
+    song = await Song.objects.filter(pk=song_id).afirst()
     if song is None:
-        raise NotFoundError(f"song {request.song_id} does not exist", stage="lookup")
+        raise NotFoundError(f"song {song_id} does not exist", stage="lookup")
     moves = [move async for move in Move.objects.all()]
     if not moves:
         raise ChoreoError("the move library is empty", stage="planning")
-    seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
-    assembler = get_assembler()  # fails fast if FFmpeg is missing
-    return GenerationJob(user, request, song, moves, seed, assembler)
+    seed = seed if seed is not None else secrets.randbelow(2**31)
+    assembler = runtime.current().assembler  # fails fast if FFmpeg is missing
+    return GenerationJob(
+        user, song, moves, Parameters(difficulty, energy_level, style, seed), assembler
+    )
+
+
+async def admit(job: GenerationJob) -> Admission:
+    """Reserve a place in the queue (503 when full) and claim a task row under the user's cap
+    (429 when the user already runs CHOREO_MAX_PER_USER anywhere).
+
+    Cancellation-safe: a cancel that lands while the row is inserted in its worker thread still
+    marks that row failed (its id is chosen here; the UPDATE queues behind the INSERT).
+    """
+    current = runtime.current()
+    ticket = current.gate.reserve()
+    task_id = uuid.uuid4()
+    try:
+        task = await _claim_row(
+            ChoreographyTask(
+                id=task_id,
+                user=job.user,
+                song=job.song,
+                parameters=job.parameters,
+                stage="queued",
+                progress=0,
+                message="waiting for a free generation slot",
+                owner=current.instance_id,
+                heartbeat_at=timezone.now(),
+            ),
+            cap=current.config.max_per_user,
+            lease_s=current.config.lease_s,
+            retry_after=current.gate.retry_after(),
+        )
+    except BaseException as exc:
+        ticket.release()
+        if isinstance(exc, asyncio.CancelledError):
+            await finish(_fail(task_id, ClientDisconnectedError(DISCONNECTED, stage="queued")))
+        raise
+    return Admission(ticket, task)
+
+
+@sync_to_async
+def _claim_row(
+    task: ChoreographyTask, *, cap: int, lease_s: float, retry_after: int
+) -> ChoreographyTask:
+    """Insert ``task`` unless its user already has ``cap`` live generations, atomically.
+
+    The user's row is locked (PostgreSQL: SELECT ... FOR UPDATE; SQLite: the IMMEDIATE
+    transaction takes the write lock), so two workers cannot both see room for one more.
+    """
+    with transaction.atomic():
+        list(get_user_model().objects.select_for_update().filter(pk=task.user_id).values("pk"))
+        running = live_rows(lease_s).filter(user_id=task.user_id).count()
+        if running >= cap:
+            raise TooManyGenerationsError(
+                f"you already have {running} generations in progress",
+                details=f"at most {cap} per user at once (CHOREO_MAX_PER_USER); "
+                "wait for one to finish",
+                retry_after=retry_after,
+            )
+        task.save(force_insert=True)
+    return task
 
 
 async def run_generation(
-    job: GenerationJob, ticket: Ticket, *, listener: ProgressListener | None = None
+    job: GenerationJob, admission: Admission, *, listener: ProgressListener | None = None
 ) -> ChoreographyTask:
     """Wait for a slot, plan and assemble; the completed row, or ChoreoError with its stage.
 
-    Always releases ``ticket``. Cancellation (the client went away) marks the row failed with
+    Always releases the ticket. Cancellation (the client went away) marks the row failed with
     "client disconnected" and propagates; a shutdown marks it failed and raises
     ShuttingDownError instead, so the client still gets an answer.
     """
+    ticket, task = admission.ticket, admission.task
+    task_id = task.pk
     ticket.bind()
     progress: TaskProgress | None = None
-    # The id is chosen here, not by the database: a cancellation that lands while the INSERT
-    # runs in its worker thread still knows which row to mark (the UPDATE queues behind it).
-    task_id = uuid.uuid4()
     try:
-        task = await ChoreographyTask.objects.acreate(
-            id=task_id,
-            user=job.user,
-            song=job.song,
-            parameters={**job.request.model_dump(), "seed": job.seed},
-            stage="queued",
-            progress=0,
-            message="waiting for a free generation slot",
-            owner=INSTANCE_ID,
-            heartbeat_at=timezone.now(),
-        )
         task_id_var.set(str(task.id))
         user_var.set(job.user.get_username())
         progress = TaskProgress(task.pk, listener)
@@ -160,12 +241,12 @@ async def run_generation(
 async def _generate(
     job: GenerationJob, task: ChoreographyTask, progress: TaskProgress
 ) -> ChoreographyTask:
-    request, moves = job.request, job.moves
+    moves = job.moves
     plan = plan_choreography(
         task_id=str(task.id),
         song=song_facts(job.song),
         library=[move_option(m) for m in moves],
-        params=Parameters(request.difficulty, request.energy_level, request.style, job.seed),
+        params=job.params,
         output_key=f"videos/{task.id}.mp4",
     )
     task.result = {
@@ -217,6 +298,11 @@ async def _generate(
     return task
 
 
+async def fail_unstarted(admission: Admission) -> None:
+    """Mark failed the row of a run that was cancelled before its first step."""
+    await finish(_fail(admission.task.pk, ClientDisconnectedError(DISCONNECTED, stage="queued")))
+
+
 async def _fail(task_id, exc: ChoreoError) -> None:
     """Mark the row failed with the error and the stage it stopped in (no-op if no row)."""
     update = {
@@ -227,32 +313,3 @@ async def _fail(task_id, exc: ChoreoError) -> None:
     if exc.stage not in ("unknown", ""):
         update["stage"] = exc.stage
     await ChoreographyTask.objects.filter(pk=task_id).aupdate(**update)
-
-
-async def list_songs() -> list[Song]:
-    return [song async for song in Song.objects.all()]
-
-
-def _completed_videos(user):
-    return (
-        ChoreographyTask.objects.filter(user=user, status=TaskStatus.COMPLETED)
-        .select_related("song")
-        .order_by("-created_at", "-pk")
-    )
-
-
-async def list_videos(*, user, page: int, page_size: int) -> tuple[list[ChoreographyTask], int]:
-    """The user's completed choreographies, newest first: (the page's rows, total count)."""
-    query = _completed_videos(user)
-    total = await query.acount()
-    start = (page - 1) * page_size
-    rows = [task async for task in query[start : start + page_size]] if start < total else []
-    return rows, total
-
-
-async def get_video(*, user, task_id) -> ChoreographyTask:
-    """One of the user's completed choreographies; NotFoundError for anyone else's."""
-    task = await _completed_videos(user).filter(pk=task_id).afirst()
-    if task is None:
-        raise NotFoundError(f"no video {task_id} among your choreographies", stage="lookup")
-    return task

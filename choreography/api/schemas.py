@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from choreography.generator import LEGACY_STYLES
 from choreography.models import Difficulty, EnergyLevel, Style
+from choreography.music.generator import LEGACY_STYLES
 
 DifficultyValue = Literal["beginner", "intermediate", "advanced"]
 EnergyValue = Literal["low", "medium", "high"]

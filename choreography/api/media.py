@@ -1,6 +1,6 @@
 """Serves local-storage objects behind signed, expiring links, with HTTP Range support.
 
-Every object needs a link from ``choreography.signing`` (checked before the file is looked up,
+Every object needs a link from ``choreography.api.signing`` (checked before the file is looked up,
 so nobody can probe which keys exist); Range support lets a browser seek in a video.
 """
 
@@ -14,11 +14,11 @@ import aiofiles.os
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
-from assembly.errors import ChoreoError
+from assembly import ChoreoError
+from choreography import runtime
+from choreography.api.responses import error_response
+from choreography.api.signing import verify_media
 from choreography.errors import NotFoundError
-from choreography.http import error_response
-from choreography.runtime import get_storage
-from choreography.signing import verify_media
 from storage import LocalStorage, StorageError, validate_key
 
 CHUNK = 256 * 1024
@@ -62,7 +62,7 @@ async def _file_chunks(path, first: int, length: int):
 
 @require_safe
 async def serve_media(request: HttpRequest, key: str) -> HttpResponse:
-    storage = get_storage()
+    storage = runtime.current().storage
     try:
         if not isinstance(storage, LocalStorage):
             raise NotFoundError("media is served by the storage backend", stage="media")

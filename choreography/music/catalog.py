@@ -15,8 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from choreography.library import ClipMetadata
-from choreography.models import MoveRole, Style
+from choreography.music.vocabulary import MoveRole, Style
 
 STYLE_TABLE: tuple[tuple[str, tuple[str, ...]], ...] = (
     (Style.SENSUAL, ("sensual", "body roll", "body wave", "wave", "hip roll", "dip", "ocho", "caress", "isolation")),
@@ -40,6 +39,20 @@ DIFFICULTY_MAP = {"low": "beginner", "medium": "intermediate", "high": "advanced
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"})
 """Files picked up when a directory is given; files named explicitly are always tried."""
+
+
+@dataclass(frozen=True)
+class ClipMetadata:
+    """What the library records about a move besides its clip."""
+
+    name: str
+    label: str
+    difficulty: str
+    energy_level: str
+    style: str
+    tempo_bpm: float | None = None
+    """None: measured from the clip's own audio, else DEFAULT_CLIP_TEMPO_BPM."""
+    role: str = MoveRole.MOVE
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from assembly.errors import ChoreoError
-from choreography.catalog import ClipJob, Skipped
-from choreography.library import import_clip
+from assembly import ChoreoError
+from choreography.library.imports import import_clip
+from choreography.music.catalog import ClipJob, Skipped
 
 
 @dataclass(frozen=True)

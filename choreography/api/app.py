@@ -3,7 +3,7 @@
 django-ninja gives async views, request validation with our pydantic schemas, and an OpenAPI
 document generated from those same schemas (``/api/openapi.json``, docs at ``/api/docs``).
 Everything ninja or Django raises is translated here into the ChoreoError family, so every
-error leaves through ``choreography.http.error_response`` in one shape.
+error leaves through ``choreography.api.responses.error_response`` in one shape.
 
 Cancellation is untouched: ninja catches ``Exception`` only, so the ``CancelledError`` Django
 raises in a view when the client disconnects still reaches our services (tests/test_live.py
@@ -23,8 +23,9 @@ from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from assembly.errors import ChoreoError
-from choreography.auth import authenticate_bearer
+from assembly import ChoreoError
+from choreography.accounts.tokens import authenticate_bearer
+from choreography.api.responses import error_response
 from choreography.errors import (
     AuthenticationError,
     InvalidRequestError,
@@ -33,7 +34,6 @@ from choreography.errors import (
     PermissionDeniedError,
     UnsupportedMediaTypeError,
 )
-from choreography.http import error_response
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +163,6 @@ for _kind in (Exception, Http404, ninja_errors.HttpError, ninja_errors.Validatio
     api.add_exception_handler(_kind, _any_error)
 
 
-from choreography.views import router  # noqa: E402 - the operations register on import
+from choreography.api.routes import router  # noqa: E402 - the operations register on import
 
 api.add_router("", router)

@@ -11,9 +11,9 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
+from choreography import runtime
+from choreography.api.schemas import DifficultyValue, EnergyValue, StyleValue
 from choreography.models import Song
-from choreography.runtime import get_storage
-from choreography.schemas import DifficultyValue, EnergyValue, StyleValue
 
 
 def sign_in_path(user) -> str:
@@ -24,7 +24,7 @@ def sign_in_path(user) -> str:
 
 def media_url(key: str) -> str:
     """A URL the browser can load without headers: a signed local link or a presigned S3 URL."""
-    return get_storage().url(key)
+    return runtime.current().storage.url(key)
 
 
 def page_options() -> dict:

@@ -31,9 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assembly.commands import FFmpegCommandBuilder
-from assembly.errors import FFmpegError, MediaError
-from assembly.runner import run_process
+from assembly import FFmpegCommandBuilder, FFmpegError, MediaError, run_process
 
 SAMPLE_RATE = 22050
 WINDOW = 512

@@ -43,7 +43,7 @@ class ChoreoConfig(BaseModel):
     )
     max_concurrent_fetches: int = Field(8, ge=1, alias="CHOREO_MAX_CONCURRENT_FETCHES")
     # The generate request as a long request (back-pressure, streaming, signed links, limits).
-    max_in_flight: int = Field(8, ge=1, le=1000, alias="CHOREO_MAX_IN_FLIGHT")
+    queue_timeout_s: float = Field(60.0, gt=0, le=3600, alias="CHOREO_QUEUE_TIMEOUT_S")
     queue_size: int = Field(16, ge=0, le=10000, alias="CHOREO_QUEUE_SIZE")
     max_per_user: int = Field(2, ge=1, le=1000, alias="CHOREO_MAX_PER_USER")
     sse_keepalive_s: float = Field(15.0, gt=0, le=15, alias="CHOREO_SSE_KEEPALIVE_S")

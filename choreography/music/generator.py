@@ -38,7 +38,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assembly.blueprint import Blueprint, BlueprintMove, OutputConfig
+from assembly import Blueprint, BlueprintMove, OutputConfig
 
 LEGACY_STYLES: dict[str, frozenset[str]] = {
     "modern": frozenset({"energetic", "playful"}),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from assembly import ClipHint
-from choreography.generator import MoveOption, SongFacts
 from choreography.models import Move, Song
+from choreography.music.generator import MoveOption, SongFacts
 
 
 def song_facts(song: Song) -> SongFacts:

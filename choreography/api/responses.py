@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import JsonResponse
 
-from assembly.errors import (
+from assembly import (
     AssemblyTimeoutError,
     BlueprintError,
     ChoreoError,

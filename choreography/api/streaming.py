@@ -16,11 +16,15 @@ from collections.abc import AsyncIterator, Callable
 from django.conf import settings
 from django.http import StreamingHttpResponse
 
-from assembly.errors import ChoreoError
-from choreography.admission import Ticket
-from choreography.http import error_body
+from assembly import ChoreoError
+from choreography.api.responses import error_body
+from choreography.generation.service import (
+    Admission,
+    GenerationJob,
+    fail_unstarted,
+    run_generation,
+)
 from choreography.models import ChoreographyTask
-from choreography.services import GenerationJob, run_generation
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +58,7 @@ def format_event(event: str, data: dict) -> bytes:
 
 def generation_stream(
     job: GenerationJob,
-    ticket: Ticket,
+    admission: Admission,
     *,
     render: Callable[[ChoreographyTask], dict],
     keepalive_s: float | None = None,
@@ -62,10 +66,16 @@ def generation_stream(
     """Start the generation now and answer 200 text/event-stream relaying its events."""
     events: asyncio.Queue[bytes | None] = asyncio.Queue()
 
+    started = False
+
     async def work() -> None:
+        nonlocal started
+        started = True
         try:
             task = await run_generation(
-                job, ticket, listener=lambda data: events.put_nowait(format_event("progress", data))
+                job,
+                admission,
+                listener=lambda data: events.put_nowait(format_event("progress", data)),
             )
             events.put_nowait(format_event("completed", render(task)))
         except ChoreoError as exc:
@@ -75,9 +85,15 @@ def generation_stream(
             events.put_nowait(format_event("error", error_body(internal)))
         events.put_nowait(None)
 
-    running = asyncio.create_task(work(), name=f"generation-{ticket.user_key}")
-    # A task cancelled before its first step never enters work(): release the ticket anyway.
-    running.add_done_callback(lambda _: ticket.release())
+    def never_started(_: asyncio.Task) -> None:
+        # A task cancelled before its first step never enters run_generation: clean up here.
+        if not started:
+            admission.ticket.release()
+            cleanups.add(asyncio.ensure_future(fail_unstarted(admission)))
+
+    cleanups: set[asyncio.Future] = set()
+    running = asyncio.create_task(work(), name=f"generation-{admission.task.pk}")
+    running.add_done_callback(never_started)
     attached = asyncio.Event()
     asyncio.get_running_loop().call_later(
         ATTACH_GRACE_S, lambda: attached.is_set() or running.cancel()

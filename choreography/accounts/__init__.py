@@ -1,0 +1,1 @@
+"""Who is calling: API tokens (and, next, sign-up, log-in and profiles)."""

@@ -1,0 +1,1 @@
+"""The generate use case: admission, the run recorded on its task row, leases, history."""

@@ -1,0 +1,36 @@
+"""The words of the library: difficulty, energy, style and role of a move.
+
+Written once here, in plain Python, so the rules use them without Django; the models build
+their choices from these (choreography.models).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Difficulty(StrEnum):
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class EnergyLevel(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Style(StrEnum):
+    ROMANTIC = "romantic"
+    ENERGETIC = "energetic"
+    SENSUAL = "sensual"
+    PLAYFUL = "playful"
+
+
+class MoveRole(StrEnum):
+    """Where a move may play: anywhere, or only before the first downbeat / at the very end."""
+
+    MOVE = "move"
+    INTRO = "intro"
+    OUTRO = "outro"
