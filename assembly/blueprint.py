@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import math
-from pathlib import PurePosixPath
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assembly.errors import BlueprintError
+from storage import InvalidKeyError, validate_key
 
 
-def _relative_path(value: str) -> str:
-    if not value or not value.strip():
-        raise ValueError("path must not be empty")
-    if value.startswith("/") or "\\" in value or (len(value) > 1 and value[1] == ":"):
-        raise ValueError(f"path must be relative, got absolute path {value!r}")
-    if "\x00" in value:
-        raise ValueError("path must not contain NUL")
-    if ".." in PurePosixPath(value).parts:
-        raise ValueError(f"path must not contain '..', got {value!r}")
-    return value
+def _storage_key(value: str) -> str:
+    """The storage layer's one key rule, as a ValueError pydantic reports against the field."""
+    try:
+        return validate_key(value)
+    except InvalidKeyError as exc:
+        raise ValueError(str(exc)) from None
 
 
 CONTIGUITY_TOLERANCE_S = 0.001
 
-RelativePath = Annotated[str, AfterValidator(_relative_path)]
+StorageKey = Annotated[str, AfterValidator(_storage_key)]
+"""A key the storage layer accepts: relative, no '..', '.' or empty segment, no NUL or '\\'."""
 
 
 def _finite(value: float) -> float:
@@ -39,13 +36,13 @@ class _Frozen(BaseModel):
 
 
 class BlueprintMove(_Frozen):
-    video_path: RelativePath
+    video_path: StorageKey
     start_time: Annotated[float, Field(ge=0), AfterValidator(_finite)]
     duration: Annotated[float, Field(gt=0), AfterValidator(_finite)]
 
 
 class OutputConfig(_Frozen):
-    output_path: RelativePath
+    output_path: StorageKey
     video_codec: str = "libx264"
     audio_codec: str = "aac"
     video_bitrate: str = "2M"
@@ -54,7 +51,7 @@ class OutputConfig(_Frozen):
 
 class Blueprint(_Frozen):
     task_id: str = Field(min_length=1)
-    audio_path: RelativePath
+    audio_path: StorageKey
     moves: tuple[BlueprintMove, ...] = Field(min_length=1)
     output_config: OutputConfig
 
@@ -81,14 +78,22 @@ class Blueprint(_Frozen):
 
     @classmethod
     def parse(cls, data: object) -> Blueprint:
-        """Validate a dict or JSON string, turning pydantic errors into BlueprintError."""
+        """Validate a dict or JSON text; BlueprintError names each invalid field and why."""
         try:
             if isinstance(data, str | bytes):
                 return cls.model_validate_json(data)
             return cls.model_validate(data)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'blueprint'}: {err['msg']}"
-                for err in exc.errors()
-            )
-            raise BlueprintError("invalid blueprint", details=problems) from exc
+            raise _blueprint_error(exc) from exc
+
+
+def _blueprint_error(exc: ValidationError) -> BlueprintError:
+    """The message names the fields (for the client), the details say what is wrong with each."""
+    errors = exc.errors(include_url=False)
+    fields = [".".join(str(part) for part in err["loc"]) or "blueprint" for err in errors]
+    problems = "; ".join(
+        f"{field}: {err['msg']}" for field, err in zip(fields, errors, strict=True)
+    )
+    return BlueprintError(
+        f"invalid blueprint: {', '.join(dict.fromkeys(fields))}", details=problems
+    )

@@ -76,3 +76,37 @@ def test_missing_field_is_named():
     with pytest.raises(BlueprintError, match="invalid blueprint") as caught:
         Blueprint.parse(data)
     assert "audio_path" in caught.value.details
+
+
+BAD_KEYS = {
+    "absolute": ("/etc/passwd", "absolute"),
+    "dot-dot": ("songs/../../etc/passwd", "'..'"),
+    "backslash": ("songs\\..\\secret.m4a", "backslashes"),
+    "nul": ("songs/a\x00.m4a", "NUL"),
+    "empty": ("", "non-empty"),
+}
+
+
+def with_key(field: str, key: str) -> dict:
+    """``blueprint_dict()`` with ``key`` at ``field`` (a dotted path into the document)."""
+    data = blueprint_dict()
+    if field == "audio_path":
+        data["audio_path"] = key
+    elif field == "moves.0.video_path":
+        data["moves"][0]["video_path"] = key
+    else:
+        data["output_config"]["output_path"] = key
+    return data
+
+
+@pytest.mark.parametrize("field", ["audio_path", "moves.0.video_path", "output_config.output_path"])
+@pytest.mark.parametrize("form", list(BAD_KEYS))
+def test_each_unsafe_path_form_is_refused_naming_the_field(field, form):
+    """Every unsafe key form the storage layer refuses is a BlueprintError naming the field."""
+    key, reason = BAD_KEYS[form]
+    with pytest.raises(BlueprintError) as caught:
+        Blueprint.parse(with_key(field, key))
+    assert caught.value.stage == "validation"
+    assert field in caught.value.message
+    assert f"{field}: Value error, invalid storage key" in caught.value.details
+    assert reason in caught.value.details
