@@ -1,7 +1,8 @@
 """The blueprint: the JSON plan an assembly follows, validated before any I/O.
 
 It reads the seed system's format. The assembly joins stored clips by stream copy, so it applies
-the timeline (``video_path``, ``start_time``, ``duration``) and the audio codec and bitrate; every
+the timeline (``video_path``, ``start_time``, ``duration``), ``trim_end`` (a clip is cut after
+that frame), the audio codec and bitrate, and checks ``frame_rate`` against the library's. Every
 other field is typed, checked and kept, and a request the copy cannot honour (a crossfade, a
 volume change...: see ``IGNORED``) is logged once per process, never refused. Unknown fields are
 kept too: ``Blueprint.parse(text).to_json()`` gives back the document that was read.
@@ -90,6 +91,10 @@ class BlueprintMove(_Frozen):
             raise ValueError(f"trim_end ({self.trim_end}s) must be after trim_start ({start}s)")
         return self
 
+    def frame_limit(self, fps: int) -> int | None:
+        """How many of its clip's first frames the move may play: those before ``trim_end``."""
+        return None if self.trim_end is None else max(1, round(self.trim_end * fps))
+
     def ignored(self) -> Iterator[str]:
         """Keys of IGNORED this move asks for."""
         if self.transition_type == "crossfade":
@@ -112,6 +117,15 @@ class OutputConfig(_Frozen):
     fade_duration: NonNegative | None = None
     add_audio_overlay: bool | None = None
     normalize_audio: bool | None = None
+
+    def check_frame_rate(self, fps: int) -> None:
+        """Clips are joined by copy at the rate they were imported at: no other rate is possible."""
+        if self.frame_rate is not None and not math.isclose(self.frame_rate, fps):
+            raise BlueprintError(
+                f"output_config.frame_rate is {self.frame_rate:g} fps "
+                f"but the library's clips are {fps} fps",
+                details=f"the clips are joined without re-encoding; omit frame_rate or set it to {fps}",
+            )
 
     def ignored(self) -> Iterator[str]:
         """Keys of IGNORED this configuration asks for (``transition_duration`` goes with crossfade)."""

@@ -273,3 +273,19 @@ def test_a_plain_blueprint_logs_nothing(ignored_log):
     """A blueprint that asks only for what the assembly does is silent."""
     assert Blueprint.parse(blueprint_dict()).ignored() == set()
     assert ignored_log() == []
+
+
+@pytest.mark.parametrize("rate", [None, 30, 30.0])
+def test_the_librarys_frame_rate_or_none_passes_the_check(rate):
+    """A blueprint without frame_rate, or with the library's, can be assembled."""
+    output = {"output_path": "videos/t1.mp4", **({} if rate is None else {"frame_rate": rate})}
+    Blueprint.parse(blueprint_dict(output_config=output)).output_config.check_frame_rate(30)
+
+
+def test_another_frame_rate_is_refused_naming_the_field():
+    """A frame rate the copy-only assembly cannot produce is a BlueprintError, not a log line."""
+    output = {"output_path": "videos/t1.mp4", "frame_rate": 29.97}
+    config = Blueprint.parse(blueprint_dict(output_config=output)).output_config
+    with pytest.raises(BlueprintError, match=r"output_config\.frame_rate is 29\.97 fps") as caught:
+        config.check_frame_rate(30)
+    assert caught.value.stage == "validation"
