@@ -46,9 +46,14 @@ def parse_packet_index(text: str) -> tuple[int, ...]:
     return (*offsets, end)
 
 
-def ranges_for(path: Path, offsets: Sequence[int], frames: int) -> list[ByteRange]:
-    """Byte ranges playing ``frames`` frames of a clip from its start, looping it if needed."""
-    available = len(offsets) - 1
+def ranges_for(
+    path: Path, offsets: Sequence[int], frames: int, limit: int | None = None
+) -> list[ByteRange]:
+    """Byte ranges playing ``frames`` frames of a clip from its start, looping it if needed.
+
+    ``limit`` (a trim end) cuts the clip after that many frames; it is then the part that loops.
+    """
+    available = len(offsets) - 1 if limit is None else min(limit, len(offsets) - 1)
     if available <= 0:
         raise ValueError(f"{path} has no frames")
     ranges = []

@@ -130,7 +130,9 @@ class VideoAssemblyService:
         The budget starts now: callers that limit concurrency (the app's admission gate) wait
         for their slot before calling, so waiting never eats into it. ``clip_hints`` and ``audio_is_canonical`` pass on what the library knows from import,
         so nothing is probed; without them every input is checked and normalized if needed.
+        A frame rate other than the library's is a BlueprintError, before any I/O.
         """
+        blueprint.output_config.check_frame_rate(self.video_format.fps)
         state = _State()
         try:
             return await asyncio.wait_for(
@@ -331,12 +333,15 @@ class VideoAssemblyService:
 def _byte_ranges(
     blueprint: Blueprint, clips: dict[str, ElementaryStream], fps: int
 ) -> list[ByteRange]:
-    """Frame-exact byte ranges: each move ends on the frame nearest its planned end time."""
+    """Frame-exact byte ranges: each move ends on the frame nearest its planned end time.
+
+    A move plays its clip from the first frame up to its trim end (the whole clip without one).
+    """
     ends = [m.start_time + m.duration for m in blueprint.moves]
     ranges: list[ByteRange] = []
     for move, frames in zip(blueprint.moves, frames_for_timeline(ends, fps), strict=True):
         stream = clips[move.video_path]
-        ranges.extend(ranges_for(stream.path, stream.offsets, frames))
+        ranges.extend(ranges_for(stream.path, stream.offsets, frames, move.frame_limit(fps)))
     return ranges
 
 

@@ -78,6 +78,15 @@ def decode_errors(path: Path) -> str:
     return result.stderr.strip()
 
 
+def frame_hashes(path: Path) -> list[str]:
+    """The MD5 of every decoded video frame of ``path``: equal hashes are identical pictures."""
+    out = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:v:0", "-f", "framemd5", "-"],
+        check=True, capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    return [line.rsplit(",", 1)[1].strip() for line in out.splitlines() if not line.startswith("#")]
+
+
 def children(parent: int) -> list[tuple[int, str, str]]:
     """(pid, command name, state) of every child of ``parent``, read from /proc."""
     found = []

@@ -63,6 +63,7 @@ async def test_generate_returns_a_finished_video_covering_the_song(client, libra
     task = await ChoreographyTask.objects.aget(pk=body["task_id"])
     assert (task.status, task.stage, task.progress) == (TaskStatus.COMPLETED, "completed", 100)
     assert task.result["blueprint"]["task_id"] == body["task_id"]
+    assert None not in task.result["blueprint"]["moves"][0].values()
     assert task.result["video_key"] == f"videos/{body['task_id']}.mp4"
 
 

@@ -8,6 +8,7 @@ import pytest
 from assembly import Blueprint, ClipHint, FFmpegCommandBuilder, VideoAssemblyService
 from assembly.errors import (
     AssemblyTimeoutError,
+    BlueprintError,
     FFmpegError,
     FFmpegNotFoundError,
     InputNotFoundError,
@@ -15,7 +16,14 @@ from assembly.errors import (
 from assembly.media import elementary_stream
 from storage import LocalStorage
 from tests.conftest import CLIP_FRAMES, FMT
-from tests.helpers import child_ffmpeg_pids, decode_errors, make_phone_clip, make_song, streams
+from tests.helpers import (
+    child_ffmpeg_pids,
+    decode_errors,
+    frame_hashes,
+    make_phone_clip,
+    make_song,
+    streams,
+)
 
 
 @pytest.fixture
@@ -36,18 +44,29 @@ def service(store, tmp_path):
     return VideoAssemblyService(store, work_root=tmp_path / "work", video_format=FMT)
 
 
-def plan(durations, clips=None, audio="songs/song.m4a", task="t"):
+def plan(
+    durations, clips=None, audio="songs/song.m4a", task="t", move_fields=None, output_fields=None
+):
+    """A contiguous blueprint; ``move_fields`` go into every move, ``output_fields`` into the
+    output config."""
     clips = clips or [f"clips/{i % len(CLIP_FRAMES)}.mp4" for i in range(len(durations))]
     moves, t = [], 0.0
     for clip, duration in zip(clips, durations, strict=True):
-        moves.append({"video_path": clip, "start_time": round(t, 6), "duration": duration})
+        moves.append(
+            {
+                "video_path": clip,
+                "start_time": round(t, 6),
+                "duration": duration,
+                **(move_fields or {}),
+            }
+        )
         t = round(t + duration, 6)
     return Blueprint.parse(
         {
             "task_id": task,
             "audio_path": audio,
             "moves": moves,
-            "output_config": {"output_path": f"out/{task}.mp4"},
+            "output_config": {"output_path": f"out/{task}.mp4", **(output_fields or {})},
         }
     )
 
@@ -84,6 +103,40 @@ async def test_move_longer_than_its_clip_loops_the_clip(service, store):
     out = store.root / result.output_key
     assert int(streams(out)["video"]["nb_read_packets"]) == 150
     assert decode_errors(out) == ""
+
+
+async def test_trim_end_cuts_the_clip_there_and_loops_the_shorter_part(service, store):
+    """A move with trim_end plays only the clip's frames before it (looped to fill the move)."""
+    whole = await service.assemble(plan([2.0], clips=["clips/0.mp4"], task="whole"))
+    trimmed = await service.assemble(
+        plan(
+            [2.0],
+            clips=["clips/0.mp4"],
+            task="trimmed",
+            move_fields={"trim_start": 0.0, "trim_end": 1.0, "original_duration": 61 / 30},
+            output_fields={"frame_rate": 30},
+        )
+    )
+    whole_frames = frame_hashes(store.root / whole.output_key)
+    trimmed_frames = frame_hashes(store.root / trimmed.output_key)
+    assert len(whole_frames) == len(trimmed_frames) == trimmed.frames == 60
+    assert trimmed_frames[:30] == whole_frames[:30]
+    assert trimmed_frames[30:] == whole_frames[:30]  # frame 30 is the clip's frame 0 again
+    assert whole_frames[30:] != whole_frames[:30]
+    assert decode_errors(store.root / trimmed.output_key) == ""
+
+
+async def test_a_frame_rate_other_than_the_librarys_is_refused_before_any_io(
+    service, store, tmp_path
+):
+    """output_config.frame_rate 25 against 30 fps clips is a BlueprintError; nothing is fetched."""
+    blueprint = plan([1.0], output_fields={"frame_rate": 25})
+    with pytest.raises(BlueprintError, match=r"output_config\.frame_rate is 25 fps") as caught:
+        await service.assemble(blueprint)
+    assert caught.value.stage == "validation"
+    assert "set it to 30" in caught.value.details
+    assert not (tmp_path / "work").exists()
+    assert not (store.root / "out").exists()
 
 
 async def test_stored_streams_are_used_when_hinted(service, store, tmp_path):

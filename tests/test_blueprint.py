@@ -1,9 +1,71 @@
 """Blueprint validation and JSON round-trip (requirement R3)."""
 
+import copy
+import json
+import logging
+
 import pytest
 
 from assembly import Blueprint
+from assembly import blueprint as blueprint_module
 from assembly.errors import BlueprintError
+
+SEED = {
+    "task_id": "abc-123",
+    "audio_path": "songs/song.m4a",
+    "audio_tempo": 128.0,
+    "total_duration": 16.0,
+    "difficulty_level": "intermediate",
+    "generation_timestamp": "2024-05-01T12:00:00Z",
+    "generation_parameters": {"energy_level": "medium", "style": "romantic"},
+    "moves": [
+        {
+            "clip_id": "basic_step_1",
+            "video_path": "moves/basic.mp4",
+            "start_time": 0.0,
+            "duration": 8.0,
+            "transition_type": "cut",
+            "original_duration": 10.0,
+            "trim_start": 0.0,
+            "trim_end": 8.0,
+            "volume_adjustment": 1.0,
+        },
+        {
+            "clip_id": "turn_1",
+            "video_path": "moves/turn.mp4",
+            "start_time": 8.0,
+            "duration": 8.0,
+            "transition_type": "crossfade",
+            "original_duration": 9.0,
+            "trim_start": 0.0,
+            "trim_end": 8.0,
+            "volume_adjustment": 0.8,
+        },
+    ],
+    "output_config": {
+        "output_path": "videos/abc-123.mp4",
+        "output_format": "mp4",
+        "video_codec": "libx264",
+        "audio_codec": "aac",
+        "video_bitrate": "2M",
+        "audio_bitrate": "128k",
+        "frame_rate": 30,
+        "transition_duration": 0.5,
+        "fade_duration": 1.0,
+        "add_audio_overlay": True,
+        "normalize_audio": False,
+    },
+}
+"""The seed system's blueprint, every field it writes."""
+
+
+@pytest.fixture
+def ignored_log(caplog):
+    """Records of "accepted but not applied", with the once-per-process memory cleared."""
+    blueprint_module._log_ignored.cache_clear()
+    caplog.set_level(logging.WARNING, logger="assembly.blueprint")
+    yield lambda: [r.getMessage() for r in caplog.records if r.name == "assembly.blueprint"]
+    blueprint_module._log_ignored.cache_clear()
 
 
 def blueprint_dict(**overrides):
@@ -58,7 +120,42 @@ def test_valid_blueprint_round_trips_through_json():
         ),
         ({"output_config": {"output_path": "../out.mp4"}}, "'..'"),
         ({"task_id": ""}, "at least 1"),
-        ({"extra": 1}, "Extra inputs"),
+        ({"audio_tempo": 0}, "greater than 0"),
+        ({"total_duration": "inf"}, "finite"),
+        ({"generation_parameters": ["style"]}, "valid dictionary"),
+        ({"output_config": {"output_path": "o.mp4", "frame_rate": -30}}, "greater than 0"),
+        ({"output_config": {"output_path": "o.mp4", "normalize_audio": "maybe"}}, "boolean"),
+        (
+            {"moves": [{"video_path": "a.mp4", "start_time": 0, "duration": 1, "trim_end": 0}]},
+            "greater than 0",
+        ),
+        (
+            {
+                "moves": [
+                    {
+                        "video_path": "a.mp4",
+                        "start_time": 0,
+                        "duration": 1,
+                        "trim_start": 2,
+                        "trim_end": 1,
+                    }
+                ]
+            },
+            "must be after trim_start",
+        ),
+        (
+            {
+                "moves": [
+                    {
+                        "video_path": "a.mp4",
+                        "start_time": 0,
+                        "duration": 1,
+                        "transition_type": "wipe",
+                    }
+                ]
+            },
+            "'cut' or 'crossfade'",
+        ),
     ],
 )
 def test_invalid_blueprints_are_rejected_with_a_descriptive_error(overrides, fragment):
@@ -76,3 +173,119 @@ def test_missing_field_is_named():
     with pytest.raises(BlueprintError, match="invalid blueprint") as caught:
         Blueprint.parse(data)
     assert "audio_path" in caught.value.details
+
+
+BAD_KEYS = {
+    "absolute": ("/etc/passwd", "absolute"),
+    "dot-dot": ("songs/../../etc/passwd", "'..'"),
+    "backslash": ("songs\\..\\secret.m4a", "backslashes"),
+    "nul": ("songs/a\x00.m4a", "NUL"),
+    "empty": ("", "non-empty"),
+}
+
+
+def with_key(field: str, key: str) -> dict:
+    """``blueprint_dict()`` with ``key`` at ``field`` (a dotted path into the document)."""
+    data = blueprint_dict()
+    if field == "audio_path":
+        data["audio_path"] = key
+    elif field == "moves.0.video_path":
+        data["moves"][0]["video_path"] = key
+    else:
+        data["output_config"]["output_path"] = key
+    return data
+
+
+@pytest.mark.parametrize("field", ["audio_path", "moves.0.video_path", "output_config.output_path"])
+@pytest.mark.parametrize("form", list(BAD_KEYS))
+def test_each_unsafe_path_form_is_refused_naming_the_field(field, form):
+    """Every unsafe key form the storage layer refuses is a BlueprintError naming the field."""
+    key, reason = BAD_KEYS[form]
+    with pytest.raises(BlueprintError) as caught:
+        Blueprint.parse(with_key(field, key))
+    assert caught.value.stage == "validation"
+    assert field in caught.value.message
+    assert f"{field}: Value error, invalid storage key" in caught.value.details
+    assert reason in caught.value.details
+
+
+def test_the_seed_systems_blueprint_is_accepted():
+    """The seed format's full document parses, its fields typed and readable."""
+    parsed = Blueprint.parse(json.dumps(SEED))
+    turn = parsed.moves[1]
+    assert (turn.clip_id, turn.transition_type, turn.trim_end) == ("turn_1", "crossfade", 8.0)
+    assert turn.volume_adjustment == pytest.approx(0.8)
+    assert parsed.output_config.frame_rate == 30
+    assert parsed.output_config.add_audio_overlay is True
+    assert parsed.generation_parameters == {"energy_level": "medium", "style": "romantic"}
+    assert parsed.declared_duration == parsed.total_duration == 16.0
+
+
+def test_the_seed_blueprint_round_trips_to_an_equivalent_document():
+    """Parsing the seed JSON and writing it back gives the same document, field for field."""
+    assert json.loads(Blueprint.parse(json.dumps(SEED)).to_json()) == SEED
+
+
+def test_fields_absent_from_the_input_stay_absent_from_the_output():
+    """Defaults and unset optional fields are not written out: the output is what was read."""
+    data = blueprint_dict()
+    assert json.loads(Blueprint.parse(data).to_json()) == data
+
+
+def test_unknown_fields_are_kept_at_every_level():
+    """Fields this service does not know survive parsing and serializing, nested values too."""
+    data = copy.deepcopy(SEED)
+    data["schema_version"] = 3
+    data["moves"][0]["lead_follow"] = {"lead": "left", "counts": [1, 2, 3]}
+    data["output_config"]["watermark"] = None
+    parsed = Blueprint.parse(data)
+    assert parsed.model_extra == {"schema_version": 3}
+    assert json.loads(parsed.to_json()) == data
+
+
+def test_crossfade_is_accepted_and_logged_once_per_process(ignored_log):
+    """A crossfade is not refused; that it is not applied is logged once, not on every parse."""
+    for _ in range(2):
+        assert Blueprint.parse(SEED).moves[1].transition_type == "crossfade"
+    crossfade = [m for m in ignored_log() if "crossfade" in m]
+    assert len(crossfade) == 1
+    assert "not applied" in crossfade[0]
+
+
+def test_every_request_the_assembly_cannot_honour_is_accepted_and_named(ignored_log):
+    """Each feature the copy-only assembly skips is logged once under its own name."""
+    data = copy.deepcopy(SEED)
+    data["total_duration"] = 20.0
+    data["moves"][0]["trim_start"] = 1.0
+    data["output_config"].update(
+        output_format="webm", normalize_audio=True, add_audio_overlay=False
+    )
+    Blueprint.parse(data)
+    Blueprint.parse(data)
+    assert Blueprint.parse(data).ignored() == set(blueprint_module.IGNORED)
+    messages = ignored_log()
+    assert len(messages) == len(blueprint_module.IGNORED)
+    for feature in blueprint_module.IGNORED:
+        assert any(f"blueprint {feature} is accepted" in m for m in messages), feature
+
+
+def test_a_plain_blueprint_logs_nothing(ignored_log):
+    """A blueprint that asks only for what the assembly does is silent."""
+    assert Blueprint.parse(blueprint_dict()).ignored() == set()
+    assert ignored_log() == []
+
+
+@pytest.mark.parametrize("rate", [None, 30, 30.0])
+def test_the_librarys_frame_rate_or_none_passes_the_check(rate):
+    """A blueprint without frame_rate, or with the library's, can be assembled."""
+    output = {"output_path": "videos/t1.mp4", **({} if rate is None else {"frame_rate": rate})}
+    Blueprint.parse(blueprint_dict(output_config=output)).output_config.check_frame_rate(30)
+
+
+def test_another_frame_rate_is_refused_naming_the_field():
+    """A frame rate the copy-only assembly cannot produce is a BlueprintError, not a log line."""
+    output = {"output_path": "videos/t1.mp4", "frame_rate": 29.97}
+    config = Blueprint.parse(blueprint_dict(output_config=output)).output_config
+    with pytest.raises(BlueprintError, match=r"output_config\.frame_rate is 29\.97 fps") as caught:
+        config.check_frame_rate(30)
+    assert caught.value.stage == "validation"

@@ -77,6 +77,17 @@ def test_ranges_loop_a_clip_that_is_too_short():
     ]
 
 
+def test_ranges_stop_at_a_trim_end_and_loop_the_trimmed_part():
+    """A frame limit cuts the clip there, and that shorter part is what repeats."""
+    offsets = (0, 10, 20, 30, 40)  # four frames
+    assert ranges_for(Path("c"), offsets, 5, limit=2) == [
+        ByteRange(Path("c"), 0, 20),
+        ByteRange(Path("c"), 0, 20),
+        ByteRange(Path("c"), 0, 10),
+    ]
+    assert ranges_for(Path("c"), offsets, 3, limit=9) == [ByteRange(Path("c"), 0, 30)]
+
+
 def test_join_ranges_concatenates_bytes(tmp_path):
     """The joined file is exactly the ranges' bytes in order."""
     import threading

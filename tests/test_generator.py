@@ -5,6 +5,7 @@ import itertools
 import pytest
 
 from assembly.commands import frames_for_timeline
+from assembly.errors import BlueprintError
 from choreography.music.generator import (
     MIN_SEGMENT_S,
     NO_REPEAT_WINDOW,
@@ -291,3 +292,27 @@ def test_a_relaxed_filter_only_widens_the_pool_matching_moves_still_come_first()
         for start in range(len(names) - NO_REPEAT_WINDOW):
             window = names[start : start + NO_REPEAT_WINDOW + 1]
             assert sum(name.startswith("rom") for name in window) == 2
+
+
+@pytest.mark.parametrize(
+    ("song_key", "clip_prefix", "output_key", "field"),
+    [
+        ("songs/s.m4a", "../", "videos/t.mp4", "moves.0.video_path"),
+        ("/srv/songs/s.m4a", "m", "videos/t.mp4", "audio_path"),
+        ("songs/s.m4a", "m", "videos\\t.mp4", "output_config.output_path"),
+    ],
+)
+def test_a_bad_stored_key_is_a_blueprint_error_naming_the_field(
+    song_key, clip_prefix, output_key, field
+):
+    """A library key the blueprint refuses fails planning as a BlueprintError (a 400), not a 500."""
+    with pytest.raises(BlueprintError) as caught:
+        plan_choreography(
+            task_id="t",
+            song=SongFacts(song_key, 60.0, 120.0, 0.0, ()),
+            library=lib(prefix=clip_prefix),
+            params=Parameters(),
+            output_key=output_key,
+        )
+    assert field in caught.value.message
+    assert "invalid storage key" in caught.value.details

@@ -250,7 +250,8 @@ async def _generate(
         output_key=f"videos/{task.id}.mp4",
     )
     task.result = {
-        "blueprint": plan.blueprint.model_dump(mode="json"),
+        # exclude_none: the seed-format fields the generator does not set are not stored as null.
+        "blueprint": plan.blueprint.model_dump(mode="json", exclude_none=True),
         "timeline": [
             {
                 "name": p.move.name,

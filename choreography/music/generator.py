@@ -38,7 +38,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assembly import Blueprint, BlueprintMove, OutputConfig
+from assembly import Blueprint
 
 LEGACY_STYLES: dict[str, frozenset[str]] = {
     "modern": frozenset({"energetic", "playful"}),
@@ -395,14 +395,17 @@ def plan_choreography(
         timeline.append(_planned(outro, outro_units, "outro", target))
         chooser.recent.append(outro.name)
 
-    blueprint = Blueprint(
-        task_id=task_id,
-        audio_path=song.audio_key,
-        moves=tuple(
-            BlueprintMove(video_path=p.move.clip_key, start_time=p.start_time, duration=p.duration)
-            for p in timeline
-        ),
-        output_config=OutputConfig(output_path=output_key),
+    # Through parse: a stored key the blueprint refuses is a BlueprintError (400), not a 500.
+    blueprint = Blueprint.parse(
+        {
+            "task_id": task_id,
+            "audio_path": song.audio_key,
+            "moves": [
+                {"video_path": p.move.clip_key, "start_time": p.start_time, "duration": p.duration}
+                for p in timeline
+            ],
+            "output_config": {"output_path": output_key},
+        }
     )
     order = [name for name in RELAXATION_ORDER if name in relaxed]
     return Plan(
