@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -172,8 +173,10 @@ async def test_wrong_credentials_are_a_clear_storage_error(
         await store.aclose()
 
 
-async def test_unreachable_endpoint_names_the_url():
-    """Nothing listening: StorageError saying it cannot connect, naming the endpoint."""
+async def test_unreachable_endpoint_names_the_url(s3_server):
+    """Nothing listening: StorageError saying it cannot connect, naming the endpoint.
+
+    (``s3_server`` only for the credentials it puts in the environment.)"""
     endpoint = f"http://127.0.0.1:{free_ports(1)[0]}"
     store = S3Storage(S3Settings(bucket="choreo-test", endpoint_url=endpoint, max_attempts=1))
     try:
@@ -302,8 +305,14 @@ async def test_url_works_before_any_transfer_and_carries_the_ttl(s3_server, payl
         ),
     ],
 )
-def test_presigned_url_shapes(options, prefix):
-    """Path style for custom endpoints, virtual-hosted for AWS; browsers may use a public host."""
+def test_presigned_url_shapes(options, prefix, monkeypatch):
+    """Path style for custom endpoints, virtual-hosted for AWS; browsers may use a public host.
+    Presigning is local: no connection is attempted."""
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("presigning must not touch the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
     store = S3Storage(
         S3Settings(
             bucket="media", key_prefix="p/", access_key_id="AK", secret_access_key="SK", **options
@@ -316,6 +325,53 @@ def test_presigned_url_shapes(options, prefix):
     assert query["X-Amz-Expires"] == ["3600"]
     assert query["X-Amz-Credential"][0].startswith("AK/")
     assert len(query["X-Amz-Signature"][0]) == 64
+
+
+def test_presigned_url_carries_a_session_token():
+    """Temporary credentials: the token is part of the signed query."""
+    store = S3Storage(
+        S3Settings(bucket="media", access_key_id="AK", secret_access_key="SK", session_token="TK")
+    )
+    assert parse_qs(urlsplit(store.url("a.mp4")).query)["X-Amz-Security-Token"] == ["TK"]
+
+
+def test_url_without_credentials_is_a_storage_error(monkeypatch, tmp_path):
+    """No credentials anywhere in the chain: StorageError saying what to set, not botocore's."""
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    store = S3Storage(S3Settings(bucket="media", endpoint_url=ENDPOINT))
+    with pytest.raises(StorageError, match="no AWS credentials found") as caught:
+        store.url("a.mp4")
+    assert str(caught.value).startswith(f"S3 url of 'a.mp4' in bucket 'media' at {ENDPOINT}")
+    assert isinstance(caught.value.__cause__, NoCredentialsError)
+
+
+async def test_presigned_url_for_the_public_endpoint_downloads(s3_server, payload):
+    """Signed for the host browsers use (here ``localhost``), the URL is accepted there."""
+    store = s3_store(s3_server)
+    try:
+        await store.upload(payload, "v/public.bin")
+    finally:
+        await store.aclose()
+    public = s3_server.endpoint_url.replace("127.0.0.1", "localhost")
+    browser = S3Storage(S3Settings(**{**store.settings.__dict__, "public_endpoint_url": public}))
+    url = browser.url("v/public.bin")
+    assert url.startswith(f"{public}/{s3_server.bucket}/{store.settings.key_prefix}v/public.bin?")
+    async with httpx.AsyncClient() as http:
+        response = await http.get(url)
+    assert response.status_code == 200
+    assert response.content == payload.read_bytes()
 
 
 @pytest.fixture
