@@ -21,6 +21,7 @@ from assembly import FFmpegCommandBuilder
 from assembly.errors import MediaError
 from assembly.media import elementary_stream, prepare_clip, prepare_song
 from assembly.probe import probe
+from assembly.tasks import gather_or_cancel
 from assembly.workdir import work_dir
 from choreography.analysis import SongAnalysis, analyse_file, detect_clip_tempo
 from choreography.generator import DEFAULT_CLIP_TEMPO_BPM
@@ -81,8 +82,8 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
         key = f"library/clips/{content_hash[:24]}.mp4"
         stream_key = f"library/streams/{content_hash[:24]}.h264"
         storage = get_storage()
-        await asyncio.gather(
-            storage.upload(prepared.path, key), storage.upload(stream.path, stream_key)
+        await gather_or_cancel(
+            (storage.upload(prepared.path, key), storage.upload(stream.path, stream_key))
         )
     video = prepared.info.video
     assert video is not None
