@@ -31,6 +31,7 @@ from typing import Any, Literal
 import aioboto3
 import aiofiles.os
 import aiohttp
+import aiohttp.http_exceptions
 import botocore.session
 from aiobotocore.config import AioConfig
 from botocore.client import BaseClient
@@ -142,6 +143,8 @@ ERROR_REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (ParamValidationError, "invalid request parameters"),
     (BotoCoreError, "S3 client error"),
     (aiohttp.ClientError, "connection failed"),
+    # aiohttp wraps its parser errors today; should one escape a body read, it is still ours.
+    (aiohttp.http_exceptions.HttpProcessingError, "malformed HTTP response"),
     (TimeoutError, "timed out"),
     (OSError, "local file error"),
 )

@@ -6,12 +6,20 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import string
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import aiobotocore.response
 import aiohttp
+import aiohttp.client_exceptions
+import aiohttp.client_reqrep
+import aiohttp.http_exceptions
 import botocore.exceptions
 import httpx
 import pytest
+import yarl
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -49,6 +57,9 @@ SAMPLES: dict[type[BaseException], BaseException] = {
     ParamValidationError: ParamValidationError(report="Key is empty"),
     BotoCoreError: BotoCoreError(),
     aiohttp.ClientError: aiohttp.ClientPayloadError("truncated body"),
+    aiohttp.http_exceptions.HttpProcessingError: aiohttp.http_exceptions.TransferEncodingError(
+        "bad chunk size"
+    ),
     TimeoutError: TimeoutError(),
     OSError: PermissionError(13, "Permission denied"),
 }
@@ -97,6 +108,135 @@ def test_no_botocore_exception_can_leak():
     ]
     assert len(classes) > 50
     assert [c.__name__ for c in classes if not issubclass(c, HANDLED_ERRORS)] == []
+
+
+def classes_in(module, base: type[BaseException]) -> list[type[BaseException]]:
+    return [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, base)
+        and value.__module__ == module.__name__
+    ]
+
+
+MET_ERRORS: list[type[BaseException]] = [
+    *classes_in(botocore.exceptions, BotoCoreError),
+    *classes_in(botocore.exceptions, ClientError),
+    aiobotocore.response.AioReadTimeoutError,
+    *(
+        kind
+        for kind in classes_in(aiohttp.client_exceptions, Exception)
+        if kind is not aiohttp.WSMessageTypeError  # websockets only: the adapter opens none
+    ),
+    *classes_in(aiohttp.http_exceptions, Exception),
+    TimeoutError,
+    ConnectionResetError,
+    BrokenPipeError,
+    FileNotFoundError,
+    PermissionError,
+    OSError,
+]
+"""Every exception class the adapter can meet: botocore's and aiobotocore's, aiohttp's (client
+and HTTP parser), and the OS's (the local file of a transfer, sockets)."""
+
+CONNECTION_KEY = aiohttp.client_reqrep.ConnectionKey(
+    **{
+        field: {"host": "127.0.0.1", "port": 9, "is_ssl": False, "ssl": True}.get(field)
+        for field in aiohttp.client_reqrep.ConnectionKey._fields
+    }
+)
+REFUSED = ConnectionRefusedError(111, "Connection refused")
+REQUEST = aiohttp.RequestInfo(yarl.URL(ENDPOINT), "GET", {}, yarl.URL(ENDPOINT))
+
+
+def format_fields(kind: type[BotoCoreError]) -> dict[str, str]:
+    return {name: "x" for _, name, _, _ in string.Formatter().parse(kind.fmt) if name}
+
+
+BUILDERS: list[tuple[type[BaseException], Callable[[Any], BaseException]]] = [
+    (
+        ClientError,
+        lambda k: k(
+            {"Error": {"Code": "X", "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": 500}},
+            "HeadObject",
+        ),
+    ),
+    (botocore.exceptions.WaiterError, lambda k: k("ObjectExists", "boom", {})),
+    (BotoCoreError, lambda k: k(**format_fields(k))),
+    (
+        aiohttp.ClientConnectorCertificateError,
+        lambda k: k(CONNECTION_KEY, ValueError("certificate verify failed")),
+    ),
+    (
+        aiohttp.client_exceptions.UnixClientConnectorError,
+        lambda k: k("/s3.sock", CONNECTION_KEY, REFUSED),
+    ),
+    (aiohttp.ClientConnectorError, lambda k: k(CONNECTION_KEY, REFUSED)),
+    (aiohttp.ClientResponseError, lambda k: k(REQUEST, (), status=500, message="boom")),
+    (aiohttp.ServerFingerprintMismatch, lambda k: k(b"a", b"b", "127.0.0.1", 9)),
+    (OSError, lambda k: k(5, "boom")),
+    (BaseException, lambda k: k("boom")),
+]
+"""How to build a real instance of each family, the way its library does (most specific first)."""
+
+
+def sample(kind: type[BaseException]) -> BaseException:
+    if kind is aiohttp.http_exceptions.HttpProcessingError:
+        return kind(message="boom")
+    build = next(build for base, build in BUILDERS if issubclass(kind, base))
+    return build(kind)
+
+
+class FailingClient:
+    """Stands in for the aiobotocore client: every call raises ``error``."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str):
+        async def call(**kwargs):
+            raise self.error
+
+        return call
+
+
+def failing_store(error: BaseException) -> S3Storage:
+    """An adapter whose open client (in this loop) raises ``error`` on every call."""
+    store = S3Storage(S3Settings(bucket="media", endpoint_url=ENDPOINT))
+    store._client, store._loop = FailingClient(error), asyncio.get_running_loop()
+    return store
+
+
+def test_the_met_errors_span_the_libraries():
+    assert len(MET_ERRORS) > 100
+    assert {aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError} <= set(MET_ERRORS)
+
+
+@pytest.mark.parametrize("kind", MET_ERRORS, ids=lambda k: f"{k.__module__}.{k.__name__}")
+async def test_every_exception_the_adapter_can_meet_is_a_storage_error(kind):
+    """Raised by the client during an operation, each becomes a StorageError naming the
+    operation, bucket, key and endpoint, with the original as its cause."""
+    error = sample(kind)
+    with pytest.raises(StorageError) as caught:
+        await failing_store(error).size("videos/x.mp4")
+    assert not isinstance(caught.value, ObjectNotFoundError)
+    assert caught.value.__cause__ is error
+    assert (caught.value.operation, caught.value.key, caught.value.backend) == (
+        "size",
+        "videos/x.mp4",
+        "s3",
+    )
+    assert str(caught.value).startswith(
+        f"S3 size of 'videos/x.mp4' in bucket 'media' at {ENDPOINT} failed: "
+    )
+
+
+@pytest.mark.parametrize("error", [asyncio.CancelledError(), KeyError("bug")], ids=repr)
+async def test_cancellation_and_bugs_are_not_translated(error):
+    """Only what the store can fail with is translated: cancellation and bugs propagate."""
+    with pytest.raises(type(error)):
+        await failing_store(error).size("videos/x.mp4")
 
 
 @pytest.mark.parametrize(
