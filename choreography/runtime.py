@@ -17,7 +17,7 @@ from choreography.leases import instance_work_root
 from storage import LocalStorage, Storage
 
 if TYPE_CHECKING:
-    from storage.s3 import S3Settings
+    from storage import S3Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -47,14 +47,14 @@ def _build_storage(identity: object) -> Storage:
         return LocalStorage(
             identity[1], url_prefix="/media/", url_signer=lambda key: sign_media(key).path
         )
-    from storage.s3 import S3Storage  # imports aioboto3: only when S3 is configured
+    from storage import S3Storage  # imports aioboto3: only when S3 is configured
 
     return S3Storage(identity)  # type: ignore[arg-type]
 
 
 def s3_settings(config: ChoreoConfig) -> S3Settings:
     """Adapter settings from the validated environment; credentials come from the AWS chain."""
-    from storage.s3 import S3Settings
+    from storage import S3Settings
 
     assert config.s3_bucket, "validated by ChoreoConfig"
     return S3Settings(

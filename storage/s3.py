@@ -466,7 +466,7 @@ class S3Storage(Storage):
             await client.abort_multipart_upload(
                 Bucket=self.settings.bucket, Key=self._object_key(key), UploadId=upload_id
             )
-        except (ClientError, BotoCoreError, aiohttp.ClientError, OSError) as exc:
+        except HANDLED_ERRORS as exc:
             logger.warning("could not abort the multipart upload of %r: %s", key, exc)
 
     async def _delete(self, key: str) -> None:
