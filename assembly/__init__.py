@@ -22,6 +22,7 @@ from assembly.media import ElementaryStream, elementary_stream, prepare_clip, pr
 from assembly.probe import MediaInfo, probe
 from assembly.runner import run_process
 from assembly.service import STAGE_PROGRESS, AssemblyResult, ClipHint, VideoAssemblyService
+from assembly.tasks import gather_or_cancel
 from assembly.workdir import finish, remove_tree, work_dir
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "elementary_stream",
     "finish",
     "frames_for_timeline",
+    "gather_or_cancel",
     "prepare_clip",
     "prepare_song",
     "probe",

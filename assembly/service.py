@@ -34,6 +34,7 @@ from assembly.formats import AudioFormat, VideoFormat
 from assembly.media import ElementaryStream, elementary_stream
 from assembly.probe import probe
 from assembly.runner import run_process
+from assembly.tasks import gather_or_cancel
 from assembly.workdir import remove_tree, work_dir
 from storage import ObjectNotFoundError, Storage, StorageError
 
@@ -281,7 +282,7 @@ class VideoAssemblyService:
                 local[key] = path
 
         started = time.monotonic()
-        await _gather_or_cancel(fetch(i, key) for i, key in enumerate(keys))
+        await gather_or_cancel(fetch(i, key) for i, key in enumerate(keys))
         downloaded = [path for path in local.values() if path.is_relative_to(inputs)]
         sizes = await asyncio.gather(*(asyncio.to_thread(p.stat) for p in downloaded))
         logger.info(
@@ -326,7 +327,7 @@ class VideoAssemblyService:
                     source, work / f"stream-{index:04d}.h264", self.commands, stage="fetching"
                 )
 
-        await _gather_or_cancel(prepare(i, key) for i, key in enumerate(keys))
+        await gather_or_cancel(prepare(i, key) for i, key in enumerate(keys))
         return clips, sorted(normalized)
 
 
@@ -369,14 +370,3 @@ def _scaled(reporter: ProgressReporter | None, stage: str, low: int, high: int, 
         return reporter(stage, percent, f"{stage} {seconds:.1f}/{total:.1f} s")
 
     return on_seconds
-
-
-async def _gather_or_cancel(coros) -> None:
-    """Run coroutines concurrently; the first failure cancels the rest and propagates as itself."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            for coro in coros:
-                group.create_task(coro)
-    except BaseExceptionGroup as grouped:
-        first = grouped.exceptions[0]
-        raise first  # noqa: B904 -- keeps its own __cause__ (e.g. the storage error it translates)

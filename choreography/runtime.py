@@ -133,21 +133,26 @@ def build_storage(
     config: ChoreoConfig, media_root: Path, url_signer: Callable[[str], str] | None = None
 ) -> Storage:
     if config.storage_backend == "s3":
-        from storage import S3Settings, S3Storage  # imports aioboto3: only when configured
+        from storage import S3Storage  # imports aioboto3: only when configured
 
-        assert config.s3_bucket, "validated by ChoreoConfig"
-        return S3Storage(
-            S3Settings(
-                bucket=config.s3_bucket,
-                endpoint_url=config.s3_endpoint_url,
-                public_endpoint_url=config.s3_public_endpoint_url,
-                region=config.s3_region,
-                addressing_style=config.s3_style,
-                key_prefix=config.s3_key_prefix,
-                url_ttl_s=config.url_ttl_s,
-            )
-        )
+        return S3Storage(s3_settings(config))
     return LocalStorage(media_root, url_prefix="/media/", url_signer=url_signer)
+
+
+def s3_settings(config: ChoreoConfig):
+    """The S3 adapter's settings from the validated environment (credentials: the AWS chain)."""
+    from storage import S3Settings
+
+    assert config.s3_bucket, "validated by ChoreoConfig"
+    return S3Settings(
+        bucket=config.s3_bucket,
+        endpoint_url=config.s3_endpoint_url,
+        public_endpoint_url=config.s3_public_endpoint_url,
+        region=config.s3_region,
+        addressing_style=config.s3_style,
+        key_prefix=config.s3_key_prefix,
+        url_ttl_s=config.url_ttl_s,
+    )
 
 
 _active: Runtime | None = None

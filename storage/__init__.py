@@ -3,9 +3,14 @@
 Nothing here imports Django: adapters are plain asyncio objects built by their caller.
 """
 
+from typing import TYPE_CHECKING
+
 from storage.base import Storage, validate_key
 from storage.errors import InvalidKeyError, ObjectNotFoundError, StorageError
 from storage.local import LocalStorage
+
+if TYPE_CHECKING:
+    from storage.s3 import S3Settings, S3Storage
 
 
 def __getattr__(name: str):

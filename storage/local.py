@@ -7,8 +7,9 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,6 +17,9 @@ import aiofiles.os
 
 from storage.base import Storage
 from storage.errors import ObjectNotFoundError, StorageError
+
+NOT_A_FILE = (FileNotFoundError, NotADirectoryError, IsADirectoryError)
+"""What the OS says about a path that holds no object: nothing there, or a directory."""
 
 
 class LocalStorage(Storage):
@@ -36,7 +40,10 @@ class LocalStorage(Storage):
         self.url_signer = url_signer
 
     def path_for(self, key: str) -> Path:
-        path = (self.root / key).resolve()
+        try:
+            path = (self.root / key).resolve()
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+            raise self._error("resolve", key, exc) from exc
         if self.root not in path.parents:
             raise StorageError(
                 f"key {key!r} resolves outside the storage root",
@@ -45,6 +52,27 @@ class LocalStorage(Storage):
                 backend=self.backend,
             )
         return path
+
+    def _error(self, operation: str, key: str, exc: BaseException) -> StorageError:
+        return StorageError(
+            f"local {operation} of {key!r} under {self.root} failed: {exc}",
+            operation=operation,
+            key=key,
+            backend=self.backend,
+        )
+
+    @contextlib.contextmanager
+    def _translated(self, operation: str, key: str, obj: Path | None = None) -> Iterator[None]:
+        """OS errors become StorageError; one saying ``obj`` (the object's file) is missing or
+        not a file becomes ObjectNotFoundError. Callers never see a raw OSError."""
+        try:
+            yield
+        except StorageError:
+            raise
+        except OSError as exc:
+            if obj is not None and isinstance(exc, NOT_A_FILE) and str(exc.filename) == str(obj):
+                raise ObjectNotFoundError(key, operation=operation, backend=self.backend) from exc
+            raise self._error(operation, key, exc) from exc
 
     async def check(self) -> None:
         """The root exists (created if needed) and is a writable directory."""
@@ -66,81 +94,72 @@ class LocalStorage(Storage):
                 backend=self.backend,
             )
 
+    async def _is_file(self, path: Path, key: str, operation: str) -> bool:
+        with self._translated(operation, key):
+            try:
+                info = await aiofiles.os.stat(path)
+            except NOT_A_FILE:
+                return False
+        return stat.S_ISREG(info.st_mode)
+
     async def _exists(self, key: str) -> bool:
-        return await aiofiles.os.path.isfile(self.path_for(key))
+        return await self._is_file(self.path_for(key), key, "exists")
 
     async def _size(self, key: str) -> int:
-        try:
-            return (await aiofiles.os.stat(self.path_for(key))).st_size
-        except FileNotFoundError:
-            raise ObjectNotFoundError(key, operation="size", backend=self.backend) from None
+        path = self.path_for(key)
+        with self._translated("size", key, path):
+            info = await aiofiles.os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise ObjectNotFoundError(key, operation="size", backend=self.backend)
+        return info.st_size
 
     async def _download(self, key: str, dest: Path) -> None:
         src = self.path_for(key)
-        try:
-            await _copy_file(src, dest)
-        except FileNotFoundError as exc:
-            if not await aiofiles.os.path.isfile(src):
-                raise ObjectNotFoundError(key, operation="download", backend=self.backend) from exc
-            raise StorageError(
-                f"download of {key!r} to {dest} failed: {exc}",
-                operation="download",
-                key=key,
-                backend=self.backend,
-            ) from exc
-        except OSError as exc:
-            raise StorageError(
-                f"download of {key!r} failed: {exc}",
-                operation="download",
-                key=key,
-                backend=self.backend,
-            ) from exc
+        with self._translated("download", key, src):
+            try:
+                await _copy_file(src, dest)
+            except BaseException:
+                await asyncio.shield(_remove_quietly(dest))  # no partial file left behind
+                raise
 
     async def _upload(self, src: Path, key: str) -> None:
         dest = self.path_for(key)
         # Write beside the target, then rename: readers never see a half-written object.
         partial = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.partial")
-        try:
-            await aiofiles.os.makedirs(dest.parent, exist_ok=True)
-            await _copy_file(src, partial)
-            await aiofiles.os.replace(partial, dest)
-        except OSError as exc:
-            await _remove_quietly(partial)
-            raise StorageError(
-                f"upload of {src} to {key!r} failed: {exc}",
-                operation="upload",
-                key=key,
-                backend=self.backend,
-            ) from exc
-        except BaseException:
-            await asyncio.shield(_remove_quietly(partial))
-            raise
+        with self._translated("upload", key):
+            try:
+                await aiofiles.os.makedirs(dest.parent, exist_ok=True)
+                await _copy_file(src, partial)
+                await aiofiles.os.replace(partial, dest)
+            except BaseException:
+                await asyncio.shield(_remove_quietly(partial))
+                raise
 
     async def _move_in(self, src: Path, key: str) -> None:
         """Rename ``src`` into place (atomic, no copy); copy instead across filesystems."""
         dest = self.path_for(key)
-        try:
+        with self._translated("upload", key):
             await aiofiles.os.makedirs(dest.parent, exist_ok=True)
-            await aiofiles.os.replace(src, dest)
-        except OSError as exc:
-            if exc.errno != errno.EXDEV:
-                raise StorageError(
-                    f"upload of {src} to {key!r} failed: {exc}",
-                    operation="upload",
-                    key=key,
-                    backend=self.backend,
-                ) from exc
-            await self._upload(src, key)
+            try:
+                await aiofiles.os.replace(src, dest)
+                return
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+        await self._upload(src, key)
 
     async def _delete(self, key: str) -> None:
-        await _remove_quietly(self.path_for(key))
+        path = self.path_for(key)
+        with self._translated("delete", key), contextlib.suppress(*NOT_A_FILE):
+            await aiofiles.os.remove(path)
 
     async def _list(self, prefix: str) -> list[str]:
-        return await asyncio.to_thread(self._list_sync, prefix)
+        with self._translated("list", prefix):
+            return await asyncio.to_thread(self._list_sync, prefix)
 
     def _list_sync(self, prefix: str) -> list[str]:
         keys = []
-        for dirpath, _dirs, files in os.walk(self.root):
+        for dirpath, _dirs, files in os.walk(self.root, onerror=_raise_unless_gone):
             for name in files:
                 if name.endswith(".partial"):
                     continue
@@ -156,7 +175,7 @@ class LocalStorage(Storage):
 
     async def _local_path(self, key: str) -> Path | None:
         path = self.path_for(key)
-        if not await aiofiles.os.path.isfile(path):
+        if not await self._is_file(path, key, "open"):
             raise ObjectNotFoundError(key, operation="open", backend=self.backend)
         return path
 
@@ -168,5 +187,13 @@ async def _copy_file(src: Path, dest: Path) -> None:
 
 
 async def _remove_quietly(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
+    """Best-effort cleanup: a failure here must not hide the error being handled."""
+    with contextlib.suppress(OSError):
         await aiofiles.os.remove(path)
+
+
+def _raise_unless_gone(exc: OSError) -> None:
+    """``os.walk`` skips unreadable directories silently; a listing must not omit keys unsaid.
+    A root not created yet (or a directory removed mid-walk) holds no keys."""
+    if not isinstance(exc, FileNotFoundError):
+        raise exc

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import mimetypes
@@ -26,15 +27,15 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
 
 import aioboto3
 import aiofiles.os
 import aiohttp
+import aiohttp.http_exceptions
+import botocore.session
 from aiobotocore.config import AioConfig
-from botocore.auth import S3SigV4QueryAuth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import ReadOnlyCredentials
+from botocore.client import BaseClient
+from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -142,6 +143,8 @@ ERROR_REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (ParamValidationError, "invalid request parameters"),
     (BotoCoreError, "S3 client error"),
     (aiohttp.ClientError, "connection failed"),
+    # aiohttp wraps its parser errors today; should one escape a body read, it is still ours.
+    (aiohttp.http_exceptions.HttpProcessingError, "malformed HTTP response"),
     (TimeoutError, "timed out"),
     (OSError, "local file error"),
 )
@@ -226,8 +229,6 @@ class S3Storage(Storage):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._opening: asyncio.Lock | None = None
         self._opening_loop: asyncio.AbstractEventLoop | None = None
-        self._aio_credentials: Any = None
-        self._frozen_credentials: ReadOnlyCredentials | None = None
 
     def __repr__(self) -> str:
         s = self.settings
@@ -235,26 +236,48 @@ class S3Storage(Storage):
 
     # -- client lifecycle
 
-    def _config(self) -> AioConfig:
+    def _shared_options(self) -> dict[str, Any]:
+        """What transfers and presigned URLs must agree on: signing, region, addressing."""
         s = self.settings
-        extra: dict[str, Any] = {}
-        if s.endpoint_url:
-            # S3-compatible servers: only the checksums an operation requires.
-            extra = {
-                "request_checksum_calculation": "when_required",
-                "response_checksum_validation": "when_required",
-            }
-        return AioConfig(
-            signature_version="s3v4",
-            region_name=s.region,
+        options: dict[str, Any] = {
+            "signature_version": "s3v4",
+            "region_name": s.region,
             # UNSIGNED-PAYLOAD: hashing each body for the signature would read it twice on the
             # event loop; over HTTPS, TLS protects the bytes.
-            s3={"addressing_style": s.style, "payload_signing_enabled": False},
+            "s3": {"addressing_style": s.style, "payload_signing_enabled": False},
+        }
+        if s.endpoint_url:
+            # S3-compatible servers: only the checksums an operation requires.
+            options["request_checksum_calculation"] = "when_required"
+            options["response_checksum_validation"] = "when_required"
+        return options
+
+    def _config(self) -> AioConfig:
+        s = self.settings
+        return AioConfig(
             retries={"mode": "standard", "max_attempts": s.max_attempts},
             connect_timeout=s.connect_timeout_s,
             read_timeout=s.read_timeout_s,
             max_pool_connections=s.max_pool_connections,
-            **extra,
+            **self._shared_options(),
+        )
+
+    @functools.cached_property
+    def _presigner(self) -> BaseClient:
+        """A plain botocore client that only presigns, built on first ``url()``.
+
+        ``url()`` is synchronous and the aio client is bound to its event loop; presigning is
+        local computation, so a sync client serves every caller. It addresses the public
+        endpoint when one is set, and takes its credentials from the same standard chain.
+        """
+        s = self.settings
+        return botocore.session.get_session().create_client(
+            "s3",
+            endpoint_url=s.public_endpoint_url or s.endpoint_url,
+            aws_access_key_id=s.access_key_id,
+            aws_secret_access_key=s.secret_access_key,
+            aws_session_token=s.session_token,
+            config=Config(**self._shared_options()),
         )
 
     async def raw_client(self) -> Any:
@@ -264,7 +287,6 @@ class S3Storage(Storage):
         """
         loop = asyncio.get_running_loop()
         if self._client is not None and self._loop is loop:
-            await self._refresh_credentials()
             return self._client
         if self._opening is None or self._opening_loop is not loop:
             self._opening, self._opening_loop = asyncio.Lock(), loop
@@ -284,18 +306,11 @@ class S3Storage(Storage):
                             "s3", endpoint_url=self.settings.endpoint_url, config=self._config()
                         )
                     )
-                    self._aio_credentials = await self._session.get_credentials()
                 except BaseException:
                     await stack.aclose()
                     raise
                 self._client, self._stack, self._loop = client, stack, loop
-        await self._refresh_credentials()
         return self._client
-
-    async def _refresh_credentials(self) -> None:
-        # Cheap for static keys; refreshes temporary ones before they expire.
-        if self._aio_credentials is not None:
-            self._frozen_credentials = await self._aio_credentials.get_frozen_credentials()
 
     async def aclose(self) -> None:
         """Close the client and its connection pool; the next use opens a new one."""
@@ -451,7 +466,7 @@ class S3Storage(Storage):
             await client.abort_multipart_upload(
                 Bucket=self.settings.bucket, Key=self._object_key(key), UploadId=upload_id
             )
-        except (ClientError, BotoCoreError, aiohttp.ClientError, OSError) as exc:
+        except HANDLED_ERRORS as exc:
             logger.warning("could not abort the multipart upload of %r: %s", key, exc)
 
     async def _delete(self, key: str) -> None:
@@ -475,38 +490,10 @@ class S3Storage(Storage):
         return keys
 
     def _url(self, key: str) -> str:
-        """A presigned GET (SigV4 query auth), signed locally: no request is made."""
-        s = self.settings
-        base = s.public_endpoint_url or s.endpoint_url or f"https://s3.{s.region}.amazonaws.com"
-        parts = urlsplit(base.rstrip("/"))
-        path = quote(self._object_key(key), safe="/~")
-        if s.style == "virtual":
-            url = f"{parts.scheme}://{s.bucket}.{parts.netloc}{parts.path}/{path}"
-        else:
-            url = f"{parts.scheme}://{parts.netloc}{parts.path}/{s.bucket}/{path}"
-        request = AWSRequest(method="GET", url=url)
-        S3SigV4QueryAuth(
-            self._signing_credentials(key), "s3", s.region, expires=s.url_ttl_s
-        ).add_auth(request)
-        return request.url
-
-    def _signing_credentials(self, key: str) -> ReadOnlyCredentials:
-        s = self.settings
-        if s.access_key_id and s.secret_access_key:
-            return ReadOnlyCredentials(s.access_key_id, s.secret_access_key, s.session_token)
-        if self._frozen_credentials is not None:
-            return self._frozen_credentials
-        # url() before any transfer: resolve the chain synchronously (environment or files).
-        import botocore.session
-
-        credentials = botocore.session.get_session().get_credentials()
-        if credentials is None:
-            raise translate_error(
-                NoCredentialsError(),
-                operation="url",
-                bucket=s.bucket,
-                key=key,
-                endpoint=s.endpoint_label,
+        """A presigned GET, signed locally by botocore: no request is made."""
+        with self._translated("url", key):
+            return self._presigner.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": self.settings.bucket, "Key": self._object_key(key)},
+                ExpiresIn=self.settings.url_ttl_s,
             )
-        self._frozen_credentials = credentials.get_frozen_credentials()
-        return self._frozen_credentials

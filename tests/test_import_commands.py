@@ -19,8 +19,9 @@ from choreography.music.catalog import (
     jobs_from_manifest,
 )
 from choreography.music.generator import DEFAULT_CLIP_TEMPO_BPM
-from tests.conftest import FMT
+from tests.conftest import FMT, s3_config_update
 from tests.helpers import make_canonical_clip, make_click_track, make_dance_clip
+from tests.s3server import SeaweedServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,6 +187,63 @@ def test_import_song_reports_missing_and_undecodable_files(clip_dir, tmp_path):
     _, err, error = run_command("import_song", clip_dir / "notes.mp4", "--title", "X")
     assert error.returncode == 1 and "notes.mp4" in err
     assert Song.objects.count() == 0
+
+
+@pytest.fixture
+def own_s3(settings, s3_server, tmp_path):
+    """A SeaweedFS server of this test's own, which it may stop and restart; the app uses it.
+
+    (``s3_server`` for the credentials it puts in the environment.)"""
+    server = SeaweedServer(tmp_path / "weed")
+    server.start()
+    settings.CHOREO = settings.CHOREO.model_copy(update=s3_config_update(server))
+    try:
+        yield server
+    finally:
+        server.stop(kill=True)
+
+
+def bucket_keys(server: SeaweedServer) -> set[str]:
+    listing = server.client().list_objects_v2(Bucket=server.bucket)
+    return {item["Key"] for item in listing.get("Contents", [])}
+
+
+def test_an_s3_outage_fails_each_file_by_name_and_a_rerun_imports_them(
+    own_s3, canonical_clips, click_song, caplog
+):
+    """S3 down: every file that needed it is named with the reason, the rest go on, exit 1, no
+    traceback (each command ends in a CommandError, nothing is logged as an error). Once S3 is
+    back the same commands import exactly what is missing (content hash: nothing twice)."""
+    clips = canonical_clips[:3]
+    _, _, error = run_command("import_moves", clips[0])
+    assert error is None
+    own_s3.stop()
+
+    out, err, error = run_command("import_moves", *clips)
+    assert error is not None and error.returncode == 1
+    assert str(error) == "2 file(s) not imported"
+    assert "0 imported, 1 already in the library, 0 skipped, 2 failed" in out
+    for clip in clips[1:]:
+        line = next(line for line in err.splitlines() if line.startswith(f"  failed {clip}: "))
+        assert "S3 upload of 'library/" in line, err
+        assert f"at {own_s3.endpoint_url} failed: cannot connect to the endpoint" in line, err
+    assert "run the same command again" in err
+    _, err, error = run_command("import_song", click_song, "--title", "Click", "--bpm", "141")
+    assert error is not None and error.returncode == 1
+    assert err.startswith(f"failed {click_song}: S3 upload of 'library/songs/"), err
+    assert "cannot connect to the endpoint" in err
+    assert (Move.objects.count(), Song.objects.count()) == (1, 0)
+    assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+
+    own_s3.start()
+    out, err, error = run_command("import_moves", *clips)
+    assert error is None, err
+    assert "2 imported, 1 already in the library, 0 skipped, 0 failed" in out
+    _, _, error = run_command("import_song", click_song, "--title", "Click", "--bpm", "141")
+    assert error is None
+    assert (Move.objects.count(), Song.objects.count()) == (3, 1)
+    stored = {key for move in Move.objects.all() for key in (move.clip_key, move.stream_key)}
+    assert bucket_keys(own_s3) == stored | {Song.objects.get().audio_key}
 
 
 def test_the_exit_status_is_non_zero_from_the_shell(tmp_path):

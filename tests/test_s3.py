@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import string
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import aiobotocore.response
 import aiohttp
+import aiohttp.client_exceptions
+import aiohttp.client_reqrep
+import aiohttp.http_exceptions
 import botocore.exceptions
 import httpx
 import pytest
+import yarl
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -48,6 +57,9 @@ SAMPLES: dict[type[BaseException], BaseException] = {
     ParamValidationError: ParamValidationError(report="Key is empty"),
     BotoCoreError: BotoCoreError(),
     aiohttp.ClientError: aiohttp.ClientPayloadError("truncated body"),
+    aiohttp.http_exceptions.HttpProcessingError: aiohttp.http_exceptions.TransferEncodingError(
+        "bad chunk size"
+    ),
     TimeoutError: TimeoutError(),
     OSError: PermissionError(13, "Permission denied"),
 }
@@ -96,6 +108,135 @@ def test_no_botocore_exception_can_leak():
     ]
     assert len(classes) > 50
     assert [c.__name__ for c in classes if not issubclass(c, HANDLED_ERRORS)] == []
+
+
+def classes_in(module, base: type[BaseException]) -> list[type[BaseException]]:
+    return [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, base)
+        and value.__module__ == module.__name__
+    ]
+
+
+MET_ERRORS: list[type[BaseException]] = [
+    *classes_in(botocore.exceptions, BotoCoreError),
+    *classes_in(botocore.exceptions, ClientError),
+    aiobotocore.response.AioReadTimeoutError,
+    *(
+        kind
+        for kind in classes_in(aiohttp.client_exceptions, Exception)
+        if kind is not aiohttp.WSMessageTypeError  # websockets only: the adapter opens none
+    ),
+    *classes_in(aiohttp.http_exceptions, Exception),
+    TimeoutError,
+    ConnectionResetError,
+    BrokenPipeError,
+    FileNotFoundError,
+    PermissionError,
+    OSError,
+]
+"""Every exception class the adapter can meet: botocore's and aiobotocore's, aiohttp's (client
+and HTTP parser), and the OS's (the local file of a transfer, sockets)."""
+
+CONNECTION_KEY = aiohttp.client_reqrep.ConnectionKey(
+    **{
+        field: {"host": "127.0.0.1", "port": 9, "is_ssl": False, "ssl": True}.get(field)
+        for field in aiohttp.client_reqrep.ConnectionKey._fields
+    }
+)
+REFUSED = ConnectionRefusedError(111, "Connection refused")
+REQUEST = aiohttp.RequestInfo(yarl.URL(ENDPOINT), "GET", {}, yarl.URL(ENDPOINT))
+
+
+def format_fields(kind: type[BotoCoreError]) -> dict[str, str]:
+    return {name: "x" for _, name, _, _ in string.Formatter().parse(kind.fmt) if name}
+
+
+BUILDERS: list[tuple[type[BaseException], Callable[[Any], BaseException]]] = [
+    (
+        ClientError,
+        lambda k: k(
+            {"Error": {"Code": "X", "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": 500}},
+            "HeadObject",
+        ),
+    ),
+    (botocore.exceptions.WaiterError, lambda k: k("ObjectExists", "boom", {})),
+    (BotoCoreError, lambda k: k(**format_fields(k))),
+    (
+        aiohttp.ClientConnectorCertificateError,
+        lambda k: k(CONNECTION_KEY, ValueError("certificate verify failed")),
+    ),
+    (
+        aiohttp.client_exceptions.UnixClientConnectorError,
+        lambda k: k("/s3.sock", CONNECTION_KEY, REFUSED),
+    ),
+    (aiohttp.ClientConnectorError, lambda k: k(CONNECTION_KEY, REFUSED)),
+    (aiohttp.ClientResponseError, lambda k: k(REQUEST, (), status=500, message="boom")),
+    (aiohttp.ServerFingerprintMismatch, lambda k: k(b"a", b"b", "127.0.0.1", 9)),
+    (OSError, lambda k: k(5, "boom")),
+    (BaseException, lambda k: k("boom")),
+]
+"""How to build a real instance of each family, the way its library does (most specific first)."""
+
+
+def sample(kind: type[BaseException]) -> BaseException:
+    if kind is aiohttp.http_exceptions.HttpProcessingError:
+        return kind(message="boom")
+    build = next(build for base, build in BUILDERS if issubclass(kind, base))
+    return build(kind)
+
+
+class FailingClient:
+    """Stands in for the aiobotocore client: every call raises ``error``."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str):
+        async def call(**kwargs):
+            raise self.error
+
+        return call
+
+
+def failing_store(error: BaseException) -> S3Storage:
+    """An adapter whose open client (in this loop) raises ``error`` on every call."""
+    store = S3Storage(S3Settings(bucket="media", endpoint_url=ENDPOINT))
+    store._client, store._loop = FailingClient(error), asyncio.get_running_loop()
+    return store
+
+
+def test_the_met_errors_span_the_libraries():
+    assert len(MET_ERRORS) > 100
+    assert {aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError} <= set(MET_ERRORS)
+
+
+@pytest.mark.parametrize("kind", MET_ERRORS, ids=lambda k: f"{k.__module__}.{k.__name__}")
+async def test_every_exception_the_adapter_can_meet_is_a_storage_error(kind):
+    """Raised by the client during an operation, each becomes a StorageError naming the
+    operation, bucket, key and endpoint, with the original as its cause."""
+    error = sample(kind)
+    with pytest.raises(StorageError) as caught:
+        await failing_store(error).size("videos/x.mp4")
+    assert not isinstance(caught.value, ObjectNotFoundError)
+    assert caught.value.__cause__ is error
+    assert (caught.value.operation, caught.value.key, caught.value.backend) == (
+        "size",
+        "videos/x.mp4",
+        "s3",
+    )
+    assert str(caught.value).startswith(
+        f"S3 size of 'videos/x.mp4' in bucket 'media' at {ENDPOINT} failed: "
+    )
+
+
+@pytest.mark.parametrize("error", [asyncio.CancelledError(), KeyError("bug")], ids=repr)
+async def test_cancellation_and_bugs_are_not_translated(error):
+    """Only what the store can fail with is translated: cancellation and bugs propagate."""
+    with pytest.raises(type(error)):
+        await failing_store(error).size("videos/x.mp4")
 
 
 @pytest.mark.parametrize(
@@ -172,8 +313,10 @@ async def test_wrong_credentials_are_a_clear_storage_error(
         await store.aclose()
 
 
-async def test_unreachable_endpoint_names_the_url():
-    """Nothing listening: StorageError saying it cannot connect, naming the endpoint."""
+async def test_unreachable_endpoint_names_the_url(s3_server):
+    """Nothing listening: StorageError saying it cannot connect, naming the endpoint.
+
+    (``s3_server`` only for the credentials it puts in the environment.)"""
     endpoint = f"http://127.0.0.1:{free_ports(1)[0]}"
     store = S3Storage(S3Settings(bucket="choreo-test", endpoint_url=endpoint, max_attempts=1))
     try:
@@ -302,8 +445,14 @@ async def test_url_works_before_any_transfer_and_carries_the_ttl(s3_server, payl
         ),
     ],
 )
-def test_presigned_url_shapes(options, prefix):
-    """Path style for custom endpoints, virtual-hosted for AWS; browsers may use a public host."""
+def test_presigned_url_shapes(options, prefix, monkeypatch):
+    """Path style for custom endpoints, virtual-hosted for AWS; browsers may use a public host.
+    Presigning is local: no connection is attempted."""
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("presigning must not touch the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
     store = S3Storage(
         S3Settings(
             bucket="media", key_prefix="p/", access_key_id="AK", secret_access_key="SK", **options
@@ -316,6 +465,53 @@ def test_presigned_url_shapes(options, prefix):
     assert query["X-Amz-Expires"] == ["3600"]
     assert query["X-Amz-Credential"][0].startswith("AK/")
     assert len(query["X-Amz-Signature"][0]) == 64
+
+
+def test_presigned_url_carries_a_session_token():
+    """Temporary credentials: the token is part of the signed query."""
+    store = S3Storage(
+        S3Settings(bucket="media", access_key_id="AK", secret_access_key="SK", session_token="TK")
+    )
+    assert parse_qs(urlsplit(store.url("a.mp4")).query)["X-Amz-Security-Token"] == ["TK"]
+
+
+def test_url_without_credentials_is_a_storage_error(monkeypatch, tmp_path):
+    """No credentials anywhere in the chain: StorageError saying what to set, not botocore's."""
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    store = S3Storage(S3Settings(bucket="media", endpoint_url=ENDPOINT))
+    with pytest.raises(StorageError, match="no AWS credentials found") as caught:
+        store.url("a.mp4")
+    assert str(caught.value).startswith(f"S3 url of 'a.mp4' in bucket 'media' at {ENDPOINT}")
+    assert isinstance(caught.value.__cause__, NoCredentialsError)
+
+
+async def test_presigned_url_for_the_public_endpoint_downloads(s3_server, payload):
+    """Signed for the host browsers use (here ``localhost``), the URL is accepted there."""
+    store = s3_store(s3_server)
+    try:
+        await store.upload(payload, "v/public.bin")
+    finally:
+        await store.aclose()
+    public = s3_server.endpoint_url.replace("127.0.0.1", "localhost")
+    browser = S3Storage(S3Settings(**{**store.settings.__dict__, "public_endpoint_url": public}))
+    url = browser.url("v/public.bin")
+    assert url.startswith(f"{public}/{s3_server.bucket}/{store.settings.key_prefix}v/public.bin?")
+    async with httpx.AsyncClient() as http:
+        response = await http.get(url)
+    assert response.status_code == 200
+    assert response.content == payload.read_bytes()
 
 
 @pytest.fixture

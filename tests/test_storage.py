@@ -165,3 +165,119 @@ async def test_upload_with_move_takes_the_file_over(store, payload, tmp_path):
     assert dest.read_bytes() == expected
     if isinstance(store, LocalStorage):
         assert not payload.exists()
+
+
+# --- the local adapter on a faulty filesystem: every OS error is a StorageError ---------------
+
+
+@pytest.fixture
+def local(tmp_path) -> LocalStorage:
+    root = tmp_path / "root"
+    root.mkdir()
+    return LocalStorage(root)
+
+
+async def assert_not_found(call, key: str) -> None:
+    with pytest.raises(ObjectNotFoundError) as caught:
+        await call
+    assert caught.value.key == key and caught.value.backend == "local"
+
+
+async def assert_storage_error(call, operation: str, key: str) -> StorageError:
+    """A plain StorageError (never a raw OSError) naming the operation and key, with its cause."""
+    with pytest.raises(StorageError) as caught:
+        await call
+    error = caught.value
+    assert not isinstance(error, OSError), repr(error)
+    assert (error.operation, error.key, error.backend) == (operation, key, "local")
+    assert f"local {operation} of {key!r}" in str(error)
+    assert isinstance(error.__cause__, OSError | RuntimeError)
+    return error
+
+
+async def test_local_file_where_a_directory_is_expected(local, payload, tmp_path):
+    """``a`` is a file, so ``a/b`` holds no object: reads say not found, writes fail cleanly."""
+    (local.root / "a").write_bytes(b"x")
+    assert not await local.exists("a/b")
+    await assert_not_found(local.size("a/b"), "a/b")
+    await assert_not_found(local.download("a/b", tmp_path / "out"), "a/b")
+    await assert_not_found(local.local_path("a/b"), "a/b")
+    await local.delete("a/b")  # nothing to delete
+    await assert_storage_error(local.upload(payload, "a/b"), "upload", "a/b")
+    await assert_storage_error(local.upload(payload, "a/b", move=True), "upload", "a/b")
+    assert payload.exists()
+    assert await local.list() == ["a"]
+
+
+async def test_local_directory_where_an_object_is_expected(local, payload, tmp_path):
+    """A directory is not an object: not found on reads (never its inode size); an upload
+    onto it fails and leaves no partial file."""
+    (local.root / "d").mkdir()
+    (local.root / "d" / "x").write_bytes(b"x")
+    assert not await local.exists("d")
+    await assert_not_found(local.size("d"), "d")
+    await assert_not_found(local.download("d", tmp_path / "out"), "d")
+    assert not (tmp_path / "out").exists()
+    await assert_not_found(local.local_path("d"), "d")
+    await local.delete("d")
+    await assert_storage_error(local.upload(payload, "d"), "upload", "d")
+    await assert_storage_error(local.upload(payload, "d", move=True), "upload", "d")
+    assert sorted(p.name for p in local.root.rglob("*")) == ["d", "x"]
+
+
+async def test_local_download_to_an_unusable_destination(local, payload, tmp_path):
+    """The object exists but the destination cannot be written: a StorageError, not 'not found'."""
+    await local.upload(payload, "v/x.bin")
+    (tmp_path / "file").write_bytes(b"x")
+    await assert_storage_error(
+        local.download("v/x.bin", tmp_path / "file" / "out"), "download", "v/x.bin"
+    )
+
+
+async def test_local_symlink_loop(local):
+    """A key whose path loops on itself cannot be resolved: StorageError, not RuntimeError."""
+    (local.root / "loop").symlink_to(local.root / "loop")
+    await assert_storage_error(local.exists("loop"), "resolve", "loop")
+    await assert_storage_error(local.delete("loop"), "resolve", "loop")
+
+
+async def test_local_listing(tmp_path):
+    """A root not created yet holds no keys; a root that is a file is an error, not empty."""
+    assert await LocalStorage(tmp_path / "not-yet").list() == []
+    (tmp_path / "file").write_bytes(b"x")
+    await assert_storage_error(LocalStorage(tmp_path / "file").list(), "list", "")
+
+
+def permission_bits_deny(tmp_path) -> bool:
+    """Whether chmod 000 denies this process (it does not for root with CAP_DAC_OVERRIDE)."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    probe.chmod(0)
+    try:
+        os.listdir(probe)
+    except PermissionError:
+        return True
+    finally:
+        probe.chmod(0o755)
+    return False
+
+
+async def test_local_permission_denied(local, payload, tmp_path):
+    """An unreadable directory: every operation under it raises StorageError, none lies."""
+    if not permission_bits_deny(tmp_path):
+        pytest.skip("permission bits deny nothing to this user (root): no real fault to test")
+    await local.upload(payload, "locked/x.bin")
+    locked = local.root / "locked"
+    locked.chmod(0)
+    key, new = "locked/x.bin", "locked/y.bin"
+    try:
+        await assert_storage_error(local.exists(key), "exists", key)
+        await assert_storage_error(local.size(key), "size", key)
+        await assert_storage_error(local.download(key, tmp_path / "out"), "download", key)
+        await assert_storage_error(local.local_path(key), "open", key)
+        await assert_storage_error(local.delete(key), "delete", key)
+        await assert_storage_error(local.upload(payload, new), "upload", new)
+        await assert_storage_error(local.upload(payload, new, move=True), "upload", new)
+        await assert_storage_error(local.list(), "list", "")
+    finally:
+        locked.chmod(0o755)

@@ -1,7 +1,9 @@
 """Batch import for the management commands: bounded concurrency, one report line per file.
 
-Files that are missing or that FFmpeg cannot decode are reported by name and skipped; the rest
-are imported. Nothing here writes to the terminal: callers pass ``on_event``.
+Files that are missing or that FFmpeg cannot decode are reported by name and skipped; files the
+store could not take (an S3 outage) are reported as failed; the rest are imported. Either way
+nothing is recorded for a file that was not imported, so a re-run retries exactly those (the
+content hash makes it idempotent). Nothing here writes to the terminal: callers pass ``on_event``.
 """
 
 from __future__ import annotations
@@ -14,13 +16,19 @@ from dataclasses import dataclass, field
 from assembly import ChoreoError
 from choreography.library.imports import import_clip
 from choreography.music.catalog import ClipJob, Skipped
+from storage import StorageError
+
+IMPORT_ERRORS = (ChoreoError, StorageError, OSError)
+"""What one file's import may fail with while the others go on; anything else is a bug."""
+NOT_IMPORTED = ("skipped", "failed")
 
 
 @dataclass(frozen=True)
 class ClipOutcome:
     name: str
     status: str
-    """"imported", "present" (same content already in the library) or "skipped"."""
+    """"imported", "present" (same content already in the library), "skipped" (the file cannot
+    be imported) or "failed" (the store failed: a re-run may succeed)."""
     detail: str = ""
     seconds: float = 0.0
 
@@ -33,8 +41,21 @@ class ImportReport:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
 
     @property
-    def skipped(self) -> list[ClipOutcome]:
-        return [outcome for outcome in self.outcomes if outcome.status == "skipped"]
+    def not_imported(self) -> list[ClipOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.status in NOT_IMPORTED]
+
+
+def failure_status(exc: BaseException) -> str:
+    """Why a file was not imported: "failed" when the store is at fault (a re-run may succeed),
+    "skipped" when the file is."""
+    return "failed" if isinstance(exc, StorageError) else "skipped"
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line: the error's message, and the last line of its details (FFmpeg's stderr)."""
+    reason = getattr(exc, "message", None) or str(exc)
+    details = str(getattr(exc, "details", "")).strip()
+    return f"{reason}: {details.splitlines()[-1]}" if details else reason
 
 
 async def import_clip_jobs(
@@ -57,12 +78,8 @@ async def import_clip_jobs(
             started = time.monotonic()
             try:
                 move, created = await import_clip(job.path, job.meta)
-            except (ChoreoError, OSError) as exc:
-                reason = getattr(exc, "message", None) or str(exc)
-                details = getattr(exc, "details", "")
-                if details:
-                    reason = f"{reason}: {str(details).strip().splitlines()[-1]}"
-                outcome = ClipOutcome(str(job.path), "skipped", reason)
+            except IMPORT_ERRORS as exc:
+                outcome = ClipOutcome(str(job.path), failure_status(exc), failure_reason(exc))
             else:
                 detail = f"{move.name} ({move.tempo_bpm:g} BPM {move.tempo_source}, {move.role})"
                 outcome = ClipOutcome(

@@ -19,6 +19,7 @@ from assembly import (
     FFmpegCommandBuilder,
     MediaError,
     elementary_stream,
+    gather_or_cancel,
     prepare_clip,
     prepare_song,
     probe,
@@ -72,8 +73,8 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
         key = f"library/clips/{content_hash[:24]}.mp4"
         stream_key = f"library/streams/{content_hash[:24]}.h264"
         storage = runtime.current().storage
-        await asyncio.gather(
-            storage.upload(prepared.path, key), storage.upload(stream.path, stream_key)
+        await gather_or_cancel(
+            (storage.upload(prepared.path, key), storage.upload(stream.path, stream_key))
         )
     video = prepared.info.video
     assert video is not None

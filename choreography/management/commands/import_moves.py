@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from choreography.library.batch import ClipOutcome, import_clip_jobs
+from choreography.library.batch import NOT_IMPORTED, ClipOutcome, import_clip_jobs
 from choreography.management.commands._reporting import progress_line
 from choreography.models import Difficulty, EnergyLevel, MoveRole, Style
 from choreography.music.catalog import Defaults, ManifestError, jobs_from_manifest, jobs_from_paths
@@ -21,8 +21,9 @@ class Command(BaseCommand):
         "Import move clips into the library, normalized once to the canonical format. "
         "Give files or directories (metadata from the flags below, style and role derived from "
         "the file name), and/or --annotations FILE --root DIR for an annotation manifest. "
-        "Idempotent (content hash). Missing or undecodable files are reported and skipped; "
-        "the exit status is then 1."
+        "Idempotent (content hash). Missing or undecodable files are reported and skipped, files "
+        "the storage could not take (e.g. S3 unreachable) are reported as failed; the exit status "
+        "is then 1, and re-running the same command imports only what is missing."
     )
 
     def add_arguments(self, parser) -> None:
@@ -73,7 +74,7 @@ class Command(BaseCommand):
 
         def on_event(outcome: ClipOutcome, done: int, total: int) -> None:
             line = progress_line(done, total, outcome.status, outcome.name, outcome.detail)
-            (self.stderr if outcome.status == "skipped" else self.stdout).write(line)
+            (self.stderr if outcome.status in NOT_IMPORTED else self.stdout).write(line)
 
         report = run_sync(
             import_clip_jobs,
@@ -84,9 +85,15 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"done in {time.monotonic() - started:.1f} s: {report.count('imported')} imported, "
-            f"{report.count('present')} already in the library, {len(report.skipped)} skipped"
+            f"{report.count('present')} already in the library, {report.count('skipped')} skipped, "
+            f"{report.count('failed')} failed"
         )
-        if report.skipped:
-            for outcome in report.skipped:
-                self.stderr.write(f"  skipped {outcome.name}: {outcome.detail}")
-            raise CommandError(f"{len(report.skipped)} file(s) skipped", returncode=1)
+        for outcome in report.not_imported:
+            self.stderr.write(f"  {outcome.status} {outcome.name}: {outcome.detail}")
+        if report.count("failed"):
+            self.stderr.write(
+                "the storage failed: run the same command again once it works "
+                "(what was imported is not imported twice)"
+            )
+        if report.not_imported:
+            raise CommandError(f"{len(report.not_imported)} file(s) not imported", returncode=1)

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from assembly import ChoreoError
+from choreography.library.batch import IMPORT_ERRORS, failure_reason, failure_status
 from choreography.library.imports import import_song
 from choreography.runtime import run_sync
 
@@ -17,7 +17,8 @@ class Command(BaseCommand):
     help = (
         "Import a song into the library as AAC/M4A. Its tempo and first downbeat are detected "
         "unless given with --bpm / --first-beat; its per-phrase energy is always measured. "
-        "Idempotent (content hash). Exit status 1 if the file is missing or cannot be decoded."
+        "Idempotent (content hash). Exit status 1 if the file is missing or cannot be decoded, "
+        "or if the storage fails (e.g. S3 unreachable: run it again once it is back)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -47,10 +48,8 @@ class Command(BaseCommand):
             song, created = run_sync(
                 import_song, file, title=title, artist=artist, bpm=bpm, first_beat=first_beat
             )
-        except ChoreoError as exc:
-            tail = str(exc.details).strip().splitlines()[-1:] if exc.details else []
-            reason = ": ".join([exc.message, *tail])
-            self.stderr.write(f"skipped {file}: {reason}")
+        except IMPORT_ERRORS as exc:
+            self.stderr.write(f"{failure_status(exc)} {file}: {failure_reason(exc)}")
             raise CommandError(f"{file} was not imported", returncode=1) from None
         if not created:
             self.stdout.write(f"already in the library as song {song.id} ({song.title!r})")
