@@ -152,7 +152,6 @@ def main() -> int:
         **os.environ,
         "CHOREO_DATA_DIR": str(data_dir),
         "CHOREO_VIDEO_SIZE": args.video_size,
-        "CHOREO_MAX_IN_FLIGHT": str(args.generations),
         "CHOREO_MAX_CONCURRENT_ASSEMBLIES": str(args.assemblies or args.generations),
         "CHOREO_LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "asgi_project.settings",

@@ -8,6 +8,7 @@ ChoreoError (assembly.errors)
 ├── PermissionDeniedError        credentials fine, but not for this (403)
 │   └── LinkExpiredError         a signed media link past its expiry (403)
 ├── NotFoundError                unknown song, video or URL (404)
+├── ConflictError                the same Idempotency-Key is being served elsewhere (409)
 ├── OverloadedError              the server cannot take the work now (503, Retry-After)
 │   ├── TooManyGenerationsError  this user already runs CHOREO_MAX_PER_USER (429)
 │   ├── ServerBusyError          in-flight cap and wait queue are full (503)
@@ -54,6 +55,16 @@ class NotFoundError(ChoreoError):
     """The requested song or object does not exist (HTTP 404)."""
 
     default_stage = "lookup"
+
+
+class ConflictError(ChoreoError):
+    """The request repeats one that another server process is still working on (HTTP 409)."""
+
+    default_stage = "admission"
+
+    def __init__(self, message: str, *, retry_after: int, details: str = "", stage=None) -> None:
+        super().__init__(message, details=details, stage=stage)
+        self.retry_after = max(1, int(retry_after))
 
 
 class OverloadedError(ChoreoError):

@@ -109,6 +109,9 @@ class ChoreographyTask(models.Model):
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="Lease: renewed by the owner while it runs"
     )
+    idempotency_key = models.CharField(
+        max_length=200, blank=True, help_text="Idempotency-Key of the request that made it"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -117,6 +120,13 @@ class ChoreographyTask(models.Model):
         indexes = [
             models.Index(fields=["user", "status", "-created_at"]),
             models.Index(fields=["status", "heartbeat_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="one_task_per_idempotency_key",
+            )
         ]
 
     def __str__(self) -> str:

@@ -9,10 +9,10 @@ holding the active runtime, set and cleared by whoever owns it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
-import shutil
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -70,6 +70,7 @@ class Runtime:
         )
         self._assembler: VideoAssemblyService | None = None
         self._ffmpeg_version: tuple[float, str] | None = None
+        self._running: dict[object, asyncio.Future] = {}
 
     @classmethod
     def from_settings(cls) -> Runtime:
@@ -94,7 +95,8 @@ class Runtime:
 
     @property
     def assembler(self) -> VideoAssemblyService:
-        """The one assembly service; FFmpegNotFoundError (not cached) while FFmpeg is missing."""
+        """The one assembly service, built (and FFmpeg looked up on PATH) on first use;
+        FFmpegNotFoundError, not cached, while FFmpeg is missing."""
         if self._assembler is None:
             self._assembler = VideoAssemblyService(
                 self.storage,
@@ -106,9 +108,6 @@ class Runtime:
                 timeout_s=self.config.assembly_timeout_s,
                 max_concurrent_fetches=self.config.max_concurrent_fetches,
             )
-        elif shutil.which(self.config.ffmpeg) is None:
-            self._assembler = None  # FFmpeg went away: fail as if it never was
-            return self.assembler
         return self._assembler
 
     async def ffmpeg_version(self) -> str:
@@ -118,6 +117,18 @@ class Runtime:
         if self._ffmpeg_version is None or now - self._ffmpeg_version[0] > FFMPEG_VERSION_TTL_S:
             self._ffmpeg_version = (now, await assembler.ffmpeg_version())
         return self._ffmpeg_version[1]
+
+    def announce(self, task_id) -> asyncio.Future:
+        """Register a generation running here; its future gets the finished row or the error."""
+        future = self._running[task_id] = asyncio.get_running_loop().create_future()
+        return future
+
+    def retire(self, task_id) -> None:
+        self._running.pop(task_id, None)
+
+    def follow(self, task_id) -> asyncio.Future | None:
+        """The outcome of a generation running in this process (an idempotent retry awaits it)."""
+        return self._running.get(task_id)
 
     async def start(self) -> None:
         """Start the background work of a serving process (lease renewal and sweeps)."""

@@ -148,8 +148,7 @@ async def s3_backend(reconfigure, s3_server):
     """
     prefix = f"app-{uuid.uuid4().hex[:10]}/"
     runtime = await reconfigure(**s3_config_update(s3_server, prefix))
-    yield runtime.storage
-    await runtime.storage.aclose()  # its client belongs to this test's event loop
+    return runtime.storage
 
 
 @pytest.fixture(scope="session")
@@ -215,15 +214,57 @@ def runtime(settings):
 
 
 @pytest.fixture
-def reconfigure(settings, runtime):
+async def reconfigure(settings, runtime):
     """``await reconfigure(**config_fields)``: change the settings and run the rest of the test
-    in a fresh Runtime built from them."""
+    in a fresh Runtime built from them (closed at the end, in the test's event loop)."""
     from choreography.runtime import Runtime, activate
+
+    built: list[Runtime] = []
 
     async def apply(**update):
         settings.CHOREO = settings.CHOREO.model_copy(update=update)
-        fresh = Runtime.from_settings()
-        activate(fresh)
-        return fresh
+        built.append(Runtime.from_settings())
+        activate(built[-1])
+        return built[-1]
 
-    return apply
+    yield apply
+    for each in built:
+        await each.aclose()
+
+
+@pytest.fixture
+def shared_data_dir(long_template, live_template, tmp_path, canonical_clips, half_hour_song):
+    """A data dir two servers share: its SQLite file, or (on PostgreSQL runs) a fresh database
+    seeded with the same library. Returns (data_dir, extra env)."""
+    from tests.helpers import isolated_database_env
+    from tests.live import CLIP_META, USERS, copy_data_dir, seed
+
+    env = isolated_database_env()
+    if not env:
+        return copy_data_dir(long_template, tmp_path / "data"), {}
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    seed(
+        data_dir,
+        clips=[
+            {"path": str(p), "meta": m} for p, m in zip(canonical_clips, CLIP_META, strict=True)
+        ],
+        songs=[
+            {"path": str(live_template.parent / "song-4s.m4a"), "title": "Short", "bpm": 120.0},
+            {"path": str(live_template.parent / "song-4s.m4a"), "title": "Shorter", "bpm": 100.0},
+            {"path": str(half_hour_song), "title": "Half Hour", "bpm": 120.0},
+        ],
+        users=USERS,
+        env=env,
+    )
+    return data_dir, env
+
+
+@pytest.fixture(scope="session")
+def slow_ffmpeg(tmp_path_factory) -> str:
+    """The real FFmpeg reading its first input at real-time speed (``-readrate 1``), so a
+    generation of the half-hour song stays running for as long as a test needs."""
+    script = tmp_path_factory.mktemp("slow") / "ffmpeg"
+    script.write_text('#!/bin/sh\nexec ffmpeg -readrate 1 "$@"\n')
+    script.chmod(0o755)
+    return str(script)

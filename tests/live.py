@@ -170,13 +170,22 @@ class LiveServer:
         return self.proc.wait(timeout=timeout)
 
 
-def start_server(data_dir: Path, **env: str) -> LiveServer:
+def start_server(data_dir: Path, *, workers: int = 1, **env: str) -> LiveServer:
     """``manage.py serve --no-demo`` on a free port; returns once /health/ answers 200."""
     port = free_port()
     log_path = data_dir / f"serve-{port}.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--no-demo", "--port", str(port)],
+            [
+                sys.executable,
+                "manage.py",
+                "serve",
+                "--no-demo",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             cwd=ROOT,
             env=server_env(data_dir, **env),
             stdout=log,

@@ -32,11 +32,10 @@ async def own_server(reconfigure, s3_server, tmp_path):
     """
     server = SeaweedServer(tmp_path / "weed")
     await asyncio.to_thread(server.start)
-    runtime = await reconfigure(**s3_config_update(server))
+    await reconfigure(**s3_config_update(server))
     try:
         yield server
     finally:
-        await runtime.storage.aclose()
         await asyncio.to_thread(server.stop, kill=True)
 
 

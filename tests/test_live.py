@@ -174,7 +174,7 @@ def test_per_user_cap_is_429_with_retry_after(live):
 def busy(long_template, tmp_path):
     """A server with 2 generations in flight at most and 2 places in the wait queue."""
     data_dir = copy_data_dir(long_template, tmp_path / "data")
-    server = start_server(data_dir, CHOREO_MAX_IN_FLIGHT="2", CHOREO_QUEUE_SIZE="2")
+    server = start_server(data_dir, CHOREO_MAX_CONCURRENT_ASSEMBLIES="2", CHOREO_QUEUE_SIZE="2")
     yield server
     server.stop()
 

@@ -27,13 +27,11 @@ from django.utils.http import urlsafe_base64_encode
 
 from choreography.api.responses import error_body
 from choreography.api.signing import SALT
-from tests.helpers import child_ffmpeg_pids, isolated_database_env, pid_alive
+from tests.helpers import child_ffmpeg_pids, pid_alive
 from tests.live import (
-    CLIP_META,
     USERS,
     RawRequest,
     copy_data_dir,
-    seed,
     start_server,
     wait_for,
 )
@@ -291,41 +289,6 @@ def test_ffmpeg_dies_with_a_sigkilled_server(long_template, tmp_path):
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-
-
-@pytest.fixture
-def shared_data_dir(long_template, live_template, tmp_path, canonical_clips, half_hour_song):
-    """A data dir two servers share: its SQLite file, or (on PostgreSQL runs) a fresh database
-    seeded with the same library. Returns (data_dir, extra env)."""
-    env = isolated_database_env()
-    if not env:
-        return copy_data_dir(long_template, tmp_path / "data"), {}
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    seed(
-        data_dir,
-        clips=[
-            {"path": str(p), "meta": m} for p, m in zip(canonical_clips, CLIP_META, strict=True)
-        ],
-        songs=[
-            {"path": str(live_template.parent / "song-4s.m4a"), "title": "Short", "bpm": 120.0},
-            {"path": str(live_template.parent / "song-4s.m4a"), "title": "Shorter", "bpm": 100.0},
-            {"path": str(half_hour_song), "title": "Half Hour", "bpm": 120.0},
-        ],
-        users=USERS,
-        env=env,
-    )
-    return data_dir, env
-
-
-@pytest.fixture(scope="module")
-def slow_ffmpeg(tmp_path_factory) -> str:
-    """The real FFmpeg reading its first input at real-time speed (``-readrate 1``), so a
-    generation of the half-hour song stays running for as long as a test needs."""
-    script = tmp_path_factory.mktemp("slow") / "ffmpeg"
-    script.write_text('#!/bin/sh\nexec ffmpeg -readrate 1 "$@"\n')
-    script.chmod(0o755)
-    return str(script)
 
 
 def test_a_second_server_never_fails_the_live_work_of_the_first(shared_data_dir, slow_ffmpeg):

@@ -20,6 +20,7 @@ from assembly import (
 )
 from choreography.errors import (
     AuthenticationError,
+    ConflictError,
     InvalidRequestError,
     NotFoundError,
     OverloadedError,
@@ -41,6 +42,7 @@ STATUS_BY_ERROR: tuple[tuple[type[ChoreoError], int], ...] = (
     (AuthenticationError, 401),
     (PermissionDeniedError, 403),
     (NotFoundError, 404),
+    (ConflictError, 409),
     (InputNotFoundError, 404),
     (TooManyGenerationsError, 429),
     (ServerBusyError, 503),
@@ -112,6 +114,6 @@ def error_response(exc: ChoreoError) -> JsonResponse:
     response = JsonResponse(error_body(exc), status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="choreo"'
-    if status in (429, 503):
+    if status in (409, 429, 503):
         response["Retry-After"] = str(getattr(exc, "retry_after", DEFAULT_RETRY_AFTER_S))
     return response

@@ -3,6 +3,7 @@ to ``{"error", "details", "stage"}`` in choreography.api.app / choreography.api.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from uuid import UUID
@@ -10,6 +11,7 @@ from uuid import UUID
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja.params import Header, P
 from pydantic import Field
 
 from choreography import runtime
@@ -24,10 +26,17 @@ from choreography.api.schemas import (
     VideoOut,
     VideoPage,
 )
-from choreography.api.streaming import generation_stream, wants_event_stream
+from choreography.api.streaming import follow_stream, generation_stream, unwrap, wants_event_stream
+from choreography.errors import ConflictError
 from choreography.generation.history import get_video, list_songs, list_videos
-from choreography.generation.service import admit, prepare_generation, run_generation
-from choreography.models import ChoreographyTask
+from choreography.generation.service import (
+    DuplicateRequest,
+    admit,
+    find_by_idempotency_key,
+    prepare_generation,
+    run_generation,
+)
+from choreography.models import ChoreographyTask, TaskStatus
 
 router = Router()
 
@@ -47,6 +56,12 @@ progress step, a `: keep-alive` comment at least every 15 s, then exactly one fi
 Closing the connection stops the work (FFmpeg is stopped, the task is marked failed with
 "client disconnected"). At most CHOREO_MAX_PER_USER generations per user run at once (429);
 past the server's in-flight cap and wait queue the answer is 503; both carry `Retry-After`.
+
+**Retries**: send an `Idempotency-Key` (any string up to 200 characters). The same user and key
+within 24 h gets the same task, never a second render: a completed one answers the same JSON
+(with a fresh link); one still running in this server process is followed (plain or stream);
+one running in another process answers 409 with `Retry-After`. A key whose attempt failed may
+be used again.
 """
 
 
@@ -114,7 +129,9 @@ async def songs(request: HttpRequest):
         400: ErrorOut,
         **AUTH_ERRORS,
         404: ErrorOut,
+        409: ErrorOut,
         413: ErrorOut,
+        415: ErrorOut,
         429: ErrorOut,
         500: ErrorOut,
         503: ErrorOut,
@@ -135,18 +152,66 @@ async def songs(request: HttpRequest):
                     }
                 }
             },
+            409: {"headers": {"Retry-After": {"schema": {"type": "integer"}}}},
             429: {"headers": {"Retry-After": {"schema": {"type": "integer"}}}},
             503: {"headers": {"Retry-After": {"schema": {"type": "integer"}}}},
         }
     },
 )
-async def generate(request: HttpRequest, body: GenerateRequest):
+async def generate(
+    request: HttpRequest,
+    body: GenerateRequest,
+    idempotency_key: Header[
+        str | None,
+        P(
+            alias="Idempotency-Key",
+            max_length=200,
+            description="Makes a retry safe: the same key within 24 h gets the same task",
+        ),
+    ] = None,
+):
+    def render(task: ChoreographyTask) -> dict:
+        return _completed(request, task)
+
+    stream = wants_event_stream(request.headers.get("Accept"))
+    key = idempotency_key or ""
+    if key and (earlier := await find_by_idempotency_key(user=request.auth, key=key)):
+        return await _repeat(earlier, stream=stream, render=render)
     job = await prepare_generation(user=request.auth, **body.model_dump())
-    admission = await admit(job)
-    if wants_event_stream(request.headers.get("Accept")):
-        return generation_stream(job, admission, render=lambda task: _completed(request, task))
-    task = await run_generation(job, admission)
-    return _completed(request, task)
+    try:
+        admission = await admit(job, idempotency_key=key)
+    except DuplicateRequest:  # a concurrent request with the same key claimed it first
+        earlier = await find_by_idempotency_key(user=request.auth, key=key)
+        if earlier is None:
+            raise ConflictError(
+                "a request with this Idempotency-Key just failed", retry_after=1
+            ) from None
+        return await _repeat(earlier, stream=stream, render=render)
+    if stream:
+        return generation_stream(job, admission, render=render)
+    return render(await run_generation(job, admission))
+
+
+async def _repeat(task: ChoreographyTask, *, stream: bool, render):
+    """Answer a retry with the task its Idempotency-Key already made (never a second render)."""
+    if task.status == TaskStatus.COMPLETED:
+        return follow_stream(_done(task), render=render) if stream else render(task)
+    outcome = runtime.current().follow(task.pk)
+    if outcome is None:
+        raise ConflictError(
+            "a request with this Idempotency-Key is still running on another server",
+            details=f"task {task.pk}; retry after it finishes",
+            retry_after=runtime.current().gate.retry_after(),
+        )
+    if stream:
+        return follow_stream(outcome, render=render)
+    return render(unwrap(await asyncio.shield(outcome)))
+
+
+def _done(task: ChoreographyTask) -> asyncio.Future:
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(task)
+    return future
 
 
 class PageQuery(Schema):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
@@ -21,6 +21,7 @@ from choreography.api.responses import error_body
 from choreography.generation.service import (
     Admission,
     GenerationJob,
+    ProgressListener,
     fail_unstarted,
     run_generation,
 )
@@ -64,19 +65,62 @@ def generation_stream(
     keepalive_s: float | None = None,
 ) -> StreamingHttpResponse:
     """Start the generation now and answer 200 text/event-stream relaying its events."""
-    events: asyncio.Queue[bytes | None] = asyncio.Queue()
 
+    def never_started() -> None:
+        # A task cancelled before its first step never enters run_generation: clean up here.
+        admission.ticket.release()
+        cleanups.add(asyncio.ensure_future(fail_unstarted(admission)))
+
+    cleanups: set[asyncio.Future] = set()
+    return event_stream(
+        lambda listener: run_generation(job, admission, listener=listener),
+        render=render,
+        keepalive_s=keepalive_s,
+        never_started=never_started,
+    )
+
+
+def follow_stream(
+    outcome: asyncio.Future,
+    *,
+    render: Callable[[ChoreographyTask], dict],
+    keepalive_s: float | None = None,
+) -> StreamingHttpResponse:
+    """Relay the end of a generation another request runs (an idempotent retry): keep-alives,
+    then its completed or error event. Leaving stops only this stream, not the work."""
+
+    async def wait(_listener: ProgressListener) -> ChoreographyTask:
+        return unwrap(await asyncio.shield(outcome))
+
+    return event_stream(wait, render=render, keepalive_s=keepalive_s)
+
+
+def unwrap(outcome: ChoreographyTask | ChoreoError | None) -> ChoreographyTask:
+    """A generation's announced outcome as the finished row, or its error raised."""
+    if isinstance(outcome, ChoreoError):
+        raise outcome
+    if outcome is None:
+        raise ChoreoError("the generation stopped", stage="unknown")
+    return outcome
+
+
+def event_stream(
+    work: Callable[[ProgressListener], Awaitable[ChoreographyTask]],
+    *,
+    render: Callable[[ChoreographyTask], dict],
+    keepalive_s: float | None = None,
+    never_started: Callable[[], None] | None = None,
+) -> StreamingHttpResponse:
+    """Run ``work`` in a task now and answer 200 text/event-stream with its progress events,
+    keep-alives and one final completed/error event."""
+    events: asyncio.Queue[bytes | None] = asyncio.Queue()
     started = False
 
-    async def work() -> None:
+    async def produce() -> None:
         nonlocal started
         started = True
         try:
-            task = await run_generation(
-                job,
-                admission,
-                listener=lambda data: events.put_nowait(format_event("progress", data)),
-            )
+            task = await work(lambda data: events.put_nowait(format_event("progress", data)))
             events.put_nowait(format_event("completed", render(task)))
         except ChoreoError as exc:
             events.put_nowait(format_event("error", error_body(exc)))
@@ -85,15 +129,9 @@ def generation_stream(
             events.put_nowait(format_event("error", error_body(internal)))
         events.put_nowait(None)
 
-    def never_started(_: asyncio.Task) -> None:
-        # A task cancelled before its first step never enters run_generation: clean up here.
-        if not started:
-            admission.ticket.release()
-            cleanups.add(asyncio.ensure_future(fail_unstarted(admission)))
-
-    cleanups: set[asyncio.Future] = set()
-    running = asyncio.create_task(work(), name=f"generation-{admission.task.pk}")
-    running.add_done_callback(never_started)
+    running = asyncio.create_task(produce(), name="generation-events")
+    if never_started is not None:
+        running.add_done_callback(lambda _: started or never_started())
     attached = asyncio.Event()
     asyncio.get_running_loop().call_later(
         ATTACH_GRACE_S, lambda: attached.is_set() or running.cancel()

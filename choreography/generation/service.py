@@ -12,6 +12,7 @@ stage it stopped in.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import secrets
 import time
@@ -108,6 +109,8 @@ class Admission:
 
     ticket: Ticket
     task: ChoreographyTask
+    outcome: asyncio.Future
+    """Gets the finished row or the error; an idempotent retry in this process awaits it."""
 
 
 async def prepare_generation(
@@ -133,7 +136,32 @@ async def prepare_generation(
     )
 
 
-async def admit(job: GenerationJob) -> Admission:
+IDEMPOTENCY_WINDOW = dt.timedelta(hours=24)
+
+
+class DuplicateRequest(Exception):
+    """Another request with the same Idempotency-Key claimed its row first."""
+
+
+async def find_by_idempotency_key(*, user, key: str) -> ChoreographyTask | None:
+    """The user's task made under ``key`` within 24 h and not failed, else None.
+
+    An older or failed one gives its key up (the retry may render anew: nothing was made).
+    """
+    task = (
+        await ChoreographyTask.objects.select_related("song")
+        .filter(user=user, idempotency_key=key)
+        .afirst()
+    )
+    if task is None:
+        return None
+    if task.status == TaskStatus.FAILED or task.created_at < timezone.now() - IDEMPOTENCY_WINDOW:
+        await ChoreographyTask.objects.filter(pk=task.pk).aupdate(idempotency_key="")
+        return None
+    return task
+
+
+async def admit(job: GenerationJob, *, idempotency_key: str = "") -> Admission:
     """Reserve a place in the queue (503 when full) and claim a task row under the user's cap
     (429 when the user already runs CHOREO_MAX_PER_USER anywhere).
 
@@ -155,6 +183,7 @@ async def admit(job: GenerationJob) -> Admission:
                 message="waiting for a free generation slot",
                 owner=current.instance_id,
                 heartbeat_at=timezone.now(),
+                idempotency_key=idempotency_key,
             ),
             cap=current.config.max_per_user,
             lease_s=current.config.lease_s,
@@ -165,7 +194,7 @@ async def admit(job: GenerationJob) -> Admission:
         if isinstance(exc, asyncio.CancelledError):
             await finish(_fail(task_id, ClientDisconnectedError(DISCONNECTED, stage="queued")))
         raise
-    return Admission(ticket, task)
+    return Admission(ticket, task, current.announce(task.pk))
 
 
 @sync_to_async
@@ -179,6 +208,13 @@ def _claim_row(
     """
     with transaction.atomic():
         list(get_user_model().objects.select_for_update().filter(pk=task.user_id).values("pk"))
+        if (
+            task.idempotency_key
+            and ChoreographyTask.objects.filter(
+                user_id=task.user_id, idempotency_key=task.idempotency_key
+            ).exists()
+        ):
+            raise DuplicateRequest(task.idempotency_key)
         running = live_rows(lease_s).filter(user_id=task.user_id).count()
         if running >= cap:
             raise TooManyGenerationsError(
@@ -204,6 +240,7 @@ async def run_generation(
     task_id = task.pk
     ticket.bind()
     progress: TaskProgress | None = None
+    outcome = admission.outcome
     try:
         task_id_var.set(str(task.id))
         user_var.set(job.user.get_username())
@@ -211,11 +248,15 @@ async def run_generation(
         await progress("queued", 0, "waiting for a free generation slot")
         async with ticket.slot():
             await progress("planning", 0, "choosing the moves")
-            return await _generate(job, task, progress)
+            done = await _generate(job, task, progress)
+            _settle(outcome, done)
+            return done
     except asyncio.CancelledError:
         reason = ticket.stop_reason or DISCONNECTED
         stage = progress.stage if progress and progress.stage else "queued"
-        await finish(_fail(task_id, ClientDisconnectedError(reason, stage=stage)))
+        stopped = ClientDisconnectedError(reason, stage=stage)
+        _settle(outcome, stopped)
+        await finish(_fail(task_id, stopped))
         if ticket.stop_reason is None:
             raise
         current = asyncio.current_task()
@@ -228,14 +269,18 @@ async def run_generation(
             stage=stage,
         ) from None
     except ChoreoError as exc:
+        _settle(outcome, exc)
         await finish(_fail(task_id, exc))
         raise
     except Exception as exc:
+        _settle(outcome, ChoreoError("internal error", details=type(exc).__name__))
         logger.exception("generation %s failed unexpectedly", task_id)
         await finish(_fail(task_id, ChoreoError(f"internal error: {exc}")))
         raise
     finally:
         ticket.release()
+        runtime.current().retire(task_id)
+        _settle(outcome, None)  # stopped without a word: followers get a generic error
 
 
 async def _generate(
@@ -301,7 +346,16 @@ async def _generate(
 
 async def fail_unstarted(admission: Admission) -> None:
     """Mark failed the row of a run that was cancelled before its first step."""
-    await finish(_fail(admission.task.pk, ClientDisconnectedError(DISCONNECTED, stage="queued")))
+    stopped = ClientDisconnectedError(DISCONNECTED, stage="queued")
+    runtime.current().retire(admission.task.pk)
+    _settle(admission.outcome, stopped)
+    await finish(_fail(admission.task.pk, stopped))
+
+
+def _settle(outcome: asyncio.Future, value) -> None:
+    """Tell followers how the run ended (first word wins)."""
+    if not outcome.done():
+        outcome.set_result(value)
 
 
 async def _fail(task_id, exc: ChoreoError) -> None:
