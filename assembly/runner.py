@@ -60,7 +60,6 @@ class ProcessResult:
     returncode: int
     stdout: str
     stderr_tail: str
-    elapsed_s: float
 
 
 async def run_process(
@@ -137,7 +136,7 @@ async def run_process(
     logger.debug("ran %s in %.3f s (exit %s)", argv[0], elapsed, returncode)
     if check and returncode != 0:
         raise FFmpegError(argv=argv, returncode=returncode, stderr_tail=tail, stage=stage)
-    return ProcessResult(argv, returncode, "".join(stdout_lines), tail, elapsed)
+    return ProcessResult(argv, returncode, "".join(stdout_lines), tail)
 
 
 async def _terminate(proc: asyncio.subprocess.Process) -> None:

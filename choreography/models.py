@@ -64,7 +64,6 @@ class Move(models.Model):
     )
     duration_seconds = models.FloatField()
     frames = models.PositiveIntegerField()
-    canonical = models.BooleanField(default=True)
     difficulty = models.CharField(max_length=20, choices=Difficulty.choices)
     energy_level = models.CharField(max_length=10, choices=EnergyLevel.choices)
     style = models.CharField(max_length=20, choices=Style.choices)

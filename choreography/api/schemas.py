@@ -91,15 +91,6 @@ class ErrorOut(BaseModel):
     stage: str
 
 
-class ProgressEvent(BaseModel):
-    """Data of an SSE ``progress`` event."""
-
-    task_id: str
-    stage: str
-    progress: int = Field(ge=0, le=100)
-    message: str
-
-
 class SongRef(BaseModel):
     id: int
     title: str

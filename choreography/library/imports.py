@@ -87,7 +87,6 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
         if video.fps
         else prepared.info.duration,
         "frames": stream.frames,
-        "canonical": True,
         "difficulty": meta.difficulty,
         "energy_level": meta.energy_level,
         "style": meta.style,

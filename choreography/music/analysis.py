@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from assembly import FFmpegCommandBuilder, FFmpegError, MediaError, run_process
+from choreography.music.vocabulary import BEATS_PER_PHRASE
 
 SAMPLE_RATE = 22050
 WINDOW = 512
@@ -40,7 +41,6 @@ MIN_BPM, MAX_BPM = 70.0, 180.0
 PRIOR_BPM, PRIOR_OCTAVES = 120.0, 1.0
 LOW_BAND_HZ = 250.0
 BEATS_PER_BAR = 4
-BEATS_PER_PHRASE = 8
 ACCENT_RATIO = 1.15
 """A bar position is count 1 when it is this much louder than every other position."""
 MIN_CONFIDENCE = 0.3

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assembly import Blueprint
+from choreography.music.vocabulary import BEATS_PER_PHRASE
 
 LEGACY_STYLES: dict[str, frozenset[str]] = {
     "modern": frozenset({"energetic", "playful"}),
@@ -67,7 +68,6 @@ are merged into the neighbouring phrase instead of flashing a clip for a few fra
 LOUD_RATIO = 10 ** (2 / 20)
 QUIET_RATIO = 10 ** (-2 / 20)
 """Phrases 2 dB louder (quieter) than the song's median phrase steer one energy level up (down)."""
-BEATS_PER_PHRASE = 8
 _EPS = 1e-6
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+BEATS_PER_PHRASE = 8
+"""Bachata is counted in eights: a phrase is 8 beats, and moves change on phrase starts."""
+
 
 class Difficulty(StrEnum):
     BEGINNER = "beginner"
