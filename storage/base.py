@@ -7,6 +7,7 @@ Public methods validate the key, then call the adapter's private hook (as Django
 from __future__ import annotations
 
 import abc
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from storage.errors import InvalidKeyError
@@ -25,6 +26,10 @@ def validate_key(key: str) -> str:
     return key
 
 
+READ_CHUNK = 256 * 1024
+"""Largest chunk ``Storage.read`` yields: a response streams without holding a whole video."""
+
+
 class Storage(abc.ABC):
     """A flat key → bytes store reached asynchronously."""
 
@@ -36,6 +41,11 @@ class Storage(abc.ABC):
     async def size(self, key: str) -> int:
         """Size in bytes; ObjectNotFoundError if missing."""
         return await self._size(validate_key(key))
+
+    def read(self, key: str, first: int, length: int) -> AsyncIterator[bytes]:
+        """Stream ``length`` bytes of ``key`` from byte ``first``, in chunks of at most
+        READ_CHUNK bytes; safe to abandon or cancel at any point (nothing stays open)."""
+        return self._read(validate_key(key), first, length)
 
     async def download(self, key: str, dest: Path) -> None:
         """Stream the object to ``dest`` on local disk (never whole in memory)."""
@@ -65,6 +75,9 @@ class Storage(abc.ABC):
     def url(self, key: str) -> str:
         """A URL a client can GET: app-relative for local storage, a presigned GET for S3."""
         return self._url(validate_key(key))
+
+    @abc.abstractmethod
+    def _read(self, key: str, first: int, length: int) -> AsyncIterator[bytes]: ...
 
     async def local_path(self, key: str) -> Path | None:
         """A local path FFmpeg can read directly, or None when the object must be downloaded.

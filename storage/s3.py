@@ -22,7 +22,7 @@ import functools
 import logging
 import math
 import mimetypes
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +52,7 @@ from botocore.exceptions import (
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from storage.base import Storage, validate_key
+from storage.base import READ_CHUNK, Storage, validate_key
 from storage.errors import ObjectNotFoundError, StorageError
 from storage.files import open_for_writing, read_range
 
@@ -365,6 +365,22 @@ class S3Storage(Storage):
 
     async def _size(self, key: str) -> int:
         return int((await self._head(key, "size"))["ContentLength"])
+
+    async def _read(self, key: str, first: int, length: int) -> AsyncIterator[bytes]:
+        """One ranged GET, relayed as it arrives; closing the generator closes the body."""
+        if length <= 0:
+            return
+        with self._translated("read", key):
+            client = await self.raw_client()
+            response = await client.get_object(
+                Bucket=self.settings.bucket,
+                Key=self._object_key(key),
+                Range=f"bytes={first}-{first + length - 1}",
+            )
+            body = response["Body"]
+            async with body:
+                async for chunk in body.iter_chunks(READ_CHUNK):
+                    yield chunk
 
     async def _download(self, key: str, dest: Path) -> None:
         written = 0

@@ -56,7 +56,20 @@ async def test_constraints_use_json_schema_keywords(schema):
 async def test_every_error_status_is_documented_with_the_error_shape(schema):
     generate = schema["paths"]["/api/choreography/generate/"]["post"]
     statuses = set(generate["responses"])
-    assert statuses == {"200", "400", "401", "403", "404", "409", "413", "415", "429", "500", "503", "504"}
+    assert statuses == {
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+        "413",
+        "415",
+        "429",
+        "500",
+        "503",
+        "504",
+    }
     for status, response in generate["responses"].items():
         if status != "200":
             assert response["content"]["application/json"]["schema"] == ERROR_REF, status

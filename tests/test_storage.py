@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from storage import InvalidKeyError, LocalStorage, ObjectNotFoundError, StorageError
+from storage.base import READ_CHUNK
 from storage.s3 import MiB, S3Settings, S3Storage
 
 
@@ -43,7 +44,10 @@ def http_get(store, settings):
     if isinstance(store, LocalStorage):
         from asgi_project.asgi import application
 
+        from choreography.runtime import Runtime, activate
+
         settings.MEDIA_ROOT = store.root  # the app's media route now serves this store
+        activate(Runtime.from_settings())
         transport = httpx.ASGITransport(app=application)
         base = "http://testserver"
     else:
@@ -71,6 +75,25 @@ async def test_round_trip(store, payload, tmp_path):
     dest = tmp_path / "out.bin"
     await store.download("a/b/c.bin", dest)
     assert dest.read_bytes() == payload.read_bytes()
+
+
+async def test_read_streams_a_byte_range_in_bounded_chunks(store, payload):
+    """``read`` yields exactly the asked range, never a chunk over READ_CHUNK; a missing key is
+    ObjectNotFoundError; a reader abandoned halfway leaves nothing open."""
+    await store.upload(payload, "r/video.bin")
+    data = payload.read_bytes()
+    chunks = [chunk async for chunk in store.read("r/video.bin", 1000, 600_000)]
+    assert b"".join(chunks) == data[1000:601_000]
+    assert max(len(chunk) for chunk in chunks) <= READ_CHUNK
+    assert b"".join([c async for c in store.read("r/video.bin", len(data) - 5, 100)]) == data[-5:]
+    with pytest.raises(ObjectNotFoundError):
+        [chunk async for chunk in store.read("r/missing.bin", 0, 10)]
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        reader = store.read("r/video.bin", 0, len(data))
+        await anext(reader)
+        await reader.aclose()
+    assert len(os.listdir("/proc/self/fd")) <= before + 2  # no descriptor per abandoned read
 
 
 async def test_missing_key_raises_not_found_naming_the_key(store, tmp_path):

@@ -9,8 +9,6 @@ from __future__ import annotations
 import mimetypes
 import re
 
-import aiofiles
-import aiofiles.os
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
@@ -19,9 +17,8 @@ from choreography import runtime
 from choreography.api.responses import error_response
 from choreography.api.signing import verify_media
 from choreography.errors import NotFoundError
-from storage import LocalStorage, StorageError, validate_key
+from storage import StorageError
 
-CHUNK = 256 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -48,38 +45,22 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     return first, last
 
 
-async def _file_chunks(path, first: int, length: int):
-    async with aiofiles.open(path, "rb") as handle:
-        await handle.seek(first)
-        remaining = length
-        while remaining > 0:
-            chunk = await handle.read(min(CHUNK, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-
-
 @require_safe
 async def serve_media(request: HttpRequest, key: str) -> HttpResponse:
     storage = runtime.current().storage
     try:
-        if not isinstance(storage, LocalStorage):
-            raise NotFoundError("media is served by the storage backend", stage="media")
         verify_media(
             key,
             expires=request.GET.get("expires"),
             signature=request.GET.get("signature"),
         )
         try:
-            path = storage.path_for(validate_key(key))
-            stat = await aiofiles.os.stat(path)
-        except (StorageError, OSError, ValueError):
+            size = await storage.size(key)
+        except StorageError:  # invalid key, missing object, or outside the root: all the same
             raise NotFoundError("no such media", stage="media") from None
     except ChoreoError as exc:
         return error_response(exc)
-    size = stat.st_size
-    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
     try:
         byte_range = parse_range(request.headers.get("Range", ""), size)
     except ValueError:
@@ -92,7 +73,7 @@ async def serve_media(request: HttpRequest, key: str) -> HttpResponse:
         response = HttpResponse(status=206 if byte_range else 200, content_type=content_type)
     else:
         response = StreamingHttpResponse(
-            _file_chunks(path, first, length),
+            storage.read(key, first, length),
             status=206 if byte_range else 200,
             content_type=content_type,
         )
