@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 
+from choreography.api.responses import error_body
+from choreography.errors import PayloadTooLargeError
+
 
 class BodySizeLimit:
     def __init__(self, app, *, max_bytes: int) -> None:
@@ -48,13 +51,11 @@ class BodySizeLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send, got: str) -> None:
-        body = json.dumps(
-            {
-                "error": "request body too large",
-                "details": f"at most {self.max_bytes} bytes (CHOREO_MAX_BODY_BYTES); {got}",
-                "stage": "validation",
-            }
-        ).encode()
+        error = PayloadTooLargeError(
+            "request body too large",
+            details=f"at most {self.max_bytes} bytes (CHOREO_MAX_BODY_BYTES); {got}",
+        )
+        body = json.dumps(error_body(error)).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -22,7 +22,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,35 +33,14 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.live import spawn_serve  # noqa: E402 - after the path is set
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(data_dir: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
-    log = (data_dir / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("serve exited:\n" + (data_dir / "serve.log").read_text())
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health/", timeout=2).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("serve did not start in time")
+def start_server(data_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    """``serve`` through the tests' one helper (it builds the demo library: allow 5 minutes)."""
+    return spawn_serve(env, data_dir / "serve.log", timeout=300)
 
 
 def issue_token(env: dict[str, str], username: str) -> str:
@@ -147,7 +125,6 @@ def main() -> int:
     users = max(1, (args.generations + 1) // 2)  # two each: the default per-user cap
 
     data_dir = Path(tempfile.mkdtemp(prefix="choreo-bench-"))
-    port = free_port()
     env = {
         **os.environ,
         "CHOREO_DATA_DIR": str(data_dir),
@@ -156,8 +133,8 @@ def main() -> int:
         "CHOREO_LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "asgi_project.settings",
     }
-    print(f"starting serve on :{port} (data dir {data_dir}; creating the demo library)...")
-    proc = start_server(data_dir, port, env)
+    print(f"starting serve (data dir {data_dir}; creating the demo library)...")
+    proc, port = start_server(data_dir, env)
     base = f"http://127.0.0.1:{port}"
     try:
         tokens = [issue_token(env, f"bench-{i}") for i in range(users)]

@@ -17,6 +17,8 @@ from pydantic import (
     model_validator,
 )
 
+from storage import InvalidKeyError, validate_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 BUCKET_NAME = re.compile(r"^(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -144,8 +146,12 @@ class ChoreoConfig(BaseModel):
         value = value.strip("/")
         if not value:
             return ""
-        if any(part in ("", ".", "..") for part in value.split("/")) or "\\" in value:
-            raise ValueError(f"expected a relative key prefix such as 'choreo/', got {value!r}")
+        try:
+            validate_key(value)
+        except InvalidKeyError:
+            raise ValueError(
+                f"expected a relative key prefix such as 'choreo/', got {value!r}"
+            ) from None
         return value + "/"
 
     @model_validator(mode="after")

@@ -233,7 +233,9 @@ async def reconfigure(settings, runtime):
 
 
 @pytest.fixture
-def shared_data_dir(long_template, live_template, tmp_path, canonical_clips, half_hour_song):
+def shared_data_dir(
+    long_template, live_template, tmp_path, canonical_clips, song_file, half_hour_song
+):
     """A data dir two servers share: its SQLite file, or (on PostgreSQL runs) a fresh database
     seeded with the same library. Returns (data_dir, extra env)."""
     from tests.helpers import isolated_database_env
@@ -250,7 +252,7 @@ def shared_data_dir(long_template, live_template, tmp_path, canonical_clips, hal
             {"path": str(p), "meta": m} for p, m in zip(canonical_clips, CLIP_META, strict=True)
         ],
         songs=[
-            {"path": str(live_template.parent / "song-4s.m4a"), "title": "Short", "bpm": 120.0},
+            {"path": str(song_file), "title": "Short Song", "bpm": 120.0},
             {"path": str(live_template.parent / "song-4s.m4a"), "title": "Shorter", "bpm": 100.0},
             {"path": str(half_hour_song), "title": "Half Hour", "bpm": 120.0},
         ],

@@ -32,7 +32,6 @@ import json, os, sys
 from pathlib import Path
 import django
 django.setup()
-from asgiref.sync import async_to_sync
 from django.core.management import call_command
 from choreography.accounts.tokens import issue_token
 from choreography.library.imports import ClipMetadata, import_clip, import_song
@@ -47,7 +46,8 @@ async def seed():
         await import_song(Path(song["path"]), title=song["title"], artist="Tester", bpm=song["bpm"])
     return {user: await issue_token(user) for user in spec["users"]}
 
-tokens = async_to_sync(seed)()
+from choreography.runtime import run_sync
+tokens = run_sync(seed)
 existing = Path(os.environ["CHOREO_DATA_DIR"], "tokens.json")
 if existing.exists():
     tokens = {**json.loads(existing.read_text()), **tokens}
@@ -170,40 +170,44 @@ class LiveServer:
         return self.proc.wait(timeout=timeout)
 
 
-def start_server(data_dir: Path, *, workers: int = 1, **env: str) -> LiveServer:
-    """``manage.py serve --no-demo`` on a free port; returns once /health/ answers 200."""
-    port = free_port()
-    log_path = data_dir / f"serve-{port}.log"
+def spawn_serve(
+    env: dict[str, str], log_path: Path, *args: str, port: int | None = None, timeout: float = 90
+) -> tuple[subprocess.Popen, int]:
+    """``manage.py serve ARGS`` on ``port`` (default: a free one), its output in ``log_path``;
+    returns (process, port) once /health/ answers 200. The one way tests and benches start a
+    real server."""
+    port = port or free_port()
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "serve",
-                "--no-demo",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
+            [sys.executable, "manage.py", "serve", "--port", str(port), *args],
             cwd=ROOT,
-            env=server_env(data_dir, **env),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
-    server = LiveServer(proc, port, data_dir, log_path, env)
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError("serve exited at start-up:\n" + server.log())
+            raise AssertionError("serve exited at start-up:\n" + log_path.read_text())
         try:
-            if httpx.get(f"{server.base}/health/", timeout=2).status_code == 200:
-                return server
+            if httpx.get(f"http://127.0.0.1:{port}/health/", timeout=2).status_code == 200:
+                return proc, port
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    server.stop(signal.SIGKILL)
-    raise AssertionError("serve did not start:\n" + server.log())
+    proc.kill()
+    proc.wait()
+    raise AssertionError("serve did not start:\n" + log_path.read_text())
+
+
+def start_server(data_dir: Path, *, workers: int = 1, **env: str) -> LiveServer:
+    """``manage.py serve --no-demo`` on a seeded data dir; returns once /health/ answers 200."""
+    log_path = data_dir / f"serve-{time.monotonic_ns()}.log"
+    proc, port = spawn_serve(
+        server_env(data_dir, **env), log_path, "--no-demo", "--workers", str(workers)
+    )
+    return LiveServer(proc, port, data_dir, log_path, env)
 
 
 def child_pids(parent: int) -> set[int]:

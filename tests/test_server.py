@@ -6,13 +6,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.helpers import decode_errors, isolated_database_env, streams
+from tests.live import spawn_serve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,6 @@ def free_port() -> int:
 def server(tmp_path_factory):
     """A real `serve` on a fresh data dir: migrations + demo library + uvicorn."""
     data_dir = tmp_path_factory.mktemp("serve-data")
-    port = free_port()
     env = {
         **os.environ,
         "CHOREO_DATA_DIR": str(data_dir),
@@ -36,28 +35,9 @@ def server(tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "asgi_project.settings",
         **isolated_database_env(),
     }
-    log = (data_dir / "serve.log").open("w")
-    proc = subprocess.Popen(
-        # The image's command shape: several uvicorn workers sharing one database.
-        [sys.executable, "manage.py", "serve", "--port", str(port), "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    # The image's command shape: several uvicorn workers sharing one database.
+    proc, port = spawn_serve(env, data_dir / "serve.log", "--workers", "2", timeout=120)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError((data_dir / "serve.log").read_text())
-        try:
-            if httpx.get(f"{base}/health/", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise AssertionError("serve did not start: " + (data_dir / "serve.log").read_text())
     token = (
         subprocess.run(
             [sys.executable, "manage.py", "issue_token", "dancer"],
@@ -73,7 +53,6 @@ def server(tmp_path_factory):
     yield base, token, data_dir, env
     proc.terminate()
     proc.wait(timeout=30)
-    log.close()
 
 
 def test_demo_library_is_created_and_listed(server):

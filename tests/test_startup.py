@@ -6,12 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.helpers import isolated_database_env, streams
+from tests.live import spawn_serve
 from tests.s3server import free_ports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,29 +87,10 @@ def test_serve_on_s3_over_a_real_socket(tmp_path, s3_server, canonical_clips, so
     assert imported.returncode == 0, imported.stdout + imported.stderr
     imported = manage(env, "import_song", str(song_file), "--title", "S", "--bpm", "120")
     assert imported.returncode == 0, imported.stderr
-    port = free_ports(1)[0]
     log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+    proc, port = spawn_serve(env, log_path, timeout=60)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log_path.read_text()
-            try:
-                if httpx.get(f"{base}/health/", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.2)
         token = manage(env, "issue_token", "dancer").stdout.strip().splitlines()[-1]
         song = httpx.get(f"{base}/api/songs/").json()["items"][0]
         for _ in range(2):  # the second request reuses the process's client

@@ -43,7 +43,6 @@ def http_get(store, settings):
     """GET a URL from ``store.url()`` the way a browser would: local URLs through the app."""
     if isinstance(store, LocalStorage):
         from asgi_project.asgi import application
-
         from choreography.runtime import Runtime, activate
 
         settings.MEDIA_ROOT = store.root  # the app's media route now serves this store

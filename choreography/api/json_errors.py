@@ -12,6 +12,9 @@ from __future__ import annotations
 from asgiref.sync import markcoroutinefunction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from assembly import ChoreoError
+from choreography.api.responses import error_body
+
 API_PREFIX = "/api/"
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
@@ -32,14 +35,12 @@ def errors_as_json(get_response):
             or wants_html(request)
         ):
             return response
-        replacement = JsonResponse(
-            {
-                "error": response.reason_phrase.lower(),
-                "details": f"{request.method} {request.path}",
-                "stage": "routing",
-            },
-            status=response.status_code,
+        error = ChoreoError(
+            response.reason_phrase.lower(),
+            details=f"{request.method} {request.path}",
+            stage="routing",
         )
+        replacement = JsonResponse(error_body(error), status=response.status_code)
         for header in KEPT_HEADERS:
             if header in response:
                 replacement[header] = response[header]

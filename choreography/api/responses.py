@@ -98,13 +98,9 @@ def redact_paths(text: str) -> str:
 def error_body(exc: ChoreoError) -> dict:
     """The one error shape, ``{"error", "details", "stage"}``, without server paths."""
     details = exc.details
-    if details and not isinstance(details, str):
-        return {"error": redact_paths(exc.message), "details": details, "stage": exc.stage}
-    return {
-        "error": redact_paths(exc.message),
-        "details": redact_paths(details) if details else None,
-        "stage": exc.stage,
-    }
+    if isinstance(details, str):
+        details = redact_paths(details) or None
+    return {"error": redact_paths(exc.message), "details": details or None, "stage": exc.stage}
 
 
 def error_response(exc: ChoreoError) -> JsonResponse:

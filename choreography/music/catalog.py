@@ -10,12 +10,13 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from choreography.music.vocabulary import MoveRole, Style
+from storage import InvalidKeyError, validate_key
 
 STYLE_TABLE: tuple[tuple[str, tuple[str, ...]], ...] = (
     (Style.SENSUAL, ("sensual", "body roll", "body wave", "wave", "hip roll", "dip", "ocho", "caress", "isolation")),
@@ -198,13 +199,13 @@ def jobs_from_manifest(manifest: Path, root: Path) -> tuple[list[ClipJob], list[
             )
             skipped.append(Skipped(label, f"invalid entry: {problems}"))
             continue
-        relative = PurePosixPath(entry.video_path)
-        if relative.is_absolute() or ".." in relative.parts:
+        try:
+            path = root / validate_key(entry.video_path)
+        except InvalidKeyError:
             skipped.append(
                 Skipped(label, f"video_path must be relative to the root, got {entry.video_path!r}")
             )
             continue
-        path = root / relative
         if not path.is_file():
             skipped.append(Skipped(label, f"file not found: {path}"))
             continue
