@@ -51,6 +51,8 @@ class Runtime:
         url_signer: Callable[[str], str] | None = None,
     ) -> None:
         self.config = config
+        self.clock: Callable[[], float] = time.time
+        """Wall-clock seconds for signed links (tests move it instead of sleeping)."""
         self.instance_id = new_instance_id()
         self.shared_work_root = Path(work_root)
         """Where every instance keeps its work dir (swept of dead instances' dirs)."""

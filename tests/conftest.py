@@ -63,8 +63,45 @@ def song_file(media_dir) -> Path:
 
 
 @pytest.fixture
-async def library(transactional_db, canonical_clips, song_file):
-    """The small library imported into the test database through the real import path."""
+async def library(transactional_db, canonical_clips, song_file, imported_library):
+    """The small library: imported through the real import path by the first test that asks,
+    then restored (the same rows, the same stored objects) into each later test's database and
+    storage: importing normalizes every clip with FFmpeg, which need not be redone per test."""
+    from choreography.models import Move, Song
+    from choreography.runtime import current
+
+    storage, saved = current().storage, imported_library
+    if "song" in saved:
+        for key in saved["keys"]:
+            await storage.upload(saved["dir"] / key, key)
+        song = await Song.objects.acreate(**saved["song"])
+        return song, [await Move.objects.acreate(**fields) for fields in saved["moves"]]
+    song, moves = await import_library(canonical_clips, song_file)
+    saved["keys"] = [song.audio_key, *(k for m in moves for k in (m.clip_key, m.stream_key) if k)]
+    for key in saved["keys"]:
+        (saved["dir"] / key).parent.mkdir(parents=True, exist_ok=True)
+        await storage.download(key, saved["dir"] / key)
+    saved["song"], saved["moves"] = row_fields(song), [row_fields(move) for move in moves]
+    return song, moves
+
+
+@pytest.fixture(scope="session")
+def imported_library(tmp_path_factory) -> dict:
+    """Filled by the first ``library``: the rows' fields and a copy of the stored objects."""
+    return {"dir": tmp_path_factory.mktemp("imported-library")}
+
+
+def row_fields(row) -> dict:
+    """A model row's stored values, without its id and creation time."""
+    return {
+        field.attname: getattr(row, field.attname)
+        for field in row._meta.concrete_fields
+        if field.name not in ("id", "created_at")
+    }
+
+
+async def import_library(canonical_clips, song_file):
+    """The six session clips and the song, through the real import path."""
     from choreography.library.imports import ClipMetadata, import_clip, import_song
 
     styles = ("romantic", "energetic", "sensual", "playful", "romantic", "playful")

@@ -1,5 +1,6 @@
 """The HTTP API in-process (Django's AsyncClient) with real FFmpeg and local storage."""
 
+import asyncio
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -177,3 +178,23 @@ async def test_songs_are_listed(library):
             "bpm": 120.0,
         }
     ]
+
+
+async def test_the_wait_for_a_slot_does_not_count_against_the_assembly_budget(
+    client, library, reconfigure
+):
+    """With the only slot held for longer than CHOREO_ASSEMBLY_TIMEOUT_S, a queued request still
+    completes: the budget starts when its assembly starts."""
+    runtime = await reconfigure(max_concurrent_assemblies=1, assembly_timeout_s=1.0)
+    blocker = runtime.gate.reserve()
+
+    async def occupy() -> None:
+        async with blocker.slot():
+            await asyncio.sleep(1.5)
+
+    occupying = asyncio.create_task(occupy())
+    await asyncio.sleep(0)
+    response = await generate(client, library)
+    await occupying
+    assert response.status_code == 200, response.content
+    assert runtime.gate.stats()["running"] == 0

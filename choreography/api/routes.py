@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 from uuid import UUID
 
 from django.conf import settings
@@ -71,7 +70,8 @@ def _video_link(request: HttpRequest, key: str) -> tuple[str, dt.datetime]:
     ``storage.url()`` is a signed local link or a presigned S3 URL, both valid for
     CHOREO_URL_TTL_S from now; the expiry reported here is never later than the link's.
     """
-    expires = dt.datetime.fromtimestamp(int(time.time()) + settings.CHOREO.url_ttl_s, dt.UTC)
+    now = int(runtime.current().clock())
+    expires = dt.datetime.fromtimestamp(now + settings.CHOREO.url_ttl_s, dt.UTC)
     return absolute_url(runtime.current().storage.url(key)), expires
 
 

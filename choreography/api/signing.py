@@ -8,7 +8,6 @@ be changed, and nobody can make a link to a key they were not given.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -16,6 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils.crypto import constant_time_compare
 
+from choreography import runtime
 from choreography.errors import LinkExpiredError, PermissionDeniedError
 
 SALT = "choreo.media-link"
@@ -37,7 +37,7 @@ def _signature(key: str, expires: int) -> str:
 def sign_media(key: str, *, ttl_s: int | None = None, now: float | None = None) -> SignedLink:
     """A link to ``key`` valid for at least ``ttl_s`` seconds (default CHOREO_URL_TTL_S)."""
     ttl_s = settings.CHOREO.url_ttl_s if ttl_s is None else ttl_s
-    expires = math.ceil((time.time() if now is None else now) + ttl_s)
+    expires = math.ceil((runtime.current().clock() if now is None else now) + ttl_s)
     query = urlencode({"expires": expires, "signature": _signature(key, expires)})
     return SignedLink(f"{MEDIA_PREFIX}{quote(key)}?{query}", expires)
 
@@ -54,7 +54,7 @@ def verify_media(key: str, *, expires: str | None, signature: str | None) -> Non
         raise PermissionDeniedError("invalid media link", stage="media")
     if not constant_time_compare(signature, _signature(key, int(expires))):
         raise PermissionDeniedError("invalid media link signature", stage="media")
-    if int(expires) < time.time():
+    if int(expires) < runtime.current().clock():
         raise LinkExpiredError(
             "the media link has expired",
             details="ask the API for a fresh video_url (GET /api/choreography/videos/)",
