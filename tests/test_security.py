@@ -272,7 +272,7 @@ def test_a_storm_of_disconnects_leaves_no_running_row_and_no_work_dir(live):
         rows = [row for row in live.task_rows() if row["id"] not in before]
         return rows and all(row["status"] != "running" for row in rows) and not live.work_dirs()
 
-    wait_for(settled, timeout=60, interval=0.2, what="every dropped request to settle")
+    wait_for(settled, timeout=120, interval=0.2, what="every dropped request to settle")
     wait_for(lambda: not child_ffmpeg_pids(live.pid), timeout=10, what="no FFmpeg")
 
 
@@ -294,7 +294,9 @@ def test_ffmpeg_dies_with_a_sigkilled_server(long_template, tmp_path):
 
 
 @pytest.fixture
-def shared_data_dir(long_template, live_template, tmp_path, canonical_clips, half_hour_song):
+def shared_data_dir(
+    long_template, live_template, tmp_path, canonical_clips, song_file, half_hour_song
+):
     """A data dir two servers share: its SQLite file, or (on PostgreSQL runs) a fresh database
     seeded with the same library. Returns (data_dir, extra env)."""
     env = isolated_database_env()
@@ -308,7 +310,7 @@ def shared_data_dir(long_template, live_template, tmp_path, canonical_clips, hal
             {"path": str(p), "meta": m} for p, m in zip(canonical_clips, CLIP_META, strict=True)
         ],
         songs=[
-            {"path": str(live_template.parent / "song-4s.m4a"), "title": "Short", "bpm": 120.0},
+            {"path": str(song_file), "title": "Short Song", "bpm": 120.0},
             {"path": str(live_template.parent / "song-4s.m4a"), "title": "Shorter", "bpm": 100.0},
             {"path": str(half_hour_song), "title": "Half Hour", "bpm": 120.0},
         ],
@@ -360,10 +362,12 @@ def test_a_killed_servers_work_is_failed_once_its_lease_expires(shared_data_dir)
     interrupted once the lease expires, and removes the dead process's work dir."""
     data_dir, env = shared_data_dir
     first = start_server(data_dir, CHOREO_LEASE_S="1", **env)
-    stream = RawRequest(first, {"song_id": LONG_SONG}, sse=True)
-    stream.read_until(b"event: progress")
-    wait_for(lambda: child_ffmpeg_pids(first.pid), timeout=60, what="FFmpeg")
-    first.stop(signal.SIGKILL)
+    try:
+        stream = RawRequest(first, {"song_id": LONG_SONG}, sse=True)
+        stream.read_until(b"event: progress")
+        wait_for(lambda: child_ffmpeg_pids(first.pid), timeout=60, what="FFmpeg")
+    finally:
+        first.stop(signal.SIGKILL)
     stream.close()
     [row] = first.task_rows()
     assert row["status"] == "running"
