@@ -65,6 +65,12 @@ class ChoreoConfig(BaseModel):
     log_format: Literal["console", "json", ""] = Field("", alias="CHOREO_LOG_FORMAT")
     csrf_trusted_origins: str = Field("", alias="CSRF_TRUSTED_ORIGINS")
     https: bool = Field(False, alias="CHOREO_HTTPS")
+    # Accounts: login token lifetime, guessing throttle, the shared cache, browser origins.
+    token_ttl_days: int = Field(30, ge=1, le=3650, alias="CHOREO_TOKEN_TTL_DAYS")
+    throttle_failures: int = Field(10, ge=1, le=10000, alias="CHOREO_THROTTLE_FAILURES")
+    throttle_window_s: int = Field(900, ge=1, le=7 * 24 * 3600, alias="CHOREO_THROTTLE_WINDOW_S")
+    redis_url: str = Field("", alias="REDIS_URL")
+    cors_allowed_origins: str = Field("", alias="CORS_ALLOWED_ORIGINS")
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> ChoreoConfig:
@@ -106,6 +112,30 @@ class ChoreoConfig(BaseModel):
         if value and not value.startswith(("sqlite://", "postgres://", "postgresql://")):
             raise ValueError("expected a sqlite:// or postgres:// URL")
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        scheme, sep, rest = value.partition("://")
+        if value and (scheme not in ("redis", "rediss") or not sep or not rest):
+            raise ValueError("expected a redis:// or rediss:// URL")
+        return value
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        origins = [o.strip() for o in value.split(",") if o.strip()]
+        for origin in origins:
+            scheme, sep, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+                raise ValueError(
+                    f"expected comma-separated origins such as https://app.example, got {origin!r}"
+                )
+        return ",".join(origins)
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o for o in self.cors_allowed_origins.split(",") if o]
 
     @field_validator("s3_bucket")
     @classmethod
