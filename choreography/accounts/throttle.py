@@ -7,6 +7,8 @@ clears the username's counter (not the IP's: one right password must not reset a
 
 The counters are correct under concurrency: ``add`` creates a counter only if it is absent and
 ``incr`` is atomic, in local memory (one process) as in Redis (every process; set REDIS_URL).
+Django's ``aincr`` is not: its default implementation is ``aget`` then ``aset`` (which loses
+concurrent increments and resets the expiry), so the synchronous ``incr`` runs in a thread.
 Keys hold a hash of the username or IP, never the value itself.
 """
 
@@ -16,6 +18,7 @@ import hashlib
 import math
 import time
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 
@@ -68,7 +71,7 @@ async def failed(*, scope: str, ip: str, username: str = "") -> None:
         if await cache.aadd(count, 1, timeout=window):
             continue
         try:
-            await cache.aincr(count)
+            await sync_to_async(cache.incr)(count)
         except ValueError:  # the window ended between add and incr: this starts a new one
             await cache.aadd(count, 1, timeout=window)
 
