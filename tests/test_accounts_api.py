@@ -493,3 +493,30 @@ async def test_no_cors_origin_is_allowed_by_default(transactional_db):
     """Without CORS_ALLOWED_ORIGINS no origin is allowed."""
     response = await Client().options(**preflight("http://localhost:3000"))
     assert "Access-Control-Allow-Origin" not in response
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+async def test_admin_user_pages_show_tokens_and_generation_counts(transactional_db):
+    """The users list counts each user's generations; a user's page lists their tokens."""
+    from choreography.models import ChoreographyTask
+
+    client = await signed_up()
+    await client.get("/api/auth/me/")
+    alice = await get_user_model().objects.aget(username="alice")
+    for _ in range(3):
+        await ChoreographyTask.objects.acreate(user=alice)
+    staff = await get_user_model().objects.acreate_user(
+        "root", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    admin = AsyncClient()
+    await admin.aforce_login(staff)
+    listing = await admin.get("/admin/auth/user/")
+    assert listing.status_code == 200
+    assert b"generations" in listing.content and b'class="field-generations">3<' in listing.content
+    page = await admin.get(f"/admin/auth/user/{alice.pk}/change/")
+    assert page.status_code == 200
+    token = await ApiToken.objects.aget(user=alice)
+    assert token.prefix.encode() in page.content
+    assert b"Last used at" in page.content or b"last used at" in page.content.lower()
