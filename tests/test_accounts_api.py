@@ -520,3 +520,37 @@ async def test_admin_user_pages_show_tokens_and_generation_counts(transactional_
     token = await ApiToken.objects.aget(user=alice)
     assert token.prefix.encode() in page.content
     assert b"Last used at" in page.content or b"last used at" in page.content.lower()
+
+
+async def test_passwords_are_never_logged(transactional_db):
+    """Sign-up and log-in, right or wrong, leave no password in any log line (JSON format)."""
+    import logging
+
+    from choreography.logcontext import ContextFilter, JsonFormatter
+
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect(level=logging.DEBUG)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(ContextFilter())
+    loggers = [logging.getLogger(n) for n in ("choreography", "django.request", "django")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    try:
+        await register(Client(), password="Secret-Tango-77")
+        await register(Client(), username="bob", email="bob@x", password="Weak-Secret-1")
+        await login(Client(), password="Wrong-Secret-99")
+        await login(Client(), password="Secret-Tango-77")
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+    assert lines, "the requests were logged"
+    for secret in ("Secret-Tango-77", "Weak-Secret-1", "Wrong-Secret-99"):
+        assert not [line for line in lines if secret in line]
