@@ -91,3 +91,7 @@ class ShuttingDownError(OverloadedError):
 
 class ClientDisconnectedError(ChoreoError):
     """Recorded on the task when the client went away and the work was stopped."""
+
+
+class TooManyAttemptsError(OverloadedError):
+    """Too many log-in, sign-up or password-reset attempts; wait ``retry_after`` s (HTTP 429)."""
