@@ -94,6 +94,8 @@ async def test_signup_errors_are_shown_next_to_their_fields(overrides, field, wo
         rf'<input[^>]*id="id_{field}"[^>]*aria-invalid="true"'.encode(),
         response.content,
     ) or re.search(rf'aria-describedby="[^"]*id_{field}_error'.encode(), response.content)
+    assert re.search(rf'<input[^>]*autofocus[^>]*id="id_{field}"'.encode(), response.content)
+    assert len(re.findall(rb"autofocus", response.content)) == 1
     assert not await get_user_model().objects.filter(username="newdancer").aexists()
 
 

@@ -42,7 +42,23 @@ def too_many_message(retry_after: int) -> str:
     return f"Too many attempts; try again in {minutes} minute{'s' if minutes != 1 else ''}."
 
 
-class ThrottledFormMixin:
+def focus_first_error(form: forms.Form) -> None:
+    """Move the keyboard focus (autofocus) to the first field with an error."""
+    first = next((name for name in form.fields if name in form.errors), None)
+    if first is None:
+        return
+    for field in form.fields.values():
+        field.widget.attrs.pop("autofocus", None)
+    form.fields[first].widget.attrs["autofocus"] = True
+
+
+class FocusErrorMixin:
+    def form_invalid(self, form):
+        focus_first_error(form)
+        return super().form_invalid(form)
+
+
+class ThrottledFormMixin(FocusErrorMixin):
     """Checks the throttle before a POST is looked at; records failures and successes."""
 
     throttle_scope: str
@@ -141,18 +157,24 @@ class PasswordResetView(ThrottledFormMixin, auth_views.PasswordResetView):
 
 
 logout = auth_views.LogoutView.as_view()  # POST only (Django 5)
-password_change = auth_views.PasswordChangeView.as_view(
-    template_name="registration/password_change.html"
-)
+
+
+class PasswordChangeView(FocusErrorMixin, auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+
+
+class PasswordResetConfirmView(FocusErrorMixin, auth_views.PasswordResetConfirmView):
+    template_name = "registration/password_reset_new.html"
+
+
+password_change = PasswordChangeView.as_view()
 password_change_done = auth_views.PasswordChangeDoneView.as_view(
     template_name="registration/password_changed.html"
 )
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="registration/password_reset_sent.html"
 )
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    template_name="registration/password_reset_new.html"
-)
+password_reset_confirm = PasswordResetConfirmView.as_view()
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="registration/password_reset_finished.html"
 )
@@ -230,7 +252,9 @@ async def account(request: HttpRequest) -> HttpResponse:
 async def save_preferences(request: HttpRequest) -> HttpResponse:
     user = await signed_in_user(request)
     form = PreferencesForm(request.POST, prefix="prefs")
-    if form.is_valid():
+    if not form.is_valid():
+        focus_first_error(form)
+    else:
         try:
             await services.update_preferences(user, **form.values())
         except InvalidRequestError as exc:
@@ -247,6 +271,7 @@ async def create_token(request: HttpRequest) -> HttpResponse:
     user = await signed_in_user(request)
     form = TokenForm(request.POST, prefix="token")
     if not form.is_valid():
+        focus_first_error(form)
         return await _account_page(request, user, token_form=form, status=400)
     token, _ = await services.create_personal_token(user, name=form.cleaned_data["name"])
     return await _account_page(request, user, new_token=token, status=201)
