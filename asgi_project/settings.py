@@ -173,3 +173,17 @@ LOGGING = {
         for name in ("choreography", "assembly", "storage", "django.request")
     },
 }
+
+# --- Accounts on the web page (sign-up, log-in, password change and reset) -------------------
+# Email goes through Django's backend: the console (links in the server output) unless
+# EMAIL_HOST names an SMTP server (choreography.config.ChoreoConfig.mail_backend).
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+EMAIL_BACKEND = CHOREO.mail_backend
+EMAIL_HOST = CHOREO.email_host or "localhost"
+EMAIL_PORT = CHOREO.email_port
+EMAIL_HOST_USER = CHOREO.email_host_user
+EMAIL_HOST_PASSWORD = CHOREO.email_host_password
+EMAIL_USE_TLS = CHOREO.email_use_tls
+DEFAULT_FROM_EMAIL = CHOREO.default_from_email

@@ -71,6 +71,14 @@ class ChoreoConfig(BaseModel):
     throttle_window_s: int = Field(900, ge=1, le=7 * 24 * 3600, alias="CHOREO_THROTTLE_WINDOW_S")
     redis_url: str = Field("", alias="REDIS_URL")
     cors_allowed_origins: str = Field("", alias="CORS_ALLOWED_ORIGINS")
+    # Email (password-reset links): the console backend unless EMAIL_HOST names an SMTP server.
+    email_backend: str = Field("", alias="EMAIL_BACKEND")
+    email_host: str = Field("", alias="EMAIL_HOST")
+    email_port: int = Field(587, ge=1, le=65535, alias="EMAIL_PORT")
+    email_host_user: str = Field("", alias="EMAIL_HOST_USER")
+    email_host_password: str = Field("", alias="EMAIL_HOST_PASSWORD")
+    email_use_tls: bool = Field(True, alias="EMAIL_USE_TLS")
+    default_from_email: str = Field("choreo <noreply@localhost>", alias="DEFAULT_FROM_EMAIL")
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> ChoreoConfig:
@@ -82,6 +90,15 @@ class ChoreoConfig(BaseModel):
             if self.debug:
                 raise ValueError("DEBUG: must be off when CHOREO_ENV=production")
         return self
+
+    @property
+    def mail_backend(self) -> str:
+        """EMAIL_BACKEND if given, else SMTP when EMAIL_HOST is set, else the console."""
+        if self.email_backend:
+            return self.email_backend
+        if self.email_host:
+            return "django.core.mail.backends.smtp.EmailBackend"
+        return "django.core.mail.backends.console.EmailBackend"
 
     @property
     def json_logs(self) -> bool:
