@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser import CHROMIUM, new_page
 from tests.live import copy_data_dir, start_server
-from tests.test_browser import CHROMIUM, LAUNCH_ARGS, shot
+from tests.test_browser import shot
 
 pytestmark = pytest.mark.skipif(
     not __import__("pathlib").Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
@@ -22,28 +23,6 @@ def site(live_template, tmp_path_factory):
     server = start_server(data_dir)
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def new_page(browser, width=1100, height=900):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda m: errors.append(f"{m.text} at {m.location}") if m.type == "error" else None,
-    )
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return context, page, errors
 
 
 def test_sign_up_generate_log_out_log_in_and_keep_preferences(site, browser):
