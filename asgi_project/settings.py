@@ -33,13 +33,17 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "ninja",
     "choreography",
+    "choreography.accounts",
 ]
 
 MIDDLEWARE = [
     "choreography.api.request_context.RequestContextMiddleware",
     "choreography.api.json_errors.errors_as_json",
+    # django-cors-headers: as high as possible, before anything that may answer (CommonMiddleware).
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "choreography.api.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,6 +95,27 @@ else:
     }
 DATABASES = {"default": _database}
 
+# Throttle counters (choreography.accounts.throttle): shared through Redis when several server
+# processes run; this process's memory otherwise.
+if CHOREO.redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CHOREO.redis_url,
+            "KEY_PREFIX": "choreo",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sign-up (choreography.accounts.services.register) checks new passwords with these.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -113,6 +138,14 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in CHOREO.csrf_trusted_origins.split(","
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# CORS for the API only, for the origins listed in CORS_ALLOWED_ORIGINS (none by default).
+CORS_ALLOWED_ORIGINS = CHOREO.cors_origins
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "idempotency-key")
+CORS_EXPOSE_HEADERS = ("Retry-After", "X-Request-ID")
 if CHOREO.https:  # behind a TLS-terminating proxy
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
@@ -140,3 +173,17 @@ LOGGING = {
         for name in ("choreography", "assembly", "storage", "django.request")
     },
 }
+
+# --- Accounts on the web page (sign-up, log-in, password change and reset) -------------------
+# Email goes through Django's backend: the console (links in the server output) unless
+# EMAIL_HOST names an SMTP server (choreography.config.ChoreoConfig.mail_backend).
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+EMAIL_BACKEND = CHOREO.mail_backend
+EMAIL_HOST = CHOREO.email_host or "localhost"
+EMAIL_PORT = CHOREO.email_port
+EMAIL_HOST_USER = CHOREO.email_host_user
+EMAIL_HOST_PASSWORD = CHOREO.email_host_password
+EMAIL_USE_TLS = CHOREO.email_use_tls
+DEFAULT_FROM_EMAIL = CHOREO.default_from_email

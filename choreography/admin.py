@@ -67,8 +67,18 @@ class ChoreographyTaskAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "user", "created_at", "revoked_at")
-    readonly_fields = ("prefix", "token_hash", "created_at")
+    list_display = (
+        "prefix",
+        "name",
+        "user",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
+    list_filter = ("revoked_at",)
+    search_fields = ("prefix", "name", "user__username")
+    readonly_fields = ("prefix", "token_hash", "created_at", "last_used_at")
 
 
 def _url(key: str) -> str:

@@ -65,6 +65,20 @@ class ChoreoConfig(BaseModel):
     log_format: Literal["console", "json", ""] = Field("", alias="CHOREO_LOG_FORMAT")
     csrf_trusted_origins: str = Field("", alias="CSRF_TRUSTED_ORIGINS")
     https: bool = Field(False, alias="CHOREO_HTTPS")
+    # Accounts: login token lifetime, guessing throttle, the shared cache, browser origins.
+    token_ttl_days: int = Field(30, ge=1, le=3650, alias="CHOREO_TOKEN_TTL_DAYS")
+    throttle_failures: int = Field(10, ge=1, le=10000, alias="CHOREO_THROTTLE_FAILURES")
+    throttle_window_s: int = Field(900, ge=1, le=7 * 24 * 3600, alias="CHOREO_THROTTLE_WINDOW_S")
+    redis_url: str = Field("", alias="REDIS_URL")
+    cors_allowed_origins: str = Field("", alias="CORS_ALLOWED_ORIGINS")
+    # Email (password-reset links): the console backend unless EMAIL_HOST names an SMTP server.
+    email_backend: str = Field("", alias="EMAIL_BACKEND")
+    email_host: str = Field("", alias="EMAIL_HOST")
+    email_port: int = Field(587, ge=1, le=65535, alias="EMAIL_PORT")
+    email_host_user: str = Field("", alias="EMAIL_HOST_USER")
+    email_host_password: str = Field("", alias="EMAIL_HOST_PASSWORD")
+    email_use_tls: bool = Field(True, alias="EMAIL_USE_TLS")
+    default_from_email: str = Field("choreo <noreply@localhost>", alias="DEFAULT_FROM_EMAIL")
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> ChoreoConfig:
@@ -76,6 +90,15 @@ class ChoreoConfig(BaseModel):
             if self.debug:
                 raise ValueError("DEBUG: must be off when CHOREO_ENV=production")
         return self
+
+    @property
+    def mail_backend(self) -> str:
+        """EMAIL_BACKEND if given, else SMTP when EMAIL_HOST is set, else the console."""
+        if self.email_backend:
+            return self.email_backend
+        if self.email_host:
+            return "django.core.mail.backends.smtp.EmailBackend"
+        return "django.core.mail.backends.console.EmailBackend"
 
     @property
     def json_logs(self) -> bool:
@@ -106,6 +129,30 @@ class ChoreoConfig(BaseModel):
         if value and not value.startswith(("sqlite://", "postgres://", "postgresql://")):
             raise ValueError("expected a sqlite:// or postgres:// URL")
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        scheme, sep, rest = value.partition("://")
+        if value and (scheme not in ("redis", "rediss") or not sep or not rest):
+            raise ValueError("expected a redis:// or rediss:// URL")
+        return value
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        origins = [o.strip() for o in value.split(",") if o.strip()]
+        for origin in origins:
+            scheme, sep, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+                raise ValueError(
+                    f"expected comma-separated origins such as https://app.example, got {origin!r}"
+                )
+        return ",".join(origins)
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o for o in self.cors_allowed_origins.split(",") if o]
 
     @field_validator("s3_bucket")
     @classmethod

@@ -10,6 +10,7 @@ ChoreoError (assembly.errors)
 ├── NotFoundError                unknown song, video or URL (404)
 ├── ConflictError                the same Idempotency-Key is being served elsewhere (409)
 ├── OverloadedError              the server cannot take the work now (503, Retry-After)
+│   ├── TooManyAttemptsError     too many failed logins/sign-ups from an IP or for a name (429)
 │   ├── TooManyGenerationsError  this user already runs CHOREO_MAX_PER_USER (429)
 │   ├── ServerBusyError          in-flight cap and wait queue are full (503)
 │   └── ShuttingDownError        the server is stopping; work was stopped (503)
@@ -75,6 +76,13 @@ class OverloadedError(ChoreoError):
     def __init__(self, message: str, *, retry_after: int, details: str = "", stage=None) -> None:
         super().__init__(message, details=details, stage=stage)
         self.retry_after = max(1, int(retry_after))
+
+
+class TooManyAttemptsError(OverloadedError):
+    """Too many failed attempts (log-in, sign-up, password reset) from this IP or for this
+    username within CHOREO_THROTTLE_WINDOW_S (HTTP 429)."""
+
+    default_stage = "authentication"
 
 
 class TooManyGenerationsError(OverloadedError):

@@ -138,7 +138,14 @@ class ApiToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     token_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart")
+    name = models.CharField(max_length=100, blank=True, help_text="What the owner calls it")
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Refused after; never if empty"
+    )
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, help_text="Recorded at most once a minute"
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -12,6 +12,8 @@ from assembly import VideoFormat
 from tests.helpers import make_canonical_clip, make_song
 from tests.s3server import ACCESS_KEY, SECRET_KEY, SeaweedServer
 
+pytest_plugins = ["tests.browser"]  # the `browser` fixture of the Chromium tests
+
 FMT = VideoFormat(width=320, height=180, fps=30)
 """Matches tests.settings (CHOREO_VIDEO_SIZE=320x180, 30 fps)."""
 

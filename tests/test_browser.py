@@ -5,26 +5,14 @@ Screenshots of each state are saved under ``screenshots/`` (git-ignored) for peo
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.browser import CHROMIUM, SHOTS, new_page
 from tests.live import ROOT, child_pids, copy_data_dir, server_env, start_server, wait_for
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = ROOT / "screenshots"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -37,16 +25,6 @@ def site(long_template, tmp_path_factory):
     server = start_server(data_dir)
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def sign_in_link(server, username: str) -> str:
@@ -63,14 +41,7 @@ def sign_in_link(server, username: str) -> str:
 
 @pytest.fixture
 def page(site, browser, request):
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda m: errors.append(f"{m.text} at {m.location}") if m.type == "error" else None,
-    )
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors = new_page(browser)
     page.goto(sign_in_link(site, f"dancer-{request.node.name[:20]}"))
     page.wait_for_selector("input[name=song]")
     page.console_errors = errors  # a test that provokes an HTTP error removes what it expects

@@ -32,12 +32,60 @@ def test_defaults_are_the_embedded_demo():
         ({"CHOREO_ENV": "production"}, "SECRET_KEY: required"),
         ({"CHOREO_ENV": "production", "SECRET_KEY": "x" * 40, "DEBUG": "1"}, "DEBUG: must be off"),
         ({"CHOREO_LOG_LEVEL": "LOUD"}, "CHOREO_LOG_LEVEL='LOUD'"),
+        ({"REDIS_URL": "http://cache:6379"}, "expected a redis:// or rediss:// URL"),
+        ({"CORS_ALLOWED_ORIGINS": "https://a.example/app"}, "expected comma-separated origins"),
+        ({"CHOREO_TOKEN_TTL_DAYS": "0"}, "CHOREO_TOKEN_TTL_DAYS='0'"),
+        ({"CHOREO_THROTTLE_FAILURES": "none"}, "CHOREO_THROTTLE_FAILURES='none'"),
     ],
 )
 def test_bad_values_name_the_variable(environ, fragment):
     with pytest.raises(ConfigError) as caught:
         load_config(environ)
     assert fragment in str(caught.value)
+
+
+def test_accounts_settings_defaults_and_values():
+    """Token TTL, throttle and CORS have safe defaults; origins are a trimmed list."""
+    config = load_config({})
+    assert (config.token_ttl_days, config.throttle_failures, config.throttle_window_s) == (
+        30,
+        10,
+        900,
+    )
+    assert config.redis_url == "" and config.cors_origins == []
+    config = load_config(
+        {
+            "REDIS_URL": "rediss://cache.internal:6380/1",
+            "CORS_ALLOWED_ORIGINS": " https://a.example, http://localhost:3000 ,",
+        }
+    )
+    assert config.redis_url == "rediss://cache.internal:6380/1"
+    assert config.cors_origins == ["https://a.example", "http://localhost:3000"]
+
+
+def test_settings_use_redis_for_the_cache_only_when_redis_url_is_set(tmp_path):
+    """CACHES is local memory by default and Django's RedisCache with REDIS_URL."""
+    import os
+    import subprocess
+    import sys
+
+    script = "from asgi_project import settings as s; print(s.CACHES['default']['BACKEND'])"
+    env = {**os.environ, "CHOREO_DATA_DIR": str(tmp_path), "DATABASE_URL": ""}
+    env.pop("REDIS_URL", None)
+    backends = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env=extra,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for extra in (env, {**env, "REDIS_URL": "redis://127.0.0.1:6379/0"})
+    ]
+    assert backends == [
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
 
 
 def test_each_bad_variable_gets_its_own_line():

@@ -25,6 +25,12 @@ async def test_operations_and_request_schema_come_from_the_pydantic_models(schem
         "/api/choreography/generate/",
         "/api/choreography/videos/",
         "/api/choreography/videos/{task_id}/",
+        "/api/auth/register/",
+        "/api/auth/login/",
+        "/api/auth/logout/",
+        "/api/auth/me/",
+        "/api/auth/tokens/",
+        "/api/auth/tokens/{prefix}/",
     }
     documented = schema["components"]["schemas"]["GenerateRequest"]
     model = GenerateRequest.model_json_schema()["properties"]
@@ -96,6 +102,23 @@ async def test_auth_schemes_are_bearer_and_session(schema):
     assert schemes["BearerTokenAuth"] == {"type": "http", "scheme": "bearer"}
     assert schemes["SessionCookieAuth"]["in"] == "cookie"
     assert "security" not in schema["paths"]["/api/songs/"]["get"]
+
+
+async def test_auth_operations_are_documented(schema):
+    """Sign-up and log-in need no credentials and document the throttle's 429."""
+    paths = schema["paths"]
+    for path, status in (("/api/auth/register/", "201"), ("/api/auth/login/", "200")):
+        operation = paths[path]["post"]
+        assert "security" not in operation
+        assert {status, "400", "429"} <= set(operation["responses"])
+        assert "Retry-After" in operation["responses"]["429"]["headers"]
+    assert "401" in paths["/api/auth/login/"]["post"]["responses"]
+    assert set(paths["/api/auth/me/"]) == {"get", "patch"}
+    assert set(paths["/api/auth/tokens/"]) == {"get", "post"}
+    assert "404" in paths["/api/auth/tokens/{prefix}/"]["delete"]["responses"]
+    me = schema["components"]["schemas"]["UserOut"]["properties"]
+    assert set(me) == {"id", "username", "email", "display_name", "preferences"}
+    assert schema["components"]["schemas"]["MeUpdate"]["additionalProperties"] is False
 
 
 async def test_docs_page_is_served(transactional_db):

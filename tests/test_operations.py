@@ -102,20 +102,23 @@ def test_no_job_container_leftovers():
 
 
 def test_compose_file_describes_one_backend_with_healthy_dependencies():
-    """docker-compose.yml parses; backend waits for healthy postgres and seaweedfs; no job service."""
+    """docker-compose.yml parses; backend waits for healthy postgres, seaweedfs and redis; no
+    job service."""
     import yaml
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"backend", "postgres", "seaweedfs"}
+    assert set(services) == {"backend", "postgres", "seaweedfs", "redis"}
     for name, service in services.items():
         assert "healthcheck" in service, name
     depends = services["backend"]["depends_on"]
     assert depends == {
         "postgres": {"condition": "service_healthy"},
         "seaweedfs": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
     }
     env = services["backend"]["environment"]
+    assert env["REDIS_URL"].startswith("redis://redis:")
     assert env["DATABASE_URL"].startswith("postgres://")
     assert env["STORAGE_BACKEND"] == "s3"
     assert (ROOT / ".env.example").read_text().count("SECRET_KEY=") == 1

@@ -2,28 +2,50 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
 from choreography.errors import AuthenticationError
 from choreography.models import ApiToken
 
 TOKEN_PREFIX = "chor_"
+LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
+"""last_used_at is written at most this often per token: not one write per request."""
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def active_tokens(now: dt.datetime | None = None):
+    """Tokens that still work: not revoked, not expired."""
+    now = now or timezone.now()
+    return ApiToken.objects.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True
+    )
+
+
+async def create_token(
+    user, *, name: str = "", expires_at: dt.datetime | None = None
+) -> tuple[str, ApiToken]:
+    """A new token for ``user``: the value (shown once) and its stored record (hash only)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    record = await ApiToken.objects.acreate(
+        user=user, token_hash=hash_token(token), prefix=token[:12], name=name, expires_at=expires_at
+    )
+    return token, record
+
+
 async def issue_token(username: str) -> str:
     """Create the user if needed and return a new token (shown once, stored hashed)."""
     user_model = get_user_model()
     user, _ = await user_model.objects.aget_or_create(username=username)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    await ApiToken.objects.acreate(user=user, token_hash=hash_token(token), prefix=token[:12])
+    token, _ = await create_token(user)
     return token
 
 
@@ -38,14 +60,27 @@ async def authenticate_bearer(header: str | None):
         raise AuthenticationError(
             "malformed Authorization header", details="expected 'Authorization: Bearer <token>'"
         )
+    now = timezone.now()
     record = (
-        await ApiToken.objects.select_related("user")
-        .filter(token_hash=hash_token(token.strip()), revoked_at__isnull=True)
+        await active_tokens(now)
+        .select_related("user")
+        .filter(token_hash=hash_token(token.strip()))
         .afirst()
     )
     if record is None or not record.user.is_active:
         raise AuthenticationError("invalid or revoked token")
+    await _record_use(record, now)
     return record.user
+
+
+async def _record_use(record: ApiToken, now: dt.datetime) -> None:
+    """Set last_used_at when it is older than a minute; the filter makes concurrent requests
+    write once between them."""
+    if record.last_used_at is not None and now - record.last_used_at < LAST_USED_RESOLUTION:
+        return
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+    await ApiToken.objects.filter(stale, pk=record.pk).aupdate(last_used_at=now)
+    record.last_used_at = now
 
 
 async def revoke_tokens(
@@ -55,7 +90,7 @@ async def revoke_tokens(
 
     Returns how many active tokens were revoked; a revoked token stops working at once.
     """
-    tokens = ApiToken.objects.filter(revoked_at__isnull=True)
+    tokens = active_tokens()
     if token:
         tokens = tokens.filter(token_hash=hash_token(token.strip()))
     elif prefix:

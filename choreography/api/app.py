@@ -163,6 +163,8 @@ for _kind in (Exception, Http404, ninja_errors.HttpError, ninja_errors.Validatio
     api.add_exception_handler(_kind, _any_error)
 
 
+from choreography.api.accounts import router as accounts_router  # noqa: E402
 from choreography.api.routes import router  # noqa: E402 - the operations register on import
 
 api.add_router("", router)
+api.add_router("/auth/", accounts_router)

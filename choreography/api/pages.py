@@ -12,6 +12,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from choreography import runtime
+from choreography.accounts import services
 from choreography.api.schemas import DifficultyValue, EnergyValue, StyleValue
 from choreography.models import Song
 
@@ -44,14 +45,26 @@ async def index(request: HttpRequest) -> HttpResponse:
     if not user.is_authenticated:
         return render(request, "choreography/signed_out.html", status=200)
     songs = [song async for song in Song.objects.order_by("id")]
+    prefs = await services.get_preferences(user)
     options = {
         **page_options(),
+        "defaults": {
+            "difficulty": prefs.difficulty,
+            "energy_level": prefs.energy_level,
+            "style": prefs.style,
+            "auto_save": prefs.auto_save,
+        },
         "previews": {str(song.id): media_url(song.audio_key) for song in songs},
     }
     return render(
         request,
         "choreography/index.html",
-        {"songs": songs, "options": options, "username": user.get_username()},
+        {
+            "songs": songs,
+            "options": options,
+            "username": user.get_username(),
+            "display_name": prefs.display_name,
+        },
     )
 
 

@@ -28,6 +28,7 @@ from choreography.errors import (
     PermissionDeniedError,
     ServerBusyError,
     ShuttingDownError,
+    TooManyAttemptsError,
     TooManyGenerationsError,
     UnsupportedMediaTypeError,
 )
@@ -35,6 +36,7 @@ from choreography.errors import (
 logger = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: tuple[tuple[type[ChoreoError], int], ...] = (
+    (TooManyAttemptsError, 429),
     (PayloadTooLargeError, 413),
     (UnsupportedMediaTypeError, 415),
     (InvalidRequestError, 400),

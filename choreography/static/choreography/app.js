@@ -32,7 +32,7 @@ function fillSelect(select, values, chosen) {
 }
 fillSelect($("difficulty"), options.difficulties, options.defaults.difficulty);
 fillSelect($("energy_level"), options.energy_levels, options.defaults.energy_level);
-fillSelect($("style"), options.styles, null);
+fillSelect($("style"), options.styles, options.defaults.style || null);
 
 const clock = (s) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`;
 for (const cell of document.querySelectorAll("td.length")) cell.textContent = clock(Number(cell.dataset.seconds));
