@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 import uuid
 
 from django.conf import settings
@@ -20,6 +21,15 @@ Difficulty = _choices("Difficulty", vocabulary.Difficulty)
 EnergyLevel = _choices("EnergyLevel", vocabulary.EnergyLevel)
 Style = _choices("Style", vocabulary.Style)
 MoveRole = _choices("MoveRole", vocabulary.MoveRole)
+
+
+def fold(text: str) -> str:
+    """Lowercase with accents stripped (NFKD, combining marks dropped): "Obsesión" → "obsesion".
+
+    The catalog search compares folded text with folded text, the same on SQLite and PostgreSQL.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 class TempoSource(models.TextChoices):
@@ -43,13 +53,35 @@ class Song(models.Model):
     )
     genre = models.CharField(max_length=50, default="bachata")
     content_hash = models.CharField(max_length=64, unique=True)
+    search_text = models.TextField(
+        blank=True, editable=False, help_text="fold(title + artist), kept by save(): the search"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            models.Index(fields=["bpm", "id"], name="song_bpm_idx"),
+            models.Index(fields=["duration_seconds", "id"], name="song_duration_idx"),
+            models.Index(fields=["created_at", "id"], name="song_created_idx"),
+            models.Index(fields=["genre", "id"], name="song_genre_idx"),
+            models.Index(fields=["title", "id"], name="song_title_idx"),
+            models.Index(fields=["artist", "id"], name="song_artist_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} — {self.artist}" if self.artist else self.title
+
+    @staticmethod
+    def search_text_for(title: str, artist: str) -> str:
+        return fold(f"{title} {artist}")
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = self.search_text_for(self.title, self.artist)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "artist"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
 
 class Move(models.Model):
@@ -77,6 +109,12 @@ class Move(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            models.Index(fields=["difficulty", "energy_level", "style"], name="move_combo_idx"),
+            models.Index(fields=["energy_level"], name="move_energy_idx"),
+            models.Index(fields=["style"], name="move_style_idx"),
+            models.Index(fields=["role"], name="move_role_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.label

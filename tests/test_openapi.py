@@ -22,6 +22,9 @@ async def schema(transactional_db) -> dict:
 async def test_operations_and_request_schema_come_from_the_pydantic_models(schema):
     assert set(schema["paths"]) == {
         "/api/songs/",
+        "/api/songs/{song_id}/",
+        "/api/moves/",
+        "/api/moves/coverage/",
         "/api/choreography/generate/",
         "/api/choreography/videos/",
         "/api/choreography/videos/{task_id}/",

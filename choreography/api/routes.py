@@ -9,9 +9,8 @@ from uuid import UUID
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.params import Header, P
-from pydantic import Field
 
 from choreography import runtime
 from choreography.api.responses import absolute_url
@@ -19,15 +18,14 @@ from choreography.api.schemas import (
     ErrorOut,
     GenerateRequest,
     GenerateResponse,
-    SongList,
-    SongOut,
+    PageQuery,
     VideoDetail,
     VideoOut,
     VideoPage,
 )
 from choreography.api.streaming import follow_stream, generation_stream, unwrap, wants_event_stream
 from choreography.errors import ConflictError
-from choreography.generation.history import get_video, list_songs, list_videos
+from choreography.generation.history import get_video, list_videos
 from choreography.generation.service import (
     DuplicateRequest,
     admit,
@@ -109,17 +107,6 @@ def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False
     if detail:
         return VideoDetail(**data, moves=task.result.get("timeline", [])).model_dump(mode="json")
     return VideoOut(**data).model_dump(mode="json")
-
-
-@router.get("/songs/", response={200: SongList}, auth=None, summary="List the song library")
-async def songs(request: HttpRequest):
-    items = [
-        SongOut(
-            id=s.id, title=s.title, artist=s.artist, duration_seconds=s.duration_seconds, bpm=s.bpm
-        )
-        for s in await list_songs()
-    ]
-    return {"items": items}
 
 
 @router.post(
@@ -212,11 +199,6 @@ def _done(task: ChoreographyTask) -> asyncio.Future:
     future = asyncio.get_running_loop().create_future()
     future.set_result(task)
     return future
-
-
-class PageQuery(Schema):
-    page: int = Field(1, ge=1, le=1_000_000, description="1-based page number")
-    page_size: int = Field(20, ge=1, le=100)
 
 
 @router.get(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
+from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field
 
 from choreography.models import Difficulty, EnergyLevel, Style
@@ -123,13 +124,16 @@ class VideoDetail(VideoOut):
     moves: list[TimelineEntry]
 
 
+class PageQuery(Schema):
+    """``?page=&page_size=`` of every paged list."""
+
+    page: int = Field(1, ge=1, le=1_000_000, description="1-based page number")
+    page_size: int = Field(20, ge=1, le=100)
+
+
 class VideoPage(BaseModel):
     items: list[VideoOut]
     page: int
     page_size: int
     total: int
     has_next: bool
-
-
-class SongList(BaseModel):
-    items: list[SongOut]

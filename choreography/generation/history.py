@@ -1,13 +1,9 @@
-"""Reading what was made: the song list and each user's completed choreographies."""
+"""Reading what was made: each user's completed choreographies."""
 
 from __future__ import annotations
 
 from choreography.errors import NotFoundError
-from choreography.models import ChoreographyTask, Song, TaskStatus
-
-
-async def list_songs() -> list[Song]:
-    return [song async for song in Song.objects.all()]
+from choreography.models import ChoreographyTask, TaskStatus
 
 
 def _completed_videos(user):

@@ -133,8 +133,20 @@ class PhraseGrid:
     phrase: float
     duration: float
 
+    @classmethod
+    def of(cls, *, bpm: float, first_beat: float, duration: float) -> PhraseGrid:
+        """The grid of a song with this tempo, first downbeat and length."""
+        return cls(first_beat, BEATS_PER_PHRASE * 60.0 / bpm, duration)
+
     def point(self, index: int) -> float:
         return self.first_beat + index * self.phrase
+
+    def starts(self) -> list[float]:
+        """Start of every phrase from the first downbeat that begins before the song ends."""
+        if self.phrase <= 0:
+            return []
+        count = max(0, math.ceil((self.duration - self.first_beat) / self.phrase - _EPS))
+        return [self.point(index) for index in range(count)]
 
     def nearest_error(self, time: float) -> float:
         """Distance in seconds from ``time`` to the nearest grid point."""
@@ -157,7 +169,12 @@ def styles_for(style: str | None) -> frozenset[str] | None:
 
 
 def in_tempo(move: MoveOption, song_bpm: float) -> bool:
-    tempo = move.tempo_bpm if move.tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM
+    return tempo_fits(move.tempo_bpm, song_bpm)
+
+
+def tempo_fits(tempo_bpm: float, song_bpm: float) -> bool:
+    """A clip of this tempo is within ``TEMPO_TOLERANCE`` of the song's (the rule of in_tempo)."""
+    tempo = tempo_bpm if tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM
     return abs(tempo / song_bpm - 1.0) <= TEMPO_TOLERANCE + 1e-9
 
 
@@ -328,7 +345,7 @@ def plan_choreography(
     first_beat = min(
         max(0.0, song.first_beat if math.isfinite(song.first_beat) else 0.0), song.duration
     )
-    grid = PhraseGrid(first_beat, BEATS_PER_PHRASE * 60.0 / bpm, song.duration)
+    grid = PhraseGrid.of(bpm=bpm, first_beat=first_beat, duration=song.duration)
     units = _units(grid)
 
     body_library = [m for m in library if m.role not in ("intro", "outro")] or list(library)

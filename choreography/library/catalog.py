@@ -1,0 +1,168 @@
+"""Reading the library: the song catalog (search, filters, ordering, pages) and move coverage.
+
+Queries only; the rules they use (the phrase grid, the tempo tolerance) are the generator's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from choreography.errors import NotFoundError
+from choreography.models import Move, Song, fold
+from choreography.music.generator import DEFAULT_SONG_BPM, PhraseGrid, tempo_fits
+from choreography.music.vocabulary import Difficulty, EnergyLevel, Style
+
+SONG_ORDERINGS = {
+    "title": "title",
+    "artist": "artist",
+    "bpm": "bpm",
+    "duration": "duration_seconds",
+    "created": "created_at",
+}
+"""``ordering`` words of the song catalog and the field each sorts on (``-`` for descending)."""
+
+
+@dataclass(frozen=True)
+class SongFilters:
+    q: str = ""
+    genre: str = ""
+    bpm_min: float | None = None
+    bpm_max: float | None = None
+    duration_min: float | None = None
+    duration_max: float | None = None
+    ordering: str = "title"
+
+
+def order_by(ordering: str) -> tuple[str, str]:
+    """The ORDER BY of an ``ordering`` word, with the id as a stable tie-break."""
+    descending = ordering.startswith("-")
+    field = SONG_ORDERINGS[ordering.removeprefix("-")]
+    return (f"-{field}", "-id") if descending else (field, "id")
+
+
+def song_query(filters: SongFilters):
+    query = Song.objects.all()
+    if needle := fold(filters.q.strip()):
+        query = query.filter(search_text__contains=needle)
+    if filters.genre:
+        query = query.filter(genre=filters.genre)
+    if filters.bpm_min is not None:
+        query = query.filter(bpm__gte=filters.bpm_min)
+    if filters.bpm_max is not None:
+        query = query.filter(bpm__lte=filters.bpm_max)
+    if filters.duration_min is not None:
+        query = query.filter(duration_seconds__gte=filters.duration_min)
+    if filters.duration_max is not None:
+        query = query.filter(duration_seconds__lte=filters.duration_max)
+    return query
+
+
+async def page_of(query, *, page: int, page_size: int) -> tuple[list, int]:
+    """(the rows of the 1-based page, total count); past the end, no rows."""
+    total = await query.acount()
+    start = (page - 1) * page_size
+    rows = [row async for row in query[start : start + page_size]] if start < total else []
+    return rows, total
+
+
+async def search_songs(filters: SongFilters, *, page: int, page_size: int):
+    query = song_query(filters).order_by(*order_by(filters.ordering))
+    query = query.defer("energy_curve", "analysis", "search_text", "audio_key")
+    return await page_of(query, page=page, page_size=page_size)
+
+
+async def get_song(song_id: int) -> Song:
+    song = await Song.objects.filter(pk=song_id).afirst()
+    if song is None:
+        raise NotFoundError(f"no song {song_id}", stage="lookup")
+    return song
+
+
+def grid_of(song: Song) -> PhraseGrid:
+    """The song's 8-count grid, as the generator cuts it."""
+    bpm = song.bpm if song.bpm > 0 and math.isfinite(song.bpm) else DEFAULT_SONG_BPM
+    return PhraseGrid.of(
+        bpm=bpm, first_beat=song.first_beat_seconds, duration=song.duration_seconds
+    )
+
+
+def phrase_seconds(song: Song) -> float:
+    return round(grid_of(song).phrase, 6)
+
+
+def phrases_of(song: Song) -> list[dict]:
+    """Each 8-count phrase from the first downbeat: its start and measured energy (or None)."""
+    grid = grid_of(song)
+    curve = list(song.energy_curve or [])
+    return [
+        {
+            "index": i,
+            "start_seconds": round(start, 4),
+            "energy": curve[i] if i < len(curve) else None,
+        }
+        for i, start in enumerate(grid.starts())
+    ]
+
+
+@dataclass(frozen=True)
+class MoveFilters:
+    difficulty: str | None = None
+    energy_level: str | None = None
+    style: str | None = None
+    role: str | None = None
+    q: str = ""
+
+
+def move_query(filters: MoveFilters):
+    query = Move.objects.all()
+    for field in ("difficulty", "energy_level", "style", "role"):
+        if (value := getattr(filters, field)) is not None:
+            query = query.filter(**{field: value})
+    if q := filters.q.strip():
+        query = query.filter(name__icontains=q) | query.filter(label__icontains=q)
+    return query.order_by("id")
+
+
+async def search_moves(filters: MoveFilters, *, page: int, page_size: int):
+    query = move_query(filters).defer("frame_offsets")
+    return await page_of(query, page=page, page_size=page_size)
+
+
+async def coverage(bpm: float | None) -> list[dict]:
+    """Every difficulty x energy x style: how many moves, and how many in tempo with ``bpm``.
+
+    One aggregate query, grouped by the combination and the clip tempo; the tempo rule is the
+    generator's (``tempo_fits``), applied once per distinct tempo.
+    """
+    rows = (
+        Move.objects.order_by()
+        .values("difficulty", "energy_level", "style", "tempo_bpm")
+        .annotate(n=Count("id"))
+    )
+    totals: dict[tuple[str, str, str], int] = {}
+    in_tempo: dict[tuple[str, str, str], int] = {}
+    fits: dict[float, bool] = {}
+    async for row in rows:
+        key = (row["difficulty"], row["energy_level"], row["style"])
+        totals[key] = totals.get(key, 0) + row["n"]
+        if bpm is not None:
+            tempo = row["tempo_bpm"]
+            if tempo not in fits:
+                fits[tempo] = tempo_fits(tempo, bpm)
+            if fits[tempo]:
+                in_tempo[key] = in_tempo.get(key, 0) + row["n"]
+    return [
+        {
+            "difficulty": d.value,
+            "energy_level": e.value,
+            "style": s.value,
+            "moves": totals.get((d.value, e.value, s.value), 0),
+            "in_tempo": in_tempo.get((d.value, e.value, s.value), 0) if bpm is not None else None,
+        }
+        for d in Difficulty
+        for e in EnergyLevel
+        for s in Style
+    ]
