@@ -290,3 +290,16 @@ async def test_coverage_with_bpm_counts_moves_within_the_tempo_tolerance(client,
     assert cells["advanced", "high", "energetic"]["in_tempo"] == 1  # 110: -6.8 %; 140: +18.6 %
     assert sum(c["in_tempo"] for c in body["cells"]) == 4
     assert (await get("/api/moves/coverage/", client, bpm=0))[0] == 400
+
+
+@pytest.mark.parametrize("bpm", [100, 111.2, 118, 120, 121.5, 130.5, 139])
+async def test_coverage_agrees_with_the_generators_in_tempo_rule(client, moves, bpm):
+    """The aggregate in-tempo count equals in_tempo() applied to each move, at any bpm."""
+    from choreography.music.generator import MoveOption, in_tempo
+
+    body = (await get("/api/moves/coverage/", client, bpm=bpm))[1]
+    expected = sum(
+        in_tempo(MoveOption(m.name, m.label, "", 4.0, "", "", "", tempo_bpm=m.tempo_bpm), bpm)
+        for m in moves
+    )
+    assert sum(c["in_tempo"] for c in body["cells"]) == expected

@@ -8,11 +8,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from choreography.errors import NotFoundError
 from choreography.models import Move, Song, fold
-from choreography.music.generator import DEFAULT_SONG_BPM, PhraseGrid, tempo_fits
+from choreography.music.generator import DEFAULT_SONG_BPM, PhraseGrid, tempo_bounds, tempo_fits
 from choreography.music.vocabulary import Difficulty, EnergyLevel, Style
 
 SONG_ORDERINGS = {
@@ -134,35 +134,30 @@ async def search_moves(filters: MoveFilters, *, page: int, page_size: int):
 async def coverage(bpm: float | None) -> list[dict]:
     """Every difficulty x energy x style: how many moves, and how many in tempo with ``bpm``.
 
-    One aggregate query, grouped by the combination and the clip tempo; the tempo rule is the
-    generator's (``tempo_fits``), applied once per distinct tempo.
+    One aggregate query grouped by the combination; the in-tempo count is a filtered COUNT over
+    the generator's tempo bounds (``tempo_bounds``; a clip without tempo counts as the default).
     """
-    rows = (
-        Move.objects.order_by()
-        .values("difficulty", "energy_level", "style", "tempo_bpm")
-        .annotate(n=Count("id"))
-    )
-    totals: dict[tuple[str, str, str], int] = {}
-    in_tempo: dict[tuple[str, str, str], int] = {}
-    fits: dict[float, bool] = {}
-    async for row in rows:
-        key = (row["difficulty"], row["energy_level"], row["style"])
-        totals[key] = totals.get(key, 0) + row["n"]
-        if bpm is not None:
-            tempo = row["tempo_bpm"]
-            if tempo not in fits:
-                fits[tempo] = tempo_fits(tempo, bpm)
-            if fits[tempo]:
-                in_tempo[key] = in_tempo.get(key, 0) + row["n"]
-    return [
-        {
-            "difficulty": d.value,
-            "energy_level": e.value,
-            "style": s.value,
-            "moves": totals.get((d.value, e.value, s.value), 0),
-            "in_tempo": in_tempo.get((d.value, e.value, s.value), 0) if bpm is not None else None,
-        }
-        for d in Difficulty
-        for e in EnergyLevel
-        for s in Style
-    ]
+    counts = {"moves": Count("id")}
+    if bpm is not None:
+        low, high = tempo_bounds(bpm)
+        fits = Q(tempo_bpm__gte=low, tempo_bpm__lte=high)
+        if tempo_fits(0.0, bpm):  # no tempo: the default clip tempo, in tempo with this song
+            fits |= Q(tempo_bpm__lte=0)
+        counts["fit"] = Count("id", filter=fits)
+    rows = Move.objects.order_by().values("difficulty", "energy_level", "style").annotate(**counts)
+    found = {(r["difficulty"], r["energy_level"], r["style"]): r async for r in rows}
+    cells = []
+    for d in Difficulty:
+        for e in EnergyLevel:
+            for s in Style:
+                row = found.get((d.value, e.value, s.value), {})
+                cells.append(
+                    {
+                        "difficulty": d.value,
+                        "energy_level": e.value,
+                        "style": s.value,
+                        "moves": row.get("moves", 0),
+                        "in_tempo": row.get("fit", 0) if bpm is not None else None,
+                    }
+                )
+    return cells

@@ -172,10 +172,20 @@ def in_tempo(move: MoveOption, song_bpm: float) -> bool:
     return tempo_fits(move.tempo_bpm, song_bpm)
 
 
+def tempo_bounds(song_bpm: float) -> tuple[float, float]:
+    """The clip tempos within ``TEMPO_TOLERANCE`` of the song's, inclusive (the in_tempo rule).
+
+    A clip with no tempo (0) counts as ``DEFAULT_CLIP_TEMPO_BPM``: see ``tempo_fits``.
+    """
+    slack = TEMPO_TOLERANCE + 1e-9
+    return song_bpm * (1.0 - slack), song_bpm * (1.0 + slack)
+
+
 def tempo_fits(tempo_bpm: float, song_bpm: float) -> bool:
-    """A clip of this tempo is within ``TEMPO_TOLERANCE`` of the song's (the rule of in_tempo)."""
+    """A clip of this tempo is in tempo with the song (the rule of in_tempo)."""
     tempo = tempo_bpm if tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM
-    return abs(tempo / song_bpm - 1.0) <= TEMPO_TOLERANCE + 1e-9
+    low, high = tempo_bounds(song_bpm)
+    return low <= tempo <= high
 
 
 def tempo_mismatch(move: MoveOption, song_bpm: float) -> float:
