@@ -6,6 +6,7 @@ from choreography.api.app import api
 
 urlpatterns = [
     path("", pages.index, name="index"),
+    path("songs/<int:song_id>/preview/", pages.song_preview, name="song_preview"),
     path("signin/<str:uidb64>/<str:token>/", pages.sign_in, name="signin"),
     path("accounts/", accounts.account, name="account"),
     path("accounts/signup/", accounts.signup, name="signup"),

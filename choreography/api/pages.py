@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth import alogin, get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -14,7 +20,11 @@ from django.views.decorators.http import require_GET
 from choreography import runtime
 from choreography.accounts import services
 from choreography.api.schemas import DifficultyValue, EnergyValue, StyleValue
+from choreography.library import catalog
+from choreography.library.catalog import SongFilters
 from choreography.models import Song
+
+SONG_PAGE_SIZE = 20
 
 
 def sign_in_path(user) -> str:
@@ -44,7 +54,10 @@ async def index(request: HttpRequest) -> HttpResponse:
     user = await request.auser()
     if not user.is_authenticated:
         return render(request, "choreography/signed_out.html", status=200)
-    songs = [song async for song in Song.objects.order_by("id")]
+    songs, total = await catalog.search_songs(SongFilters(), page=1, page_size=SONG_PAGE_SIZE)
+    genres = [
+        g async for g in Song.objects.order_by("genre").values_list("genre", flat=True).distinct()
+    ]
     prefs = await services.get_preferences(user)
     options = {
         **page_options(),
@@ -54,18 +67,35 @@ async def index(request: HttpRequest) -> HttpResponse:
             "style": prefs.style,
             "auto_save": prefs.auto_save,
         },
-        "previews": {str(song.id): media_url(song.audio_key) for song in songs},
+        "song_page_size": SONG_PAGE_SIZE,
     }
     return render(
         request,
         "choreography/index.html",
         {
             "songs": songs,
+            "song_total": total,
+            "song_pages": max(1, -(-total // SONG_PAGE_SIZE)),
+            "genres": genres,
             "options": options,
             "username": user.get_username(),
             "display_name": prefs.display_name,
         },
     )
+
+
+@require_GET
+async def song_preview(request: HttpRequest, song_id: int) -> HttpResponse:
+    """A signed-in dancer's preview of a song: a redirect to its (signed) audio link."""
+    user = await request.auser()
+    if not user.is_authenticated:
+        return HttpResponseForbidden("sign in to listen")
+    song = await Song.objects.filter(pk=song_id).only("audio_key").afirst()
+    if song is None:
+        raise Http404("no such song")
+    response = HttpResponseRedirect(media_url(song.audio_key))
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET

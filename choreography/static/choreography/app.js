@@ -37,18 +37,115 @@ fillSelect($("style"), options.styles, options.defaults.style || null);
 const clock = (s) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`;
 for (const cell of document.querySelectorAll("td.length")) cell.textContent = clock(Number(cell.dataset.seconds));
 
-const preview = $("preview-player");
-for (const button of document.querySelectorAll("button.preview")) {
-  button.addEventListener("click", () => {
-    const url = options.previews[button.dataset.song];
-    const playing = !preview.paused && preview.dataset.song === button.dataset.song;
-    for (const other of document.querySelectorAll("button.preview")) other.textContent = "▶ Play";
-    if (playing) { preview.pause(); return; }
-    preview.src = url;
-    preview.dataset.song = button.dataset.song;
-    preview.play().then(() => { button.textContent = "❚❚ Stop"; }).catch(() => {});
-  });
+// The song list: search (debounced), genre and BPM filters, sorting and pages, from /api/songs/.
+// The chosen song is remembered across pages and searches, so it need not stay on screen.
+const songs = { page: 1, pageSize: options.song_page_size || 20, timer: null, request: null, chosen: null };
+{
+  const first = document.querySelector("input[name=song]:checked");
+  if (first) songs.chosen = { id: Number(first.value), title: first.closest("tr").querySelector("label").textContent };
 }
+
+function songParams() {
+  const params = new URLSearchParams({ page: String(songs.page), page_size: String(songs.pageSize) });
+  const q = $("song-q").value.trim();
+  if (q) params.set("q", q);
+  if ($("song-genre").value) params.set("genre", $("song-genre").value);
+  for (const [id, name] of [["song-bpm-min", "bpm_min"], ["song-bpm-max", "bpm_max"]]) {
+    const value = $(id).value;
+    if (value !== "" && Number(value) > 0) params.set(name, value);
+  }
+  params.set("ordering", $("song-ordering").value);
+  return params;
+}
+
+function songRow(song) {
+  const row = document.createElement("tr");
+  const cell = (content) => { const td = document.createElement("td"); if (content !== undefined) td.append(content); row.appendChild(td); return td; };
+  const radio = document.createElement("input");
+  radio.type = "radio";
+  radio.name = "song";
+  radio.id = `song-${song.id}`;
+  radio.value = String(song.id);
+  radio.checked = songs.chosen !== null && songs.chosen.id === song.id;
+  cell(radio);
+  const label = document.createElement("label");
+  label.htmlFor = radio.id;
+  label.textContent = song.title;
+  cell(label);
+  cell(song.artist);
+  cell(song.genre);
+  cell(String(Math.round(song.bpm)));
+  cell(clock(song.duration_seconds)).className = "length";
+  const play = document.createElement("button");
+  play.type = "button";
+  play.className = "preview";
+  play.dataset.song = String(song.id);
+  play.textContent = "▶ Play";
+  play.setAttribute("aria-label", `Play a preview of ${song.title}`);
+  cell(play);
+  return row;
+}
+
+async function loadSongs() {
+  if (songs.request) songs.request.abort();
+  const request = new AbortController();
+  songs.request = request;
+  $("song-status").textContent = "Loading songs…";
+  try {
+    const response = await fetch(`/api/songs/?${songParams()}`, { credentials: "same-origin", signal: request.signal });
+    const page = await response.json();
+    if (!response.ok) { $("song-status").textContent = `These filters do not work: ${page.error || response.status}`; return; }
+    const lastPage = Math.max(1, Math.ceil(page.total / page.page_size));
+    if (page.total && !page.items.length && songs.page > lastPage) { songs.page = lastPage; loadSongs(); return; }
+    const rows = $("song-rows");
+    rows.replaceChildren(...page.items.map(songRow));
+    if (!page.items.length) {
+      const row = document.createElement("tr");
+      row.innerHTML = '<td colspan="7">No song matches.</td>';
+      rows.appendChild(row);
+    }
+    $("song-status").textContent = `${page.total} song${page.total === 1 ? "" : "s"}`;
+    $("song-page").textContent = `page ${page.page} of ${lastPage}`;
+    $("song-prev").disabled = page.page <= 1;
+    $("song-next").disabled = !page.has_next;
+  } catch (error) {
+    if (error.name !== "AbortError") $("song-status").textContent = "The songs could not be loaded.";
+  } finally {
+    if (songs.request === request) songs.request = null;
+  }
+}
+
+function refreshSongs({ debounce = false } = {}) {
+  songs.page = 1;
+  clearTimeout(songs.timer);
+  if (debounce) songs.timer = setTimeout(loadSongs, 250);
+  else loadSongs();
+}
+
+$("song-filters").addEventListener("submit", (event) => { event.preventDefault(); refreshSongs(); });
+$("song-q").addEventListener("input", () => refreshSongs({ debounce: true }));
+for (const id of ["song-bpm-min", "song-bpm-max"]) $(id).addEventListener("input", () => refreshSongs({ debounce: true }));
+for (const id of ["song-genre", "song-ordering"]) $(id).addEventListener("change", () => refreshSongs());
+$("song-prev").addEventListener("click", () => { if (songs.page > 1) { songs.page -= 1; loadSongs(); } });
+$("song-next").addEventListener("click", () => { songs.page += 1; loadSongs(); });
+$("song-rows").addEventListener("change", (event) => {
+  const radio = event.target;
+  if (radio.name !== "song") return;
+  songs.chosen = { id: Number(radio.value), title: radio.closest("tr").querySelector("label").textContent };
+  $("song-chosen").textContent = songs.chosen.title;
+});
+
+const preview = $("preview-player");
+$("song-rows").addEventListener("click", (event) => {
+  const button = event.target.closest("button.preview");
+  if (!button) return;
+  const playing = !preview.paused && preview.dataset.song === button.dataset.song;
+  for (const other of document.querySelectorAll("button.preview")) other.textContent = "▶ Play";
+  if (playing) { preview.pause(); return; }
+  preview.src = `/songs/${encodeURIComponent(button.dataset.song)}/preview/`;
+  preview.dataset.song = button.dataset.song;
+  preview.play().then(() => { button.textContent = "❚❚ Stop"; }).catch(() => {});
+});
 
 function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -109,10 +206,11 @@ async function* sseEvents(response) {
 
 async function generate(event) {
   event.preventDefault();
-  const song = document.querySelector("input[name=song]:checked");
-  if (!song) { showError("Pick a song first."); return; }
+  const checked = document.querySelector("input[name=song]:checked");
+  const songId = checked ? Number(checked.value) : songs.chosen && songs.chosen.id;
+  if (!songId) { showError("Pick a song first."); return; }
   const body = {
-    song_id: Number(song.value),
+    song_id: songId,
     difficulty: $("difficulty").value,
     energy_level: $("energy_level").value,
   };
