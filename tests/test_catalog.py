@@ -303,3 +303,16 @@ async def test_coverage_agrees_with_the_generators_in_tempo_rule(client, moves, 
         for m in moves
     )
     assert sum(c["in_tempo"] for c in body["cells"]) == expected
+
+
+async def test_page_preview_redirects_signed_in_users_to_the_audio(songs):
+    """/songs/<id>/preview/ redirects a signed-in user to the signed audio link; else 403/404."""
+    from django.contrib.auth import get_user_model
+
+    assert (await AsyncClient().get(f"/songs/{songs[0].id}/preview/")).status_code == 403
+    client = AsyncClient()
+    await client.aforce_login(await get_user_model().objects.acreate(username="listener"))
+    response = await client.get(f"/songs/{songs[0].id}/preview/")
+    assert response.status_code == 302
+    assert "songs/0.m4a" in response["Location"]
+    assert (await client.get("/songs/999999/preview/")).status_code == 404
