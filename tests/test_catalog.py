@@ -316,3 +316,11 @@ async def test_page_preview_redirects_signed_in_users_to_the_audio(songs):
     assert response.status_code == 302
     assert "songs/0.m4a" in response["Location"]
     assert (await client.get("/songs/999999/preview/")).status_code == 404
+
+
+async def test_nul_in_text_and_huge_ids_are_refused_cleanly(songs, client):
+    """A NUL in q or genre is 400 and an id beyond 64 bits is 404, never a database error."""
+    assert (await get("/api/songs/", q="ab\x00c"))[0] == 400
+    assert (await get("/api/songs/", genre="\x00"))[0] == 400
+    assert (await get("/api/moves/", client, q="\x00"))[0] == 400
+    assert (await get(f"/api/songs/{2**70}/"))[0] == 404

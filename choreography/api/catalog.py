@@ -28,13 +28,18 @@ SongOrdering = Literal[
 assert {o.removeprefix("-") for o in SongOrdering.__args__} == set(catalog.SONG_ORDERINGS)  # type: ignore[attr-defined]
 LibraryStyle = Literal["romantic", "energetic", "sensual", "playful"]
 RoleValue = Literal["move", "intro", "outro"]
+NO_NUL = r"^[^\x00]*$"
+"""Text parameters may not hold NUL (PostgreSQL refuses it in a query)."""
 
 
 class SongQuery(PageQuery):
     q: str = Field(
-        "", max_length=200, description="Words of the title or artist; case and accents ignored"
+        "",
+        max_length=200,
+        pattern=NO_NUL,
+        description="Words of the title or artist; case and accents ignored",
     )
-    genre: str = Field("", max_length=50)
+    genre: str = Field("", max_length=50, pattern=NO_NUL)
     bpm_min: float | None = Field(None, gt=0, le=1000, allow_inf_nan=False)
     bpm_max: float | None = Field(None, gt=0, le=1000, allow_inf_nan=False)
     duration_min: float | None = Field(
@@ -84,7 +89,9 @@ class SongDetail(CatalogSong):
 
 
 class MoveQuery(PageQuery):
-    q: str = Field("", max_length=100, description="Part of the name or label (case ignored)")
+    q: str = Field(
+        "", max_length=100, pattern=NO_NUL, description="Part of the name or label (case ignored)"
+    )
     difficulty: DifficultyValue | None = None
     energy_level: EnergyValue | None = None
     style: LibraryStyle | None = None

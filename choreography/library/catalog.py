@@ -75,7 +75,9 @@ async def search_songs(filters: SongFilters, *, page: int, page_size: int):
 
 
 async def get_song(song_id: int) -> Song:
-    song = await Song.objects.filter(pk=song_id).afirst()
+    song = None
+    if 1 <= song_id < 2**63:  # beyond a 64-bit key no row can match (and SQLite would overflow)
+        song = await Song.objects.filter(pk=song_id).afirst()
     if song is None:
         raise NotFoundError(f"no song {song_id}", stage="lookup")
     return song
