@@ -164,7 +164,23 @@ for _kind in (Exception, Http404, ninja_errors.HttpError, ninja_errors.Validatio
 
 
 from choreography.api.accounts import router as accounts_router  # noqa: E402
+from choreography.api.library_admin import router as library_admin_router  # noqa: E402
 from choreography.api.routes import router  # noqa: E402 - the operations register on import
 
+
+def _share_paths(main, extra) -> None:
+    """Ninja serves one URL pattern per router and path, so a path two routers share answers
+    only the first router's methods (405 for the rest). The staff operations on a path the
+    main router also serves (POST /songs/ beside GET /songs/) join that path's view."""
+    for path, view in list(extra.path_operations.items()):
+        if path in router.path_operations:
+            shared = main.path_operations[path]
+            shared.operations.extend(view.operations)
+            shared.is_async = shared.is_async or view.is_async
+            del extra.path_operations[path]
+
+
+_share_paths(router, library_admin_router)
 api.add_router("", router)
 api.add_router("/auth/", accounts_router)
+api.add_router("", library_admin_router)
