@@ -216,6 +216,37 @@ async def test_upload_and_delete_on_s3(s3_backend, staff, library, tmp_path):
     assert not left & {move.clip_key, move.stream_key, song.audio_key}
 
 
+def test_admin_upload_forms_use_the_import_path(admin_client, runtime, tmp_path):
+    """The admin's upload forms import a song and a move (a second upload is recognised)."""
+    source = make_song(tmp_path / "admin.wav", 4.0, ("-c:a", "pcm_s16le"))
+    with open(source, "rb") as handle:
+        response = admin_client.post(
+            "/admin/choreography/song/upload/",
+            {"file": handle, "title": "Admin Song", "bpm": "100", "genre": "bachata"},
+        )
+    assert response.status_code == 302, response.content
+    song = Song.objects.get(title="Admin Song")
+    assert song.bpm == 100 and song.energy_curve
+    clip = make_phone_clip(tmp_path / "hammerlock.mp4", 1.0)
+    for _ in range(2):
+        with open(clip, "rb") as handle:
+            response = admin_client.post(
+                "/admin/choreography/move/upload/",
+                {"file": handle, "difficulty": "advanced", "energy_level": "high"},
+            )
+        assert response.status_code == 302, response.content
+    assert Move.objects.filter(name="hammerlock", difficulty="advanced").count() == 1
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"junk" * 100)
+    with open(junk, "rb") as handle:
+        response = admin_client.post(
+            "/admin/choreography/move/upload/",
+            {"file": handle, "difficulty": "advanced", "energy_level": "high"},
+        )
+    assert response.status_code == 200 and b"junk.mp4" in response.content
+    assert b"Upload" in admin_client.get("/admin/choreography/song/").content
+
+
 def test_live_upload_passes_the_body_limit_on_its_route_only(live_template, tmp_path):
     """Over a real socket a 3 MB multipart upload reaches the route (here: 400, not media),
     while a 100 KB JSON body to generate is still refused at the door (413)."""
