@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 
@@ -214,6 +215,32 @@ async def test_upload_and_delete_on_s3(s3_backend, staff, library, tmp_path):
     assert (await staff.delete(f"/api/songs/{song.id}/")).status_code == 204
     left = set(await s3_backend.list("library/"))
     assert not left & {move.clip_key, move.stream_key, song.audio_key}
+
+
+async def test_upload_file_is_removed_on_cancellation(transactional_db, runtime, song_file):
+    """A request cancelled while its upload is being imported leaves no temporary file."""
+    from django.test import RequestFactory
+
+    from choreography.api.library_admin import _upload
+
+    with open(song_file, "rb") as handle:  # noqa: ASYNC230 - a test fixture file
+        request = RequestFactory().post("/api/songs/", {"file": handle, "title": "x"})
+    seen, inside = [], asyncio.Event()
+
+    async def hold():
+        async with _upload(request) as (_fields, path, name):
+            seen.append((path, name))
+            inside.set()
+            await asyncio.sleep(30)
+
+    task = asyncio.create_task(hold())
+    await asyncio.wait_for(inside.wait(), 10)
+    path, name = seen[0]
+    assert name == "song.m4a" and path.exists() and path.parent.name == "uploads"
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not path.exists()
 
 
 def test_admin_upload_forms_use_the_import_path(admin_client, runtime, tmp_path):

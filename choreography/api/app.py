@@ -173,7 +173,7 @@ def _share_paths(main, extra) -> None:
     only the first router's methods (405 for the rest). The staff operations on a path the
     main router also serves (POST /songs/ beside GET /songs/) join that path's view."""
     for path, view in list(extra.path_operations.items()):
-        if path in router.path_operations:
+        if path in main.path_operations:
             shared = main.path_operations[path]
             shared.operations.extend(view.operations)
             shared.is_async = shared.is_async or view.is_async

@@ -218,9 +218,10 @@ async def _upload(request: HttpRequest) -> AsyncIterator[tuple[dict, Path, str]]
     directory = runtime.current().work_root / "uploads"
     directory.mkdir(parents=True, exist_ok=True)
     handler = WorkDirUploadHandler(request, directory=directory, max_bytes=limit)
+    parsing = asyncio.ensure_future(asyncio.to_thread(_parse, request, handler))
     try:
         try:
-            post, files = await asyncio.to_thread(_parse, request, handler)
+            post, files = await asyncio.shield(parsing)
         except ValueError as exc:  # MultiPartParserError and friends
             raise InvalidRequestError("malformed multipart body", details=str(exc)) from None
         uploaded = files.get("file")
@@ -237,14 +238,24 @@ async def _upload(request: HttpRequest) -> AsyncIterator[tuple[dict, Path, str]]
             async with _spilled(uploaded, directory) as path:
                 yield fields, path, uploaded.name
     finally:
-        for each in handler.opened:
+        if parsing.done():
+            _close_uploads(request, handler)
+        else:  # cancelled while the thread still writes: close once it has finished
+            parsing.add_done_callback(lambda done: _close_uploads(request, handler, done))
+
+
+def _close_uploads(request: HttpRequest, handler: WorkDirUploadHandler, done=None) -> None:
+    """Close (and so delete) every temporary file of this request's upload."""
+    if done is not None and not done.cancelled():
+        done.exception()  # retrieved: a parse that failed after the request went is no news
+    for each in handler.opened:
+        with contextlib.suppress(OSError):
+            each.close()
+    parsed = getattr(request, "_files", None)
+    for _, each in parsed.lists() if parsed is not None else ():
+        for one in each:
             with contextlib.suppress(OSError):
-                each.close()
-        parsed = getattr(request, "_files", None)
-        for _, each in parsed.lists() if parsed is not None else ():
-            for one in each:
-                with contextlib.suppress(OSError):
-                    one.close()
+                one.close()
 
 
 @contextlib.asynccontextmanager
