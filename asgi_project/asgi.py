@@ -88,5 +88,11 @@ class Lifespan:
 
 
 application = Lifespan(
-    HealthFastPath(BodySizeLimit(django_application, max_bytes=settings.CHOREO.max_body_bytes))
+    HealthFastPath(
+        BodySizeLimit(
+            django_application,
+            max_bytes=settings.CHOREO.max_body_bytes,
+            max_upload_bytes=settings.CHOREO.max_upload_mb * 1024 * 1024,
+        )
+    )
 )

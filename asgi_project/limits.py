@@ -1,5 +1,8 @@
 """ASGI middleware that refuses request bodies over a size limit before anything reads them.
 
+Media uploads (multipart ``POST /api/songs/`` and ``POST /api/moves/``) get their own, larger
+limit (CHOREO_MAX_UPLOAD_MB); every other request keeps CHOREO_MAX_BODY_BYTES.
+
 Django's ASGI handler spools a whole body to a temporary file before the view runs; this stops
 an oversized body at the door: a declared ``Content-Length`` over the limit is answered 413 at
 once, and a chunked body is counted as it arrives and refused as soon as it passes the limit.
@@ -12,19 +15,34 @@ import json
 from choreography.api.responses import error_body
 from choreography.errors import PayloadTooLargeError
 
+UPLOAD_PATHS = frozenset({"/api/songs/", "/api/moves/"})
+"""The routes that take a multipart media upload (choreography.api.library_admin)."""
+
 
 class BodySizeLimit:
-    def __init__(self, app, *, max_bytes: int) -> None:
+    def __init__(self, app, *, max_bytes: int, max_upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max(max_bytes, max_upload_bytes or max_bytes)
+
+    def limit_for(self, scope) -> tuple[int, str]:
+        """(the limit, the setting that sets it) for this request."""
+        if (
+            scope.get("method") == "POST"
+            and scope.get("path") in UPLOAD_PATHS
+            and _header(scope, b"content-type").startswith(b"multipart/form-data")
+        ):
+            return self.max_upload_bytes, "CHOREO_MAX_UPLOAD_MB"
+        return self.max_bytes, "CHOREO_MAX_BODY_BYTES"
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit, setting = self.limit_for(scope)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(send, f"{declared} bytes declared")
+        if declared is not None and declared > limit:
+            await self._refuse(send, limit, setting, f"{declared} bytes declared")
             return
         if declared is not None:
             # The server holds the client to its Content-Length, so nothing more to count.
@@ -38,8 +56,8 @@ class BodySizeLimit:
                 messages.append(message)
                 break
             total += len(message.get("body", b""))
-            if total > self.max_bytes:
-                await self._refuse(send, f"more than {self.max_bytes} bytes sent")
+            if total > limit:
+                await self._refuse(send, limit, setting, f"more than {limit} bytes sent")
                 return
             messages.append(message)
             if not message.get("more_body", False):
@@ -50,10 +68,9 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send, got: str) -> None:
+    async def _refuse(self, send, limit: int, setting: str, got: str) -> None:
         error = PayloadTooLargeError(
-            "request body too large",
-            details=f"at most {self.max_bytes} bytes (CHOREO_MAX_BODY_BYTES); {got}",
+            "request body too large", details=f"at most {limit} bytes ({setting}); {got}"
         )
         body = json.dumps(error_body(error)).encode()
         await send(
@@ -78,3 +95,10 @@ def _content_length(scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+def _header(scope, name: bytes) -> bytes:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.lower()
+    return b""

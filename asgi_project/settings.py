@@ -57,6 +57,9 @@ MIDDLEWARE = [
 # The ASGI app refuses larger bodies at the door (asgi_project.limits); this is the same limit
 # for anything reaching Django another way (the test client).
 DATA_UPLOAD_MAX_MEMORY_SIZE = CHOREO.max_body_bytes
+# Uploaded files (the media upload routes, the admin's upload forms) go to a temporary file
+# past 256 KiB instead of memory; the API routes put theirs under the runtime's work dir.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
 ROOT_URLCONF = "asgi_project.urls"
 ASGI_APPLICATION = "asgi_project.asgi.application"

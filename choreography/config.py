@@ -55,6 +55,8 @@ class ChoreoConfig(BaseModel):
     max_body_bytes: int = Field(
         64 * 1024, ge=1024, le=10 * 1024 * 1024, alias="CHOREO_MAX_BODY_BYTES"
     )
+    max_upload_mb: int = Field(500, ge=1, le=100_000, alias="CHOREO_MAX_UPLOAD_MB")
+    """Largest media upload (POST /api/songs/ and /api/moves/, multipart), in MiB."""
     ffmpeg: str = Field("ffmpeg", alias="CHOREO_FFMPEG")
     ffprobe: str = Field("ffprobe", alias="CHOREO_FFPROBE")
     video_size: str = Field("640x360", alias="CHOREO_VIDEO_SIZE")

@@ -9,6 +9,7 @@ ChoreoError (assembly.errors)
 │   └── LinkExpiredError         a signed media link past its expiry (403)
 ├── NotFoundError                unknown song, video or URL (404)
 ├── ConflictError                the same Idempotency-Key is being served elsewhere (409)
+│   └── InUseError               a library item completed choreographies still use (409)
 ├── OverloadedError              the server cannot take the work now (503, Retry-After)
 │   ├── TooManyAttemptsError     too many failed logins/sign-ups from an IP or for a name (429)
 │   ├── TooManyGenerationsError  this user already runs CHOREO_MAX_PER_USER (429)
@@ -66,6 +67,17 @@ class ConflictError(ChoreoError):
     def __init__(self, message: str, *, retry_after: int, details: str = "", stage=None) -> None:
         super().__init__(message, details=details, stage=stage)
         self.retry_after = max(1, int(retry_after))
+
+
+class InUseError(ConflictError):
+    """A song or move that completed choreographies still use cannot be deleted (HTTP 409,
+    no Retry-After: waiting does not help)."""
+
+    default_stage = "library"
+
+    def __init__(self, message: str, *, details="", stage=None) -> None:
+        ChoreoError.__init__(self, message, details=details, stage=stage)
+        self.retry_after = None
 
 
 class OverloadedError(ChoreoError):

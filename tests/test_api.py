@@ -188,12 +188,12 @@ async def test_the_wait_for_a_slot_does_not_count_against_the_assembly_budget(
 ):
     """With the only slot held for longer than CHOREO_ASSEMBLY_TIMEOUT_S, a queued request still
     completes: the budget starts when its assembly starts."""
-    runtime = await reconfigure(max_concurrent_assemblies=1, assembly_timeout_s=1.0)
+    runtime = await reconfigure(max_concurrent_assemblies=1, assembly_timeout_s=3.0)
     blocker = runtime.gate.reserve()
 
     async def occupy() -> None:
         async with blocker.slot():
-            await asyncio.sleep(1.5)
+            await asyncio.sleep(4.0)
 
     occupying = asyncio.create_task(occupy())
     await asyncio.sleep(0)

@@ -25,6 +25,7 @@ async def test_operations_and_request_schema_come_from_the_pydantic_models(schem
         "/api/songs/{song_id}/",
         "/api/moves/",
         "/api/moves/coverage/",
+        "/api/moves/{move_id}/",
         "/api/choreography/generate/",
         "/api/choreography/videos/",
         "/api/choreography/videos/{task_id}/",
@@ -122,6 +123,28 @@ async def test_auth_operations_are_documented(schema):
     me = schema["components"]["schemas"]["UserOut"]["properties"]
     assert set(me) == {"id", "username", "email", "display_name", "preferences"}
     assert schema["components"]["schemas"]["MeUpdate"]["additionalProperties"] is False
+
+
+async def test_library_admin_operations_are_documented(schema):
+    """Uploads are multipart with a binary ``file``; edits are strict JSON; deletes may 409."""
+    paths = schema["paths"]
+    assert set(paths["/api/songs/"]) == {"get", "post"}
+    for path in ("/api/songs/", "/api/moves/"):
+        post = paths[path]["post"]
+        assert {"200", "201", "400", "401", "403", "413", "415"} <= set(post["responses"])
+        form = post["requestBody"]["content"]["multipart/form-data"]["schema"]
+        assert form["properties"]["file"] == {"type": "string", "format": "binary"}
+    assert (
+        "title"
+        in paths["/api/songs/"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"][
+            "required"
+        ]
+    )
+    for path in ("/api/songs/{song_id}/", "/api/moves/{move_id}/"):
+        assert set(paths[path]) == {"patch", "delete"}
+        assert "409" in paths[path]["delete"]["responses"]
+    for name in ("SongUpdate", "MoveUpdate"):
+        assert schema["components"]["schemas"][name]["additionalProperties"] is False
 
 
 async def test_docs_page_is_served(transactional_db):

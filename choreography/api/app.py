@@ -163,6 +163,7 @@ for _kind in (Exception, Http404, ninja_errors.HttpError, ninja_errors.Validatio
     api.add_exception_handler(_kind, _any_error)
 
 
+from choreography.api import library_admin  # noqa: E402, F401 - staff operations join the catalog router
 from choreography.api.accounts import router as accounts_router  # noqa: E402
 from choreography.api.catalog import router as catalog_router  # noqa: E402
 from choreography.api.routes import router  # noqa: E402 - the operations register on import

@@ -112,6 +112,7 @@ def error_response(exc: ChoreoError) -> JsonResponse:
     response = JsonResponse(error_body(exc), status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="choreo"'
-    if status in (409, 429, 503):
-        response["Retry-After"] = str(getattr(exc, "retry_after", DEFAULT_RETRY_AFTER_S))
+    retry_after = getattr(exc, "retry_after", DEFAULT_RETRY_AFTER_S)
+    if status in (409, 429, 503) and retry_after is not None:
+        response["Retry-After"] = str(retry_after)
     return response

@@ -1,0 +1,425 @@
+"""The staff side of the library: upload, edit and delete songs and moves.
+
+Uploads are ``multipart/form-data`` (field ``file`` plus the fields of ``import_song`` /
+``import_moves``) and go through the same import path as the commands (normalize once, analyse,
+store by content hash): the same content again answers 200 with ``"duplicate": true`` and the
+existing id. The file is streamed to a temporary file under the runtime's work dir (never held in
+memory), limited to CHOREO_MAX_UPLOAD_MB (413), parsed in a worker thread, and removed on every
+path, cancellation included. Edits are strict JSON; deletes refuse (409) what completed
+choreographies still use. Everyone else: 403 (staff only), anonymous 401.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Literal
+
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
+from django.http import HttpRequest
+from ninja import Status
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assembly import FFmpegError, MediaError
+from choreography import runtime
+from choreography.api.catalog import router as catalog_router
+from choreography.api.schemas import ErrorOut
+from choreography.errors import (
+    InvalidRequestError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    UnsupportedMediaTypeError,
+)
+from choreography.library.batch import failure_reason
+from choreography.library.editing import delete_move, delete_song, replan_song
+from choreography.library.imports import import_clip, import_song
+from choreography.models import Difficulty, EnergyLevel, Move, MoveRole, Song, Style
+from choreography.music.catalog import ClipMetadata, derive_role, derive_style, humanize, slugify
+
+# The staff operations live on the catalog's router: POST /songs/ beside GET /songs/ is one
+# path, and ninja serves one path from one router.
+router = catalog_router
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 500: ErrorOut}
+UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut, 415: ErrorOut}
+
+DifficultyName = Literal[tuple(Difficulty.values)]  # type: ignore[valid-type]
+EnergyName = Literal[tuple(EnergyLevel.values)]  # type: ignore[valid-type]
+StyleName = Literal[tuple(Style.values)]  # type: ignore[valid-type]
+RoleName = Literal[tuple(MoveRole.values)]  # type: ignore[valid-type]
+Bpm = Field(None, ge=20, le=400, description="beats per minute")
+
+
+class SongUpload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200)
+    artist: str = Field("", max_length=200)
+    bpm: float | None = Field(None, ge=20, le=400, description="default: detected")
+    first_beat: float | None = Field(None, ge=0, description="seconds; default: detected")
+    genre: str = Field("bachata", min_length=1, max_length=50)
+
+
+class MoveUpload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, max_length=90, description="default: from the file name")
+    label: str | None = Field(None, max_length=100, description="default: from the file name")
+    difficulty: DifficultyName = "intermediate"
+    energy_level: EnergyName = "medium"
+    style: StyleName | None = Field(None, description="default: from the file name")
+    role: RoleName | None = Field(None, description="default: from the file name")
+    tempo: float | None = Field(None, ge=20, le=400, description="default: from the clip's audio")
+
+
+class SongUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    title: str | None = Field(None, min_length=1, max_length=200)
+    artist: str | None = Field(None, max_length=200)
+    genre: str | None = Field(None, min_length=1, max_length=50)
+    bpm: float | None = Field(None, ge=20, le=400)
+    first_beat: float | None = Field(None, ge=0)
+
+
+class MoveUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    label: str | None = Field(None, min_length=1, max_length=100)
+    difficulty: DifficultyName | None = None
+    energy_level: EnergyName | None = None
+    style: StyleName | None = None
+    role: RoleName | None = None
+    tempo_bpm: float | None = Field(None, ge=20, le=400)
+
+
+class SongAdminOut(BaseModel):
+    id: int
+    title: str
+    artist: str
+    genre: str
+    duration_seconds: float
+    bpm: float
+    first_beat_seconds: float
+    energy_curve: list[float]
+    audio_key: str
+    content_hash: str
+    duplicate: bool = False
+
+
+class MoveAdminOut(BaseModel):
+    id: int
+    name: str
+    label: str
+    difficulty: str
+    energy_level: str
+    style: str
+    role: str
+    tempo_bpm: float
+    tempo_source: str
+    duration_seconds: float
+    frames: int
+    clip_key: str
+    stream_key: str
+    content_hash: str
+    duplicate: bool = False
+
+
+def _song_out(song: Song, duplicate: bool = False) -> dict:
+    fields = {
+        name: getattr(song, name) for name in SongAdminOut.model_fields if name != "duplicate"
+    }
+    return SongAdminOut(**fields, duplicate=duplicate).model_dump()
+
+
+def _move_out(move: Move, duplicate: bool = False) -> dict:
+    fields = {
+        name: getattr(move, name) for name in MoveAdminOut.model_fields if name != "duplicate"
+    }
+    return MoveAdminOut(**fields, duplicate=duplicate).model_dump()
+
+
+def _staff(request: HttpRequest) -> None:
+    if not getattr(request.auth, "is_staff", False):
+        raise PermissionDeniedError("staff only", details="managing the library needs a staff user")
+
+
+def _validated(model: type[BaseModel], data: dict) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        raise InvalidRequestError(f"invalid request: {summary}", details=problems) from None
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+
+class WorkDirUploadedFile(TemporaryUploadedFile):
+    """A TemporaryUploadedFile in a directory of our choosing (deleted when closed)."""
+
+    def __init__(self, directory: Path, name, content_type, size, charset, extra=None) -> None:
+        suffix = re.sub(r"[^A-Za-z0-9.]", "", Path(name or "").suffix)[:10]
+        file = tempfile.NamedTemporaryFile(suffix=".upload" + suffix, dir=directory)  # noqa: SIM115
+        UploadedFile.__init__(self, file, name, content_type, size, charset, extra)
+
+
+class WorkDirUploadHandler(TemporaryFileUploadHandler):
+    """Streams every uploaded file to disk under ``directory``, refusing more than
+    ``max_bytes`` as it arrives; remembers its files so the view can remove them."""
+
+    def __init__(self, request, *, directory: Path, max_bytes: int) -> None:
+        super().__init__(request)
+        self.directory, self.max_bytes, self.opened = directory, max_bytes, []
+
+    def new_file(self, *args, **kwargs) -> None:
+        FileUploadHandler.new_file(self, *args, **kwargs)
+        self.file = WorkDirUploadedFile(
+            self.directory, self.file_name, self.content_type, 0, self.charset,
+            self.content_type_extra,
+        )  # fmt: skip
+        self.opened.append(self.file)
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.max_bytes:
+            raise _too_large(self.max_bytes, f"the file {self.file_name!r} is larger")
+        return super().receive_data_chunk(raw_data, start)
+
+
+def _too_large(limit: int, got: str) -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        "upload too large", details=f"at most {limit} bytes (CHOREO_MAX_UPLOAD_MB); {got}"
+    )
+
+
+def _parse(request: HttpRequest, handler: WorkDirUploadHandler):
+    """Parse the multipart body (blocking file I/O: called in a worker thread)."""
+    with contextlib.suppress(AttributeError):  # already parsed (a session's CSRF check reads it)
+        request.upload_handlers = [handler]
+    return request.POST, request.FILES
+
+
+@contextlib.asynccontextmanager
+async def _upload(request: HttpRequest) -> AsyncIterator[tuple[dict, Path, str]]:
+    """(form fields, the uploaded file's path, its client-side name); the file is removed
+    when the block ends, however it ends."""
+    if request.content_type != "multipart/form-data":
+        raise UnsupportedMediaTypeError(
+            "send the file as multipart/form-data",
+            details=f"field 'file'; not {request.content_type or 'none'!r}",
+        )
+    limit = runtime.current().config.max_upload_mb * 1024 * 1024
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit, f"{declared} bytes declared")
+    directory = runtime.current().work_root / "uploads"
+    directory.mkdir(parents=True, exist_ok=True)
+    handler = WorkDirUploadHandler(request, directory=directory, max_bytes=limit)
+    parsing = asyncio.ensure_future(asyncio.to_thread(_parse, request, handler))
+    try:
+        try:
+            post, files = await asyncio.shield(parsing)
+        except ValueError as exc:  # MultiPartParserError and friends
+            raise InvalidRequestError("malformed multipart body", details=str(exc)) from None
+        uploaded = files.get("file")
+        if uploaded is None:
+            raise InvalidRequestError(
+                "invalid request: file: field required", details="send the media as field 'file'"
+            )
+        if uploaded.size > limit:
+            raise _too_large(limit, f"the file {uploaded.name!r} has {uploaded.size} bytes")
+        fields = {key: post.get(key) for key in post}
+        if hasattr(uploaded, "temporary_file_path"):
+            yield fields, Path(uploaded.temporary_file_path()), uploaded.name
+        else:  # held in memory by Django's own handlers (parsed before we could choose)
+            async with _spilled(uploaded, directory) as path:
+                yield fields, path, uploaded.name
+    finally:
+        if parsing.done():
+            _close_uploads(request, handler)
+        else:  # cancelled while the thread still writes: close once it has finished
+            parsing.add_done_callback(lambda done: _close_uploads(request, handler, done))
+
+
+def _close_uploads(request: HttpRequest, handler: WorkDirUploadHandler, done=None) -> None:
+    """Close (and so delete) every temporary file of this request's upload."""
+    if done is not None and not done.cancelled():
+        done.exception()  # retrieved: a parse that failed after the request went is no news
+    for each in handler.opened:
+        with contextlib.suppress(OSError):
+            each.close()
+    parsed = getattr(request, "_files", None)
+    for _, each in parsed.lists() if parsed is not None else ():
+        for one in each:
+            with contextlib.suppress(OSError):
+                one.close()
+
+
+@contextlib.asynccontextmanager
+async def _spilled(uploaded: UploadedFile, directory: Path) -> AsyncIterator[Path]:
+    with tempfile.NamedTemporaryFile(suffix=".upload", dir=directory) as copy:
+        await asyncio.to_thread(lambda: [copy.write(c) for c in uploaded.chunks()] and copy.flush())
+        yield Path(copy.name)
+
+
+def _unreadable(name: str, exc: Exception) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"cannot read {name!r} as media", details=failure_reason(exc), stage="importing"
+    )
+
+
+MULTIPART_DOC = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+        "required": True,
+    }
+}
+
+
+def _multipart_doc(model: type[BaseModel]) -> dict:
+    schema = model.model_json_schema()
+    doc = {"requestBody": {**MULTIPART_DOC["requestBody"]}}
+    form = {
+        "type": "object",
+        "required": ["file", *schema.get("required", [])],
+        "properties": {"file": {"type": "string", "format": "binary"}, **schema["properties"]},
+    }
+    doc["requestBody"]["content"] = {"multipart/form-data": {"schema": form}}
+    return doc
+
+
+@router.post(
+    "/songs/",
+    response={200: SongAdminOut, 201: SongAdminOut, **UPLOAD_ERRORS},
+    summary="Upload a song (staff): normalized, analysed, stored; 200 if already present",
+    openapi_extra=_multipart_doc(SongUpload),
+)
+async def upload_song(request: HttpRequest):
+    _staff(request)
+    async with _upload(request) as (fields, path, name):
+        form = _validated(SongUpload, fields)
+        try:
+            song, created = await import_song(path, **form.model_dump())
+        except (MediaError, FFmpegError) as exc:
+            raise _unreadable(name, exc) from None
+    return Status(201, _song_out(song)) if created else Status(200, _song_out(song, True))
+
+
+@router.post(
+    "/moves/",
+    response={200: MoveAdminOut, 201: MoveAdminOut, **UPLOAD_ERRORS},
+    summary="Upload a move clip (staff): normalized once, stored; 200 if already present",
+    openapi_extra=_multipart_doc(MoveUpload),
+)
+async def upload_move(request: HttpRequest):
+    _staff(request)
+    async with _upload(request) as (fields, path, name):
+        form = _validated(MoveUpload, fields)
+        stem = Path(name).stem
+        meta = ClipMetadata(
+            name=slugify(form.name or stem) or "move",
+            label=form.label or humanize(stem),
+            difficulty=form.difficulty,
+            energy_level=form.energy_level,
+            style=form.style or derive_style(stem),
+            tempo_bpm=form.tempo,
+            role=form.role or derive_role(stem),
+        )
+        try:
+            move, created = await import_clip(path, meta)
+        except (MediaError, FFmpegError) as exc:
+            raise _unreadable(name, exc) from None
+    return Status(201, _move_out(move)) if created else Status(200, _move_out(move, True))
+
+
+async def _song(song_id: int) -> Song:
+    song = await Song.objects.filter(pk=song_id).afirst()
+    if song is None:
+        raise NotFoundError(f"song {song_id} not found")
+    return song
+
+
+async def _move(move_id: int) -> Move:
+    move = await Move.objects.filter(pk=move_id).afirst()
+    if move is None:
+        raise NotFoundError(f"move {move_id} not found")
+    return move
+
+
+@router.patch(
+    "/songs/{song_id}/",
+    response={200: SongAdminOut, **ERRORS, 404: ErrorOut, 415: ErrorOut},
+    summary="Edit a song (staff); a new bpm or first beat re-measures its phrase energy",
+)
+async def update_song(request: HttpRequest, song_id: int, body: SongUpdate):
+    _staff(request)
+    song = await _song(song_id)
+    changes = body.model_dump(exclude_unset=True)
+    for name in ("title", "artist", "genre"):
+        if changes.get(name) is not None:
+            setattr(song, name, changes[name])
+    bpm = changes.get("bpm") or song.bpm
+    first_beat = changes.get("first_beat")
+    first_beat = song.first_beat_seconds if first_beat is None else first_beat
+    if first_beat >= song.duration_seconds:
+        raise InvalidRequestError(
+            "invalid request: first_beat: must be within the song",
+            details=f"the song lasts {song.duration_seconds:g} s",
+        )
+    if (bpm, first_beat) != (song.bpm, song.first_beat_seconds):
+        await replan_song(song, bpm=bpm, first_beat=first_beat)
+    await song.asave()
+    return _song_out(song)
+
+
+@router.patch(
+    "/moves/{move_id}/",
+    response={200: MoveAdminOut, **ERRORS, 404: ErrorOut, 415: ErrorOut},
+    summary="Edit a move's label and facets (staff)",
+)
+async def update_move(request: HttpRequest, move_id: int, body: MoveUpdate):
+    _staff(request)
+    move = await _move(move_id)
+    for name, value in body.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(move, name, value)
+            if name == "tempo_bpm":
+                move.tempo_source = "metadata"
+    await move.asave()
+    return _move_out(move)
+
+
+@router.delete(
+    "/songs/{song_id}/",
+    response={204: None, **ERRORS, 404: ErrorOut, 409: ErrorOut},
+    summary="Delete a song and its audio (staff); 409 while completed choreographies use it",
+)
+async def remove_song(request: HttpRequest, song_id: int):
+    _staff(request)
+    await delete_song(await _song(song_id))
+    return Status(204, None)
+
+
+@router.delete(
+    "/moves/{move_id}/",
+    response={204: None, **ERRORS, 404: ErrorOut, 409: ErrorOut},
+    summary="Delete a move, its clip and stream (staff); 409 while choreographies use it",
+)
+async def remove_move(request: HttpRequest, move_id: int):
+    _staff(request)
+    await delete_move(await _move(move_id))
+    return Status(204, None)
