@@ -58,7 +58,7 @@ def uploaded_path(uploaded):
     if hasattr(uploaded, "temporary_file_path"):
         yield Path(uploaded.temporary_file_path())
         return
-    directory = runtime.current().work_root / "uploads"
+    directory = runtime.current().work_root  # this instance's own: swept if the process dies
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(suffix=".upload", dir=directory) as copy:
         for chunk in uploaded.chunks():

@@ -218,7 +218,7 @@ async def _upload(request: HttpRequest) -> AsyncIterator[tuple[dict, Path, str]]
     declared = request.META.get("CONTENT_LENGTH") or ""
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(limit, f"{declared} bytes declared")
-    directory = runtime.current().work_root / "uploads"
+    directory = runtime.current().work_root  # this instance's own: swept if the process dies
     directory.mkdir(parents=True, exist_ok=True)
     handler = WorkDirUploadHandler(request, directory=directory, max_bytes=limit)
     parsing = asyncio.ensure_future(asyncio.to_thread(_parse, request, handler))
