@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "ninja",
     "choreography",
     "choreography.accounts",
+    "choreography.collections",
+    "choreography.classplans",
 ]
 
 MIDDLEWARE = [

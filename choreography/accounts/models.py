@@ -14,6 +14,9 @@ class Profile(models.Model):
     preferences = models.JSONField(
         default=dict, blank=True, help_text="difficulty, energy_level, style, auto_save"
     )
+    is_instructor = models.BooleanField(
+        default=False, help_text="May build class plans (set by staff)"
+    )
 
     def __str__(self) -> str:
         return self.display_name or str(self.user)

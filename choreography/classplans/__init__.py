@@ -1,0 +1,1 @@
+"""Class plans for instructors: ordered sequences of saved choreographies with notes."""
