@@ -35,6 +35,14 @@ async def test_operations_and_request_schema_come_from_the_pydantic_models(schem
         "/api/auth/me/",
         "/api/auth/tokens/",
         "/api/auth/tokens/{prefix}/",
+        "/api/class-plans/",
+        "/api/class-plans/stats/",
+        "/api/class-plans/{plan_id}/",
+        "/api/class-plans/{plan_id}/sequences/",
+        "/api/class-plans/{plan_id}/sequences/{sequence_id}/",
+        "/api/class-plans/{plan_id}/order/",
+        "/api/class-plans/{plan_id}/duplicate/",
+        "/api/class-plans/{plan_id}/summary/",
     }
     documented = schema["components"]["schemas"]["GenerateRequest"]
     model = GenerateRequest.model_json_schema()["properties"]
