@@ -294,3 +294,46 @@ async def test_a_plan_delete_keeps_the_saved_choreographies(teacher):
     assert (await client.delete(f"/api/class-plans/{plan['id']}/")).status_code == 204
     assert await PlanSequence.objects.acount() == 0
     assert await SavedChoreography.objects.acount() == 2
+
+
+async def session_client(user) -> AsyncClient:
+    client = AsyncClient()
+    await client.aforce_login(user)
+    return client
+
+
+async def test_print_page_shows_each_move_with_its_count(teacher):
+    """The printable page lists sequences in order with repetitions, notes and the 8-count
+    each move starts on (intro before the first beat), with a print stylesheet."""
+    client, user, a, b = teacher
+    plan, _ = await plan_with_three(client, a, b)
+    browser = await session_client(user)
+    response = await browser.get(f"/class-plans/{plan['id']}/print/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "@media print" in html
+    assert "Monday" in html and "warm up" in html and "repetitions: 2" in html
+    assert html.index("Routine A") < html.index("Routine B")
+    counts = [c.strip() for c in html.split('class="count">')[1:]]
+    assert [c.split("<", 1)[0] for c in counts[:4]] == ["intro", "1", "2", "3"]
+
+
+async def test_plan_pages_are_for_the_instructor_who_owns_the_plan(teacher):
+    """Anonymous visitors are sent to log in, dancers get 403, another instructor 404; the list
+    page and the link from / are for instructors only."""
+    client, user, _, _ = teacher
+    plan = await create(client)
+    url = f"/class-plans/{plan['id']}/print/"
+    anonymous = await AsyncClient().get(url)
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    _, dancer = await make_user("dancer", instructor=False)
+    dancer_client = await session_client(dancer)
+    assert (await dancer_client.get(url)).status_code == 403
+    assert (await dancer_client.get("/class-plans/")).status_code == 403
+    assert 'href="/class-plans/"' not in (await dancer_client.get("/")).content.decode()
+    _, other = await make_user("other", instructor=True)
+    assert (await (await session_client(other)).get(url)).status_code == 404
+    mine = await session_client(user)
+    listing = await mine.get("/class-plans/")
+    assert listing.status_code == 200 and "Monday" in listing.content.decode()
+    assert 'href="/class-plans/"' in (await mine.get("/")).content.decode()

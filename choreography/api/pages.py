@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from choreography import runtime
 from choreography.accounts import services
 from choreography.api.schemas import DifficultyValue, EnergyValue, StyleValue
+from choreography.classplans.services import is_instructor
 from choreography.library import catalog
 from choreography.library.catalog import SongFilters
 from choreography.models import Song
@@ -80,6 +81,7 @@ async def index(request: HttpRequest) -> HttpResponse:
             "options": options,
             "username": user.get_username(),
             "display_name": prefs.display_name,
+            "is_instructor": await is_instructor(user),
         },
     )
 

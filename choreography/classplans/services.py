@@ -297,3 +297,9 @@ def printable(sequences: list[PlanSequence]) -> list[dict]:
             }
         )
     return rows
+
+
+async def own_choreographies(user) -> list[SavedChoreography]:
+    """The instructor's saved choreographies, newest first (what a sequence may use)."""
+    await require_instructor(user)
+    return [s async for s in SavedChoreography.objects.filter(user=user).order_by("-created_at")]

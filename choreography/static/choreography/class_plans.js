@@ -1,0 +1,124 @@
+// Instructor pages: the class plans list (through /api/class-plans/) and the print button.
+"use strict";
+
+(function () {
+  const printButton = document.getElementById("print");
+  if (printButton) printButton.addEventListener("click", () => window.print());
+  const list = document.getElementById("plans");
+  if (!list) return;
+  const status = document.getElementById("plan-status");
+
+  function csrfToken() {
+    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  async function call(method, url, body) {
+    const init = { method, headers: { "X-CSRFToken": csrfToken() }, credentials: "same-origin" };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(url, init);
+    const data = response.status === 204 ? null : await response.json();
+    if (!response.ok) throw new Error((data && data.error) || response.statusText);
+    return data;
+  }
+
+  function renderSequences(item, sequences) {
+    const ol = item.querySelector(".sequences");
+    ol.replaceChildren();
+    sequences.forEach((s, index) => {
+      const li = document.createElement("li");
+      li.className = "sequence";
+      li.dataset.sequenceId = s.id;
+      const name = document.createElement("span");
+      name.className = "sequence-title";
+      name.textContent = `${s.title} × ${s.repetitions}`;
+      li.append(name);
+      for (const [label, delta] of [["Up", -1], ["Down", 1]]) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = label;
+        button.setAttribute("aria-label", `Move ${s.title} ${label.toLowerCase()}`);
+        button.disabled = index + delta < 0 || index + delta >= sequences.length;
+        button.addEventListener("click", () => move(item, index, delta));
+        li.append(" ", button);
+      }
+      ol.append(li);
+    });
+  }
+
+  async function load(item) {
+    const plan = await call("GET", `/api/class-plans/${item.dataset.planId}/`);
+    renderSequences(item, plan.sequences);
+  }
+
+  async function move(item, index, delta) {
+    const ids = [...item.querySelectorAll(".sequence")].map((li) => Number(li.dataset.sequenceId));
+    [ids[index], ids[index + delta]] = [ids[index + delta], ids[index]];
+    try {
+      const body = await call("PUT", `/api/class-plans/${item.dataset.planId}/order/`, { sequence_ids: ids });
+      renderSequences(item, body.items);
+      status.textContent = "Order saved.";
+    } catch (error) {
+      status.textContent = `Could not reorder: ${error.message}`;
+      await load(item);
+    }
+  }
+
+  list.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const item = button.closest(".plan");
+    const id = item.dataset.planId;
+    try {
+      if (button.dataset.action === "duplicate") {
+        await call("POST", `/api/class-plans/${id}/duplicate/`);
+        window.location.reload();
+      } else if (button.dataset.action === "delete" && window.confirm("Delete this plan?")) {
+        await call("DELETE", `/api/class-plans/${id}/`);
+        item.remove();
+        status.textContent = "Plan deleted.";
+      }
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  });
+
+  list.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form.add-sequence");
+    if (!form) return;
+    event.preventDefault();
+    const item = form.closest(".plan");
+    try {
+      await call("POST", `/api/class-plans/${item.dataset.planId}/sequences/`, {
+        choreography_id: Number(form.elements.choreography_id.value),
+        repetitions: Number(form.elements.repetitions.value || 1),
+      });
+      await load(item);
+      status.textContent = "Sequence added.";
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  });
+
+  document.getElementById("new-plan").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const body = { title: form.elements.title.value };
+    if (form.elements.level.value) body.level = form.elements.level.value;
+    if (form.elements.date.value) body.date = form.elements.date.value;
+    if (form.elements.duration_target_minutes.value) {
+      body.duration_target_minutes = Number(form.elements.duration_target_minutes.value);
+    }
+    try {
+      await call("POST", "/api/class-plans/", body);
+      window.location.reload();
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  });
+
+  list.querySelectorAll(".plan").forEach((item) => load(item).catch((e) => (status.textContent = e.message)));
+})();
