@@ -337,3 +337,16 @@ async def test_plan_pages_are_for_the_instructor_who_owns_the_plan(teacher):
     listing = await mine.get("/class-plans/")
     assert listing.status_code == 200 and "Monday" in listing.content.decode()
     assert 'href="/class-plans/"' in (await mine.get("/")).content.decode()
+
+
+async def test_staff_mark_instructors_in_the_admin(teacher):
+    """The admin's profile list edits is_instructor in place, and the user page shows it."""
+    _, dancer = await make_user("dancer", instructor=False)
+    staff = await get_user_model().objects.acreate(
+        username="boss", is_staff=True, is_superuser=True
+    )
+    client = await session_client(staff)
+    listing = await client.get("/admin/accounts/profile/")
+    assert listing.status_code == 200 and "is_instructor" in listing.content.decode()
+    assert (await client.get(f"/admin/auth/user/{dancer.pk}/change/")).status_code == 200
+    assert "instructor" in (await client.get("/admin/auth/user/")).content.decode()

@@ -16,7 +16,7 @@ User = get_user_model()
 class ProfileInline(admin.StackedInline):
     model = Profile
     can_delete = False
-    fields = ("display_name", "preferences")
+    fields = ("display_name", "is_instructor", "preferences")
 
 
 class ApiTokenInline(admin.TabularInline):
@@ -39,11 +39,37 @@ admin.site.unregister(User)
 @admin.register(User)
 class ChoreoUserAdmin(UserAdmin):
     inlines = (ProfileInline, ApiTokenInline)
-    list_display = (*UserAdmin.list_display, "generations", "last_login")
+    list_display = (*UserAdmin.list_display, "instructor", "generations", "last_login")
+    list_filter = (*UserAdmin.list_filter, "profile__is_instructor")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(generation_count=Count("choreographytask"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("profile")
+            .annotate(generation_count=Count("choreographytask"))
+        )
+
+    @admin.display(description="instructor", boolean=True, ordering="profile__is_instructor")
+    def instructor(self, user) -> bool:
+        profile = getattr(user, "profile", None)
+        return bool(profile and profile.is_instructor)
 
     @admin.display(description="generations", ordering="generation_count")
     def generations(self, user) -> int:
         return user.generation_count
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    """Staff mark instructors here at a glance (list_editable), or on the user's page."""
+
+    list_display = ("user", "display_name", "is_instructor")
+    list_editable = ("is_instructor",)
+    list_filter = ("is_instructor",)
+    search_fields = ("user__username", "display_name")
+    fields = ("user", "display_name", "is_instructor", "preferences")
+    readonly_fields = ("user",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
