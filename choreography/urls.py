@@ -1,7 +1,7 @@
 from django.urls import path
 
 from choreography.api import account_pages as accounts
-from choreography.api import health, media, pages
+from choreography.api import collection_pages, health, media, pages
 from choreography.api.app import api
 
 urlpatterns = [
@@ -29,6 +29,7 @@ urlpatterns = [
     path("accounts/preferences/", accounts.save_preferences, name="preferences"),
     path("accounts/tokens/", accounts.create_token, name="create_token"),
     path("accounts/tokens/<str:prefix>/revoke/", accounts.revoke_token, name="revoke_token"),
+    path("shared/<str:token>/", collection_pages.shared, name="shared"),
     path("health/", health.health, name="health"),
     path("api/", api.urls),
     path("media/<path:key>", media.serve_media, name="media"),

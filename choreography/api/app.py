@@ -166,8 +166,10 @@ for _kind in (Exception, Http404, ninja_errors.HttpError, ninja_errors.Validatio
 from choreography.api import library_admin  # noqa: E402, F401 - staff operations join the catalog router
 from choreography.api.accounts import router as accounts_router  # noqa: E402
 from choreography.api.catalog import router as catalog_router  # noqa: E402
+from choreography.api.collections import router as collections_router  # noqa: E402
 from choreography.api.routes import router  # noqa: E402 - the operations register on import
 
 api.add_router("", catalog_router)
 api.add_router("", router)
 api.add_router("/auth/", accounts_router)
+api.add_router("/collections/", collections_router)
