@@ -413,3 +413,20 @@ async def test_auto_save_keeps_every_completed_generation(alice, library):
     saved = await SavedChoreography.objects.select_related("task").aget()
     assert str(saved.task.pk) == response.json()["task_id"]
     assert saved.title.startswith("Test Song — intermediate, medium")
+
+
+async def test_the_page_has_my_choreographies_history_and_usage(transactional_db):
+    """The signed-in page carries the collection, every attempt, the usage and its script."""
+    from django.test import AsyncClient as Client
+
+    from choreography.api.pages import sign_in_path
+
+    owner = await get_user_model().objects.acreate(username="carol")
+    client = Client()
+    await client.get(sign_in_path(owner))
+    text = (await client.get("/")).content.decode()
+    for marker in ('id="collection"', 'id="attempts"', 'id="usage"', 'id="save-result"'):
+        assert marker in text
+    assert "/static/choreography/collections.js" in text
+    script = await client.get("/static/choreography/collections.js")
+    assert script.status_code == 200
