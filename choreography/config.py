@@ -55,6 +55,10 @@ class ChoreoConfig(BaseModel):
     max_body_bytes: int = Field(
         64 * 1024, ge=1024, le=10 * 1024 * 1024, alias="CHOREO_MAX_BODY_BYTES"
     )
+    unsaved_ttl_days: float = Field(7.0, ge=0, le=36500, alias="CHOREO_UNSAVED_TTL_DAYS")
+    """Unsaved generations are kept this long, then prune_videos removes them (row and video)."""
+    user_quota_mb: int = Field(2048, ge=1, le=10_000_000, alias="CHOREO_USER_QUOTA_MB")
+    """Per-user storage quota: the sum of the user's completed videos, in MiB."""
     max_upload_mb: int = Field(500, ge=1, le=100_000, alias="CHOREO_MAX_UPLOAD_MB")
     """Largest media upload (POST /api/songs/ and /api/moves/, multipart), in MiB."""
     ffmpeg: str = Field("ffmpeg", alias="CHOREO_FFMPEG")

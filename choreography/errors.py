@@ -9,7 +9,8 @@ ChoreoError (assembly.errors)
 │   └── LinkExpiredError         a signed media link past its expiry (403)
 ├── NotFoundError                unknown song, video or URL (404)
 ├── ConflictError                the same Idempotency-Key is being served elsewhere (409)
-│   └── InUseError               a library item completed choreographies still use (409)
+│   ├── InUseError               a library item completed choreographies still use (409)
+│   └── QuotaExceededError       the user's stored videos reach CHOREO_USER_QUOTA_MB (409)
 ├── OverloadedError              the server cannot take the work now (503, Retry-After)
 │   ├── TooManyAttemptsError     too many failed logins/sign-ups from an IP or for a name (429)
 │   ├── TooManyGenerationsError  this user already runs CHOREO_MAX_PER_USER (429)
@@ -74,6 +75,17 @@ class InUseError(ConflictError):
     no Retry-After: waiting does not help)."""
 
     default_stage = "library"
+
+    def __init__(self, message: str, *, details="", stage=None) -> None:
+        ChoreoError.__init__(self, message, details=details, stage=stage)
+        self.retry_after = None
+
+
+class QuotaExceededError(ConflictError):
+    """A save or a generation past the user's storage quota, CHOREO_USER_QUOTA_MB (HTTP 409,
+    no Retry-After: deleting saved choreographies frees room, waiting does not)."""
+
+    default_stage = "quota"
 
     def __init__(self, message: str, *, details="", stage=None) -> None:
         ChoreoError.__init__(self, message, details=details, stage=stage)

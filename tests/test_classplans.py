@@ -296,6 +296,17 @@ async def test_a_plan_delete_keeps_the_saved_choreographies(teacher):
     assert await SavedChoreography.objects.acount() == 2
 
 
+async def test_a_choreography_in_a_plan_cannot_be_deleted_from_the_collection(teacher):
+    """Deleting a saved choreography a plan uses is 409 naming the plan; nothing is deleted."""
+    client, _, a, b = teacher
+    plan, _ = await plan_with_three(client, a, b)
+    refused = await client.delete(f"/api/collections/{a.pk}/")
+    assert refused.status_code == 409, refused.content
+    assert plan["title"] in refused.json()["details"]
+    assert await SavedChoreography.objects.acount() == 2
+    assert await PlanSequence.objects.acount() == 3
+
+
 async def session_client(user) -> AsyncClient:
     client = AsyncClient()
     await client.aforce_login(user)

@@ -9,8 +9,9 @@ from uuid import UUID
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Schema
 from ninja.params import Header, P
+from pydantic import BaseModel, Field
 
 from choreography import runtime
 from choreography.api.responses import absolute_url
@@ -18,14 +19,23 @@ from choreography.api.schemas import (
     ErrorOut,
     GenerateRequest,
     GenerateResponse,
+    GenerationParameters,
     PageQuery,
+    SongRef,
     VideoDetail,
     VideoOut,
     VideoPage,
 )
 from choreography.api.streaming import follow_stream, generation_stream, unwrap, wants_event_stream
-from choreography.errors import ConflictError
-from choreography.generation.history import get_video, list_videos
+from choreography.errors import ConflictError, InvalidRequestError
+from choreography.generation.history import (
+    OUTCOMES,
+    get_video,
+    list_attempts,
+    list_videos,
+    outcome,
+    retry_parameters,
+)
 from choreography.generation.service import (
     DuplicateRequest,
     admit,
@@ -224,3 +234,89 @@ async def videos(request: HttpRequest, query: Query[PageQuery]):
 )
 async def video(request: HttpRequest, task_id: UUID):
     return _video(request, await get_video(user=request.auth, task_id=task_id), detail=True)
+
+
+class HistoryQuery(PageQuery):
+    status: str | None = Field(
+        None, description="Only one outcome: completed, failed, cancelled or running"
+    )
+
+
+class AttemptOut(BaseModel):
+    """One generation attempt: its outcome in words and the stage it ended in."""
+
+    task_id: str
+    song: SongRef | None
+    parameters: GenerationParameters
+    created_at: dt.datetime
+    status: str = Field(description="completed, failed, cancelled or running")
+    stage: str
+    message: str = Field(
+        description='What happened: "video ready", the error, "you cancelled", "the server stopped"'
+    )
+    error: str
+
+
+class AttemptPage(BaseModel):
+    items: list[AttemptOut]
+    page: int
+    page_size: int
+    total: int
+    has_next: bool
+
+
+class RetryOut(Schema):
+    """What to send to POST /api/choreography/generate/ to run the attempt again."""
+
+    song_id: int
+    difficulty: str
+    energy_level: str
+    style: str | None
+    seed: int | None
+
+
+def _attempt(task: ChoreographyTask) -> dict:
+    song = task.song
+    status, message = outcome(task)
+    return {
+        "task_id": str(task.id),
+        "song": {"id": song.id, "title": song.title, "artist": song.artist} if song else None,
+        "parameters": task.parameters,
+        "created_at": task.created_at,
+        "status": status,
+        "stage": task.stage,
+        "message": message,
+        "error": task.error,
+    }
+
+
+@router.get(
+    "/choreography/history/",
+    response={200: AttemptPage, 400: ErrorOut, **AUTH_ERRORS},
+    summary="Every generation attempt, newest first: completed, failed, cancelled, running",
+)
+async def history(request: HttpRequest, query: Query[HistoryQuery]):
+    if query.status is not None and query.status not in OUTCOMES:
+        raise InvalidRequestError(
+            f"invalid request: status: expected one of {', '.join(OUTCOMES)}",
+            details=[{"field": "status", "message": f"expected one of {', '.join(OUTCOMES)}"}],
+        )
+    rows, total = await list_attempts(
+        user=request.auth, status=query.status, page=query.page, page_size=query.page_size
+    )
+    return {
+        "items": [_attempt(task) for task in rows],
+        "page": query.page,
+        "page_size": query.page_size,
+        "total": total,
+        "has_next": query.page * query.page_size < total,
+    }
+
+
+@router.post(
+    "/choreography/history/{task_id}/retry/",
+    response={200: RetryOut, 400: ErrorOut, **AUTH_ERRORS, 404: ErrorOut},
+    summary="Try again: the song, parameters and seed to send to generate",
+)
+async def retry(request: HttpRequest, task_id: UUID):
+    return await retry_parameters(user=request.auth, task_id=task_id)

@@ -1,6 +1,8 @@
-"""Reading what was made: each user's completed choreographies."""
+"""Reading what was made: each user's completed choreographies and every attempt."""
 
 from __future__ import annotations
+
+from django.db.models import Q
 
 from choreography.errors import NotFoundError
 from choreography.models import ChoreographyTask, TaskStatus
@@ -29,3 +31,72 @@ async def get_video(*, user, task_id) -> ChoreographyTask:
     if task is None:
         raise NotFoundError(f"no video {task_id} among your choreographies", stage="lookup")
     return task
+
+
+CANCELLED_BY_CLIENT = "client disconnected"
+STOPPED_BY_SERVER = ("server shutting down", "interrupted")
+OUTCOMES = ("completed", "failed", "cancelled", "running")
+
+
+def outcome(task: ChoreographyTask) -> tuple[str, str]:
+    """(completed | failed | cancelled | running, what happened in words)."""
+    if task.status == TaskStatus.COMPLETED:
+        return "completed", "video ready"
+    if task.status == TaskStatus.RUNNING:
+        return "running", task.message or "in progress"
+    error = task.error or ""
+    if error.startswith(CANCELLED_BY_CLIENT):
+        return "cancelled", "you cancelled"
+    if error.startswith(STOPPED_BY_SERVER):
+        return "cancelled", "the server stopped"
+    return "failed", error or "failed"
+
+
+def _cancelled() -> Q:
+    q = Q(error__startswith=CANCELLED_BY_CLIENT)
+    for prefix in STOPPED_BY_SERVER:
+        q |= Q(error__startswith=prefix)
+    return q
+
+
+async def list_attempts(
+    *, user, status: str | None, page: int, page_size: int
+) -> tuple[list[ChoreographyTask], int]:
+    """Every generation attempt of the user, newest first, optionally of one outcome."""
+    query = (
+        ChoreographyTask.objects.filter(user=user)
+        .select_related("song")
+        .defer("result")
+        .order_by("-created_at", "-pk")
+    )
+    failed = Q(status=TaskStatus.FAILED)
+    if status == "completed":
+        query = query.filter(status=TaskStatus.COMPLETED)
+    elif status == "running":
+        query = query.filter(status=TaskStatus.RUNNING)
+    elif status == "cancelled":
+        query = query.filter(failed & _cancelled())
+    elif status == "failed":
+        query = query.filter(failed).exclude(_cancelled())
+    total = await query.acount()
+    start = (page - 1) * page_size
+    rows = [task async for task in query[start : start + page_size]] if start < total else []
+    return rows, total
+
+
+async def retry_parameters(*, user, task_id) -> dict:
+    """The song, parameters and seed of one of the user's attempts, to generate it again."""
+    task = await ChoreographyTask.objects.filter(user=user, pk=task_id).afirst()
+    if task is None:
+        raise NotFoundError(f"no generation {task_id} among yours", stage="lookup")
+    params = task.parameters or {}
+    song_id = task.song_id or params.get("song_id")
+    if not song_id:
+        raise NotFoundError("the song of this generation was deleted", stage="lookup")
+    return {
+        "song_id": song_id,
+        "difficulty": params.get("difficulty", "intermediate"),
+        "energy_level": params.get("energy_level", "medium"),
+        "style": params.get("style"),
+        "seed": params.get("seed"),
+    }

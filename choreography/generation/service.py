@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from assembly import ChoreoError, VideoAssemblyService, finish
 from choreography import runtime
+from choreography.collections.services import auto_save, check_quota
 from choreography.errors import (
     ClientDisconnectedError,
     NotFoundError,
@@ -126,6 +127,7 @@ async def prepare_generation(
     song = await Song.objects.filter(pk=song_id).afirst()
     if song is None:
         raise NotFoundError(f"song {song_id} does not exist", stage="lookup")
+    await check_quota(user, action="generate")
     moves = [move async for move in Move.objects.all()]
     if not moves:
         raise ChoreoError("the move library is empty", stage="planning")
@@ -249,6 +251,7 @@ async def run_generation(
         async with ticket.slot():
             await progress("planning", 0, "choosing the moves")
             done = await _generate(job, task, progress)
+            await _auto_save(done)
             _settle(outcome, done)
             return done
     except asyncio.CancelledError:
@@ -342,6 +345,15 @@ async def _generate(
         await finish(job.assembler.storage.delete(outcome.output_key))
         raise
     return task
+
+
+async def _auto_save(task: ChoreographyTask) -> None:
+    """Keep the video when its owner's auto_save preference is on; a failure here is logged,
+    never turned into a failed generation (the video is made and listed in the history)."""
+    try:
+        await auto_save(task)
+    except Exception:
+        logger.exception("auto-save of %s failed", task.pk)
 
 
 async def fail_unstarted(admission: Admission) -> None:

@@ -1,9 +1,12 @@
-"""``manage.py prune_videos --older-than DAYS``: delete old results from storage and their rows."""
+"""``manage.py prune_videos [--older-than DAYS]``: delete old unsaved results from storage and
+their rows. Saved choreographies (choreography.collections) are never pruned; the default age is
+CHOREO_UNSAVED_TTL_DAYS."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -14,12 +17,16 @@ from storage import StorageError
 
 
 async def prune(older_than_days: float, *, dry_run: bool) -> tuple[int, int, list[str]]:
-    """Delete videos and task rows older than the cut-off; returns (rows, videos, failures)."""
+    """Delete unsaved videos and task rows older than the cut-off; saved ones stay.
+
+    Returns (rows, videos, failures)."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
     storage = runtime.current().storage
     rows = videos = 0
     failures: list[str] = []
-    async for task in ChoreographyTask.objects.filter(created_at__lt=cutoff).order_by("created_at"):
+    async for task in ChoreographyTask.objects.filter(
+        created_at__lt=cutoff, saved__isnull=True
+    ).order_by("created_at"):
         key = (task.result or {}).get("video_key")
         if dry_run:
             rows += 1
@@ -38,13 +45,18 @@ async def prune(older_than_days: float, *, dry_run: bool) -> tuple[int, int, lis
 
 
 class Command(BaseCommand):
-    help = "Delete generated videos (and their task rows) older than --older-than DAYS."
+    help = (
+        "Delete unsaved generated videos (and their task rows) older than --older-than DAYS "
+        "(default CHOREO_UNSAVED_TTL_DAYS); saved choreographies are never pruned."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--older-than", type=float, required=True, metavar="DAYS")
+        parser.add_argument("--older-than", type=float, default=None, metavar="DAYS")
         parser.add_argument("--dry-run", action="store_true", help="only count what would go")
 
-    def handle(self, *args, older_than: float, dry_run: bool, **options) -> None:
+    def handle(self, *args, older_than: float | None, dry_run: bool, **options) -> None:
+        if older_than is None:
+            older_than = settings.CHOREO.unsaved_ttl_days
         if older_than < 0:
             raise CommandError("--older-than must be >= 0 days")
         rows, videos, failures = run_sync(prune, older_than, dry_run=dry_run)

@@ -261,6 +261,8 @@ function showResult(result) {
   player.src = result.video_url;
   $("download").href = result.video_url;
   $("result-seed").textContent = String(result.seed ?? "");
+  $("result").dataset.taskId = result.task_id || "";
+  document.dispatchEvent(new CustomEvent("choreo:result", { detail: result }));
   renderTimeline(result.moves || []);
   $("result").hidden = false;
   loadHistory();

@@ -1,0 +1,70 @@
+"""My choreographies in a real browser (Chromium, Playwright, a live uvicorn): save, rename,
+share (the link opened without a session), delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser import CHROMIUM, new_page
+from tests.live import copy_data_dir, start_server
+from tests.test_browser import sign_in_link
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+
+
+@pytest.fixture(scope="module")
+def site(live_template, tmp_path_factory):
+    data_dir = copy_data_dir(live_template, tmp_path_factory.mktemp("browser-coll") / "data")
+    server = start_server(data_dir)
+    yield server
+    server.stop()
+
+
+def test_save_rename_share_and_delete(site, browser):
+    """Generate, save, rename, share (a fresh context without a session plays it), delete."""
+    context, page, errors = new_page(browser)
+    page.goto(sign_in_link(site, "dancer-collections"))
+    page.wait_for_selector("input[name=song]")
+    page.check("#song-1")
+    page.fill("#seed", "5")
+    page.click("#generate")
+    page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+
+    page.click("#save-result")
+    page.wait_for_selector("#collection li.saved")
+    assert "Short Song — intermediate, medium" in page.inner_text("#collection")
+    assert "MB used of 2048" in page.inner_text("#usage")
+
+    page.once("dialog", lambda dialog: dialog.accept("Sunday class"))
+    page.click("#collection li.saved >> text=Rename")
+    page.wait_for_selector("#collection .saved-title:text('Sunday class')")
+
+    page.click("#collection li.saved >> text=Share")
+    page.wait_for_selector("#collection a.share-url")
+    url = page.get_attribute("#collection a.share-url", "href")
+    parts = urlsplit(url)
+    public = site.base + parts.path
+
+    stranger, shared, stranger_errors = new_page(browser)
+    response = shared.goto(public)
+    assert response.status == 200
+    assert shared.inner_text("h2") == "Sunday class"
+    shared.wait_for_function("document.getElementById('shared-video').readyState >= 1")
+    assert shared.locator("#shared-timeline li").count() >= 1
+    stranger.close()
+    assert stranger_errors == [], stranger_errors
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#collection li.saved >> text=Delete")
+    page.wait_for_selector("#collection li:text('Nothing saved yet.')")
+
+    gone, again, _gone_errors = new_page(browser)
+    assert again.goto(public).status == 404
+    gone.close()
+    context.close()
+    assert errors == [], errors
