@@ -83,6 +83,18 @@ def seed(data_dir: Path, *, clips=(), songs=(), users=(), env: dict | None = Non
     )
 
 
+def run_in_server_env(data_dir: Path, script: str, *args: str) -> None:
+    """Run a Python snippet with a server's environment (its data dir and database)."""
+    subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=ROOT,
+        env=server_env(data_dir),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
 def copy_data_dir(template: Path, dest: Path) -> Path:
     shutil.copytree(template, dest)
     return dest

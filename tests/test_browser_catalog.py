@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import CHROMIUM, new_page
-from tests.live import ROOT, seed, server_env, start_server
+from tests.live import ROOT, run_in_server_env, seed, server_env, start_server
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -34,14 +34,7 @@ def site(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("catalog-browser") / "data"
     data_dir.mkdir()
     seed(data_dir, users=("alice",))  # migrated, no media: songs are inserted as rows below
-    subprocess.run(
-        [sys.executable, "-c", SONGS_SCRIPT],
-        cwd=ROOT,
-        env=server_env(data_dir),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    run_in_server_env(data_dir, SONGS_SCRIPT)
     server = start_server(data_dir)
     yield server
     server.stop()

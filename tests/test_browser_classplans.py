@@ -5,13 +5,10 @@ Screenshots are saved under ``screenshots/`` (git-ignored) as ``plans-*.png``.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from tests.browser import CHROMIUM, new_page
-from tests.live import ROOT, copy_data_dir, server_env, start_server
+from tests.live import copy_data_dir, run_in_server_env, start_server
 from tests.test_browser import shot, sign_in_link
 
 pytestmark = pytest.mark.skipif(
@@ -48,14 +45,7 @@ for title, names in (("Warm-up", ["basic", "side"]), ("Turns", ["turn", "dip", "
 @pytest.fixture(scope="module")
 def site(live_template, tmp_path_factory):
     data_dir = copy_data_dir(live_template, tmp_path_factory.mktemp("browser-plans") / "data")
-    subprocess.run(
-        [sys.executable, "-c", SEED_INSTRUCTOR],
-        cwd=ROOT,
-        env=server_env(data_dir),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    run_in_server_env(data_dir, SEED_INSTRUCTOR)
     server = start_server(data_dir)
     yield server
     server.stop()

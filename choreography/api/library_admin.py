@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assembly import FFmpegError, MediaError
 from choreography import runtime
+from choreography.api.catalog import CatalogMove
 from choreography.api.catalog import router as catalog_router
 from choreography.api.schemas import ErrorOut
 from choreography.errors import (
@@ -109,17 +110,8 @@ class SongAdminOut(BaseModel):
     duplicate: bool = False
 
 
-class MoveAdminOut(BaseModel):
-    id: int
-    name: str
-    label: str
-    difficulty: str
-    energy_level: str
-    style: str
-    role: str
-    tempo_bpm: float
+class MoveAdminOut(CatalogMove):
     tempo_source: str
-    duration_seconds: float
     frames: int
     clip_key: str
     stream_key: str
