@@ -73,11 +73,11 @@ def test_search_filter_sort_and_page_the_songs(site, browser):
     assert len(rows(page)) == 20
     assert page.text_content("#song-page") == "page 1 of 2"
 
-    page.get_by_label("Search").fill("obsesion")
+    page.get_by_label("Search songs").fill("obsesion")
     wait_status(page, "1 song")
     assert [r[1] for r in rows(page)] == ["Obsesión"]
 
-    page.get_by_label("Search").fill("")
+    page.get_by_label("Search songs").fill("")
     page.get_by_label("BPM from").fill("110")
     page.get_by_label("BPM to").fill("119")
     wait_status(page, "10 songs")
@@ -115,7 +115,7 @@ def test_the_song_list_fits_a_phone(site, browser):
     """On a 390 px wide screen the filters and list fit without sideways scrolling."""
     context, page, errors = new_page(browser, width=390, height=844)
     sign_in(page, site, "dancer-phone")
-    page.get_by_label("Search").fill("romeo")
+    page.get_by_label("Search songs").fill("romeo")
     wait_status(page, "10 songs")
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390

@@ -51,7 +51,7 @@ def run_schemathesis(server, har, options: list[str]) -> list[dict]:
         "--checks", "all",
         "--header", f"Authorization: Bearer {server.tokens['alice']}",
         "--seed", "20261126",
-        "--workers", "2",
+        "--workers", "1",  # Hypothesis's lambda-source cache is not thread-safe: a flaky "AST recursion depth mismatch"
         "--request-timeout", "60",
         "--report", "har", "--report-har-path", str(har),
         "--no-color",

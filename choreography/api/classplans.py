@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from pydantic import BaseModel, ConfigDict, Field
 
-from choreography.api.schemas import ErrorOut, PageQuery
+from choreography.api.schemas import BODY_ERRORS, NOTES_MAX, ErrorOut, PageQuery
 from choreography.classplans import services
 from choreography.classplans.models import ClassPlan, PlanSequence
 
@@ -34,7 +34,7 @@ class PlanCreate(Strict):
     level: str = Field("", max_length=20)
     date: dt.date | None = Field(None, description="ISO date, e.g. 2026-12-31")
     duration_target_minutes: Minutes | None = None
-    notes: str = Field("", max_length=10_000)
+    notes: str = Field("", max_length=NOTES_MAX)
 
     model_config = ConfigDict(extra="forbid", strict=False)  # dates arrive as JSON strings
 
@@ -44,17 +44,17 @@ class PlanUpdate(PlanCreate):
 
     title: str | None = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
     level: str | None = Field(None, max_length=20)  # type: ignore[assignment]
-    notes: str | None = Field(None, max_length=10_000)  # type: ignore[assignment]
+    notes: str | None = Field(None, max_length=NOTES_MAX)  # type: ignore[assignment]
 
 
 class SequenceCreate(Strict):
     choreography_id: Id
-    notes: str = Field("", max_length=10_000)
+    notes: str = Field("", max_length=NOTES_MAX)
     repetitions: Repetitions = 1
 
 
 class SequenceUpdate(Strict):
-    notes: str | None = Field(None, max_length=10_000)
+    notes: str | None = Field(None, max_length=NOTES_MAX)
     repetitions: Repetitions | None = None
 
 
@@ -157,7 +157,7 @@ async def list_plans(request: HttpRequest, query: Query[PageQuery]):
     }
 
 
-@router.post("/", response={201: PlanDetail, **ERRORS, 415: ErrorOut}, summary="Create a plan")
+@router.post("/", response={201: PlanDetail, **ERRORS, **BODY_ERRORS}, summary="Create a plan")
 async def create_plan(request: HttpRequest, body: PlanCreate):
     plan = await services.create_plan(request.auth, **body.model_dump())
     return Status(201, detail(plan, []))
@@ -176,7 +176,7 @@ async def get_plan(request: HttpRequest, plan_id: Id):
 
 
 @router.patch(
-    "/{plan_id}/", response={200: PlanDetail, **ERRORS, 415: ErrorOut}, summary="Edit a plan"
+    "/{plan_id}/", response={200: PlanDetail, **ERRORS, **BODY_ERRORS}, summary="Edit a plan"
 )
 async def update_plan(request: HttpRequest, plan_id: Id, body: PlanUpdate):
     await services.update_plan(request.auth, plan_id, body.model_dump(exclude_unset=True))
@@ -191,7 +191,7 @@ async def delete_plan(request: HttpRequest, plan_id: Id):
 
 @router.post(
     "/{plan_id}/sequences/",
-    response={201: SequenceOut, **ERRORS, 415: ErrorOut},
+    response={201: SequenceOut, **ERRORS, **BODY_ERRORS},
     summary="Append one of your saved choreographies to a plan",
 )
 async def add_sequence(request: HttpRequest, plan_id: Id, body: SequenceCreate):
@@ -201,7 +201,7 @@ async def add_sequence(request: HttpRequest, plan_id: Id, body: SequenceCreate):
 
 @router.patch(
     "/{plan_id}/sequences/{sequence_id}/",
-    response={200: SequenceOut, **ERRORS, 415: ErrorOut},
+    response={200: SequenceOut, **ERRORS, **BODY_ERRORS},
     summary="Edit a sequence's notes or repetitions",
 )
 async def update_sequence(request: HttpRequest, plan_id: Id, sequence_id: Id, body: SequenceUpdate):
@@ -223,7 +223,7 @@ async def delete_sequence(request: HttpRequest, plan_id: Id, sequence_id: Id):
 
 @router.put(
     "/{plan_id}/order/",
-    response={200: SequenceList, **ERRORS, 415: ErrorOut},
+    response={200: SequenceList, **ERRORS, **BODY_ERRORS},
     summary="Set the whole order of a plan's sequences (atomic)",
     description="`sequence_ids` must list each of the plan's sequences exactly once (else 400, "
     "and nothing changes).",

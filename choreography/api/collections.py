@@ -4,6 +4,7 @@ choreography.collections.services). Another user's item is always 404."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 from uuid import UUID
 
 from django.conf import settings
@@ -14,7 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from choreography import runtime
 from choreography.api.responses import absolute_url
-from choreography.api.schemas import ErrorOut, GenerationParameters, PageQuery, SongRef
+from choreography.api.schemas import (
+    BODY_ERRORS,
+    NOTES_MAX,
+    ErrorOut,
+    GenerationParameters,
+    PageQuery,
+    SongRef,
+)
 from choreography.collections import services
 from choreography.collections.models import SavedChoreography
 from choreography.errors import InvalidRequestError
@@ -32,7 +40,7 @@ class SaveRequest(BaseModel):
 
     task_id: UUID = Field(description="A completed generation of yours")
     title: str | None = Field(None, max_length=200, description="Default: song and parameters")
-    notes: str = Field("", max_length=10_000)
+    notes: str = Field("", max_length=NOTES_MAX)
     tags: list[Tag] = Field(default_factory=list, max_length=20)
 
 
@@ -42,7 +50,7 @@ class SavedUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     title: str | None = Field(None, max_length=200)
-    notes: str | None = Field(None, max_length=10_000)
+    notes: str | None = Field(None, max_length=NOTES_MAX)
     tags: list[Tag] | None = Field(None, max_length=20)
 
 
@@ -115,7 +123,9 @@ class CollectionQuery(PageQuery):
     difficulty: str = Field("", max_length=20)
     style: str = Field("", max_length=20)
     tag: str = Field("", max_length=50)
-    ordering: str = Field("-created", description="created, -created, title or -title")
+    ordering: Literal["created", "-created", "title", "-title"] = Field(
+        "-created", description="newest first by default"
+    )
 
 
 class ConfirmQuery(Schema):
@@ -170,7 +180,14 @@ def usage_out(usage: services.Usage) -> dict:
 
 @router.post(
     "",
-    response={201: SavedOut, 400: ErrorOut, **AUTH_ERRORS, 404: ErrorOut, 409: ErrorOut},
+    response={
+        201: SavedOut,
+        400: ErrorOut,
+        **AUTH_ERRORS,
+        404: ErrorOut,
+        409: ErrorOut,
+        **BODY_ERRORS,
+    },
     summary="Save one of your completed generations (409 past your storage quota)",
 )
 async def save(request: HttpRequest, body: SaveRequest):
@@ -230,7 +247,7 @@ async def stats(request: HttpRequest):
 
 @router.get(
     "{saved_id}/",
-    response={200: SavedOut, 400: ErrorOut, **AUTH_ERRORS, 404: ErrorOut},
+    response={200: SavedOut, 400: ErrorOut, **AUTH_ERRORS, 404: ErrorOut, **BODY_ERRORS},
     summary="One of your saved choreographies",
 )
 async def get_saved(request: HttpRequest, saved_id: int):
@@ -239,7 +256,7 @@ async def get_saved(request: HttpRequest, saved_id: int):
 
 @router.patch(
     "{saved_id}/",
-    response={200: SavedOut, 400: ErrorOut, **AUTH_ERRORS, 404: ErrorOut},
+    response={200: SavedOut, 400: ErrorOut, **AUTH_ERRORS, 404: ErrorOut, **BODY_ERRORS},
     summary="Rename, change notes or tags",
 )
 async def update_saved(request: HttpRequest, saved_id: int, body: SavedUpdate):
@@ -260,7 +277,7 @@ async def delete_saved(request: HttpRequest, saved_id: int):
 
 @router.post(
     "{saved_id}/share/",
-    response={200: ShareOut, 400: ErrorOut, **AUTH_ERRORS, 404: ErrorOut},
+    response={200: ShareOut, 400: ErrorOut, **AUTH_ERRORS, 404: ErrorOut, **BODY_ERRORS},
     summary="Make a public link (a new unguessable token each time)",
 )
 async def share(request: HttpRequest, saved_id: int, body: ShareRequest):

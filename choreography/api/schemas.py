@@ -137,3 +137,12 @@ class VideoPage(BaseModel):
     page_size: int
     total: int
     has_next: bool
+
+
+BODY_ERRORS = {413: ErrorOut, 415: ErrorOut}
+"""What any operation with a JSON body may also answer: too large (at the ASGI door), not JSON."""
+
+NOTES_MAX = 4000
+"""Longest notes field: one character over it, even written as JSON \\u escapes of astral
+characters (12 bytes each), still fits under CHOREO_MAX_BODY_BYTES (64 KiB), so a too-long note
+is a 400 naming the field rather than a 413 at the door."""
