@@ -1,7 +1,10 @@
 """ASGI middleware that refuses request bodies over a size limit before anything reads them.
 
-Media uploads (multipart ``POST /api/songs/`` and ``POST /api/moves/``) get their own, larger
-limit (CHOREO_MAX_UPLOAD_MB); every other request keeps CHOREO_MAX_BODY_BYTES.
+Media uploads (multipart ``POST /api/songs/`` and ``POST /api/moves/``) that carry credentials
+(a bearer token or a session cookie) get their own, larger limit (CHOREO_MAX_UPLOAD_MB); every
+other request keeps CHOREO_MAX_BODY_BYTES. Only staff may upload, but Django spools the whole
+body to disk before the view can say so: without credentials a stranger could not be staff, so
+a stranger never gets to send hundreds of megabytes.
 
 Django's ASGI handler spools a whole body to a temporary file before the view runs; this stops
 an oversized body at the door: a declared ``Content-Length`` over the limit is answered 413 at
@@ -14,6 +17,9 @@ import json
 
 from choreography.api.responses import error_body
 from choreography.errors import PayloadTooLargeError
+
+SESSION_COOKIE = b"sessionid="
+"""Django's default SESSION_COOKIE_NAME, as it appears in a Cookie header."""
 
 UPLOAD_PATHS = frozenset({"/api/songs/", "/api/moves/"})
 """The routes that take a multipart media upload (choreography.api.library_admin)."""
@@ -31,6 +37,7 @@ class BodySizeLimit:
             scope.get("method") == "POST"
             and scope.get("path") in UPLOAD_PATHS
             and _header(scope, b"content-type").startswith(b"multipart/form-data")
+            and _has_credentials(scope)
         ):
             return self.max_upload_bytes, "CHOREO_MAX_UPLOAD_MB"
         return self.max_bytes, "CHOREO_MAX_BODY_BYTES"
@@ -85,6 +92,13 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _has_credentials(scope) -> bool:
+    """A bearer token or a session cookie is present (checked for real by the view)."""
+    if _header(scope, b"authorization").lower().startswith(b"bearer "):
+        return True
+    return SESSION_COOKIE in _header(scope, b"cookie")
 
 
 def _content_length(scope) -> int | None:

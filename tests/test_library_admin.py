@@ -316,3 +316,41 @@ def test_live_upload_passes_the_body_limit_on_its_route_only(live_template, tmp_
         assert server.work_dirs() == []
     finally:
         server.stop()
+
+
+async def test_only_a_request_with_credentials_may_send_an_upload_sized_body():
+    """A stranger's multipart POST to an upload route keeps the 64 KiB door limit (Django would
+    spool it to disk before the view refuses it); with a token or a session it may be large."""
+    from asgi_project.limits import BodySizeLimit
+
+    reached: list[bool] = []
+
+    async def app(scope, receive, send):
+        reached.append(True)
+
+    limit = BodySizeLimit(app, max_bytes=64 * 1024, max_upload_bytes=10 * 1024 * 1024)
+
+    async def status_for(*extra: tuple[bytes, bytes]) -> int | None:
+        sent: list[dict] = []
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/api/songs/",
+            "headers": [
+                (b"content-type", b"multipart/form-data; boundary=x"),
+                (b"content-length", str(5 * 1024 * 1024).encode()),
+                *extra,
+            ],
+        }
+
+        async def send(message):
+            sent.append(message)
+
+        reached.clear()
+        await limit(scope, None, send)
+        return None if reached else sent[0]["status"]
+
+    assert await status_for() == 413
+    assert await status_for((b"authorization", b"Basic eDp5")) == 413
+    assert await status_for((b"authorization", b"Bearer chor_abc")) is None
+    assert await status_for((b"cookie", b"csrftoken=a; sessionid=b")) is None
