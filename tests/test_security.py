@@ -345,3 +345,23 @@ def test_a_killed_servers_work_is_failed_once_its_lease_expires(shared_data_dir)
         wait_for(lambda: second.work_dirs() == [], timeout=10, what="the dead work dir to go")
     finally:
         second.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_nul_in_any_json_string_is_a_400_naming_where():
+    """NUL in a JSON string (PostgreSQL cannot hold it) is refused for every body, with the
+    field's path: never a 500 from the database."""
+    client = AsyncClient()
+    cases = [
+        ("/api/auth/login/", {"username": "a\x00b", "password": "x"}, "username"),
+        (
+            "/api/auth/register/",
+            {"username": "ok", "email": "a@b.c", "password": "p\x00"},
+            "password",
+        ),
+        ("/api/auth/login/", {"username": "u", "password": "p", "x\x00": 1}, "x\x00"),
+    ]
+    for url, body, field in cases:
+        response = await client.post(url, body, "application/json")
+        assert response.status_code == 400, response.content
+        assert response.json()["details"][0]["field"] == field

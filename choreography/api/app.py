@@ -80,7 +80,9 @@ class JsonOnlyParser(Parser):
     """A body is JSON only when it says so: a form post or text/plain is refused (415).
 
     Accepting JSON under any Content-Type lets a cross-site form submit a "simple" request
-    (no CORS preflight) whose body the API would read as JSON.
+    (no CORS preflight) whose body the API would read as JSON. A string holding NUL (``\u0000``)
+    is refused for every operation at once (400 naming where): PostgreSQL cannot store or even
+    compare such text, so it would otherwise surface as a 500 deep in a query.
     """
 
     def parse_body(self, request: HttpRequest):
@@ -89,7 +91,32 @@ class JsonOnlyParser(Parser):
                 "request body must be JSON",
                 details=f"send Content-Type: application/json, not {request.content_type or 'none'!r}",
             )
-        return super().parse_body(request)
+        data = super().parse_body(request)
+        if where := _nul_string_at(data):
+            raise InvalidRequestError(
+                f"invalid request: {where}: text must not contain NUL (\\u0000)",
+                details=[{"field": where, "message": "text must not contain NUL (\\u0000)"}],
+            )
+        return data
+
+
+def _nul_string_at(value, path: str = "") -> str:
+    """The dotted path of the first string (or key) in ``value`` holding NUL, else ''."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else ""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return ""
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and "\x00" in key:
+            return where
+        if found := _nul_string_at(item, where):
+            return found
+    return ""
 
 
 api = NinjaAPI(
