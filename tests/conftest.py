@@ -20,6 +20,11 @@ FMT = VideoFormat(width=320, height=180, fps=30)
 CLIP_FRAMES = (61, 47, 75, 53, 90, 66)
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: one worker per core, at most four (each runs its own servers and FFmpeg)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _close_thread_connections(django_db_setup, django_db_blocker):
     """Close the ORM connections async code opened in asgiref's worker thread.
@@ -190,6 +195,11 @@ async def s3_backend(reconfigure, s3_server):
     return runtime.storage
 
 
+HALF_HOUR_SONG = {"title": "Half Hour", "bpm": 120.0, "first_beat": 0.0, "duration": 1800.0}
+"""The long song's known facts: it is recorded as is (importing it would transcode and analyse
+half an hour of audio, which the import tests do on short songs)."""
+
+
 @pytest.fixture(scope="session")
 def half_hour_song(media_dir) -> Path:
     """A 30-minute AAC song (looped by stream copy, so it costs a fraction of a second).
@@ -209,35 +219,38 @@ def half_hour_song(media_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_template(tmp_path_factory, canonical_clips, song_file) -> Path:
+def live_template(canonical_clips, song_file) -> Path:
     """A seeded data dir for live servers: six clips, two short songs (ids 1-2), five users."""
-    from tests.live import CLIP_META, USERS, seed
+    from tests.live import CLIP_META, USERS, cached_template, seed
 
-    data_dir = tmp_path_factory.mktemp("live-template") / "data"
-    data_dir.mkdir()
-    second = make_song(data_dir.parent / "song-4s.m4a", 4.0)
-    seed(
-        data_dir,
-        clips=[
-            {"path": str(p), "meta": m} for p, m in zip(canonical_clips, CLIP_META, strict=True)
-        ],
-        songs=[
-            {"path": str(song_file), "title": "Short Song", "bpm": 120.0},
-            {"path": str(second), "title": "Shorter Song", "bpm": 100.0},
-        ],
-        users=USERS,
-    )
-    return data_dir
+    def build(root: Path) -> None:
+        (root / "data").mkdir()
+        second = make_song(root / "song-4s.m4a", 4.0)
+        seed(
+            root / "data",
+            clips=[
+                {"path": str(p), "meta": m} for p, m in zip(canonical_clips, CLIP_META, strict=True)
+            ],
+            songs=[
+                {"path": str(song_file), "title": "Short Song", "bpm": 120.0},
+                {"path": str(second), "title": "Shorter Song", "bpm": 100.0},
+            ],
+            users=USERS,
+        )
+
+    return cached_template("live-template", build) / "data"
 
 
 @pytest.fixture(scope="session")
-def long_template(tmp_path_factory, live_template, half_hour_song) -> Path:
+def long_template(live_template, half_hour_song) -> Path:
     """live_template plus the 30-minute song (id 3)."""
-    from tests.live import copy_data_dir, seed
+    from tests.live import cached_template, copy_data_dir, seed
 
-    data_dir = copy_data_dir(live_template, tmp_path_factory.mktemp("long-template") / "data")
-    seed(data_dir, songs=[{"path": str(half_hour_song), "title": "Half Hour", "bpm": 120.0}])
-    return data_dir
+    def build(root: Path) -> None:
+        copy_data_dir(live_template, root / "data")
+        seed(root / "data", stored_songs=[HALF_HOUR_SONG | {"path": str(half_hour_song)}])
+
+    return cached_template("long-template", build) / "data"
 
 
 @pytest.fixture(autouse=True)
@@ -293,8 +306,8 @@ def shared_data_dir(
         songs=[
             {"path": str(song_file), "title": "Short Song", "bpm": 120.0},
             {"path": str(live_template.parent / "song-4s.m4a"), "title": "Shorter", "bpm": 100.0},
-            {"path": str(half_hour_song), "title": "Half Hour", "bpm": 120.0},
         ],
+        stored_songs=[HALF_HOUR_SONG | {"path": str(half_hour_song)}],
         users=USERS,
         env=env,
     )

@@ -122,7 +122,8 @@ def pid_alive(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
-LIVE_DB_MARKER = "_live_"
+LIVE_DB_MARKER = f"_live_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_"
+"""Per pytest-xdist worker: a worker drops only the live databases it made."""
 
 
 def isolated_database_env() -> dict[str, str]:

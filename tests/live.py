@@ -7,6 +7,8 @@ SQLite database directly (read-only) to see what it recorded.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -15,8 +17,9 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +38,20 @@ django.setup()
 from django.core.management import call_command
 from choreography.accounts.tokens import issue_token
 from choreography.library.imports import ClipMetadata, import_clip, import_song
+from choreography.models import Song
+from choreography.runtime import current
+
+async def store_song(path, title, bpm, first_beat, duration):
+    # A song already in the canonical format, stored and recorded without the import's
+    # transcode and analysis: a long timeline for tests, not a test of importing.
+    key = f"library/songs/{title.lower().replace(' ', '-')}.m4a"
+    await current().storage.upload(Path(path), key)
+    phrases = int((duration - first_beat) / (8 * 60 / bpm))
+    await Song.objects.acreate(
+        title=title, artist="Tester", audio_key=key, duration_seconds=duration, bpm=bpm,
+        first_beat_seconds=first_beat, energy_curve=[0.1 + 0.05 * (i % 8) for i in range(phrases)],
+        analysis={"bpm_source": "given", "first_beat_source": "given"}, content_hash=key,
+    )
 
 spec = json.loads(sys.argv[1])
 call_command("migrate", interactive=False, verbosity=0)
@@ -44,6 +61,8 @@ async def seed():
         await import_clip(Path(clip["path"]), ClipMetadata(**clip["meta"]))
     for song in spec["songs"]:
         await import_song(Path(song["path"]), title=song["title"], artist="Tester", bpm=song["bpm"])
+    for song in spec["stored_songs"]:
+        await store_song(**song)
     return {user: await issue_token(user) for user in spec["users"]}
 
 from choreography.runtime import run_sync
@@ -70,9 +89,23 @@ def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def seed(data_dir: Path, *, clips=(), songs=(), users=(), env: dict | None = None) -> None:
-    """Migrate ``data_dir``'s database and import clips/songs through the real import path."""
-    spec = {"clips": list(clips), "songs": list(songs), "users": list(users)}
+def seed(
+    data_dir: Path,
+    *,
+    clips=(),
+    songs=(),
+    stored_songs=(),
+    users=(),
+    env: dict | None = None,
+) -> None:
+    """Migrate ``data_dir``'s database and import clips/songs through the real import path;
+    ``stored_songs`` (path, title, bpm, first_beat, duration) are canonical files recorded as is."""
+    spec = {
+        "clips": list(clips),
+        "songs": list(songs),
+        "stored_songs": list(stored_songs),
+        "users": list(users),
+    }
     subprocess.run(
         [sys.executable, "-c", SEED_SCRIPT, json.dumps(spec)],
         cwd=ROOT,
@@ -93,6 +126,47 @@ def run_in_server_env(data_dir: Path, script: str, *args: str) -> None:
         capture_output=True,
         timeout=120,
     )
+
+
+CACHE_INPUTS = (
+    *("asgi_project", "assembly", "choreography", "storage", "uv.lock"),
+    *("tests/conftest.py", "tests/helpers.py", "tests/live.py"),
+)
+"""What a seeded template is made of: when none of it changed, the template is reused."""
+
+
+def content_key() -> str:
+    """A digest of the code and tools that build a template: any change makes a new one."""
+    digest = hashlib.sha256()
+    for name in CACHE_INPUTS:
+        root = ROOT / name
+        for path in sorted(root.rglob("*.py") if root.is_dir() else [root]):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, check=True)
+    digest.update(version.stdout.encode())
+    return digest.hexdigest()[:16]
+
+
+def cached_template(name: str, build: Callable[[Path], None]) -> Path:
+    """``build(dir)`` once per content key, kept in the test cache (``CHOREO_TEST_CACHE``, by
+    default ~/.cache/choreo-tests) and reused by later sessions: CI's PostgreSQL run reuses what
+    its SQLite run seeded. Parallel workers wait on a lock; a partial build is never visible."""
+    root = Path(os.environ.get("CHOREO_TEST_CACHE", Path.home() / ".cache" / "choreo-tests"))
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / f"{name}-{content_key()}"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            for stale in root.glob(f"{name}-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+            partial = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
+            try:
+                build(partial)
+                partial.rename(target)
+            except BaseException:
+                shutil.rmtree(partial, ignore_errors=True)
+                raise
+    return target
 
 
 def copy_data_dir(template: Path, dest: Path) -> Path:
