@@ -35,10 +35,11 @@ import itertools
 import math
 import random
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assembly import Blueprint
+from choreography.music.tempo import MAX_GRID_ERROR, TempoFit, fit, variant_key
 from choreography.music.vocabulary import BEATS_PER_PHRASE
 
 LEGACY_STYLES: dict[str, frozenset[str]] = {
@@ -85,6 +86,8 @@ class MoveOption:
     tempo_bpm: float = DEFAULT_CLIP_TEMPO_BPM
     role: str = "move"
     """"move", or "intro"/"outro": played only before the first downbeat / at the very end."""
+    frames: int = 0
+    """Frames of the clip (0: ``duration`` times the frame rate)."""
 
     @property
     def counts(self) -> int:
@@ -123,6 +126,19 @@ class PlannedMove:
     section: str = "body"
     """"intro", "body" or "outro"."""
     target_energy: str = ""
+    tempo: TempoFit | None = None
+    """The tempo variant played (None: the clip as it is, in plans made without fits)."""
+
+    @property
+    def tempo_error(self) -> float:
+        """|played tempo / song tempo - 1| of the move as it plays in the video."""
+        return self.tempo.error if self.tempo is not None else 0.0
+
+    @property
+    def video_key(self) -> str:
+        """The clip, or the name of its tempo variant, that the blueprint plays."""
+        step = self.tempo.step if self.tempo is not None else 0
+        return self.move.clip_key if step == 0 else variant_key(self.move.clip_key, step)
 
 
 @dataclass(frozen=True)
@@ -192,6 +208,22 @@ def tempo_mismatch(move: MoveOption, song_bpm: float) -> float:
     """|move tempo / song tempo - 1|."""
     tempo = move.tempo_bpm if move.tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM
     return abs(tempo / song_bpm - 1.0)
+
+
+def song_tempo(bpm: float) -> float:
+    """The tempo the plan uses: the song's, or ``DEFAULT_SONG_BPM`` when it has none."""
+    return bpm if bpm > 0 and math.isfinite(bpm) else DEFAULT_SONG_BPM
+
+
+def move_fit(move: MoveOption, song_bpm: float, fps: int) -> TempoFit:
+    """The tempo variant ``move`` plays in a song of ``song_bpm`` (see choreography.music.tempo)."""
+    return fit(
+        clip_bpm=move.tempo_bpm if move.tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM,
+        frames=move.frames or max(1, round(move.duration * fps)),
+        song_bpm=song_bpm,
+        fps=fps,
+        max_phrases=move.counts,
+    )
 
 
 def matches_filters(move: MoveOption, params: Parameters, energy: str | None = None) -> bool:
@@ -282,8 +314,15 @@ def _units(grid: PhraseGrid) -> list[_Unit]:
 class _Chooser:
     """Ranks candidates for one slot and remembers what played recently."""
 
-    def __init__(self, rng: random.Random, song_bpm: float, params: Parameters) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        song_bpm: float,
+        params: Parameters,
+        fit_of: Callable[[MoveOption], TempoFit],
+    ) -> None:
         self.rng = rng
+        self.fit_of = fit_of
         self.song_bpm = song_bpm
         self.difficulty = params.difficulty
         self.styles = styles_for(params.style)
@@ -304,13 +343,15 @@ class _Chooser:
             level = (
                 ENERGY_LEVELS.index(move.energy_level) if move.energy_level in ENERGY_LEVELS else 1
             )
+            tempo = self.fit_of(move)
             return (
                 repeat,
                 move.difficulty != self.difficulty,
+                tempo.error > MAX_GRID_ERROR,
                 not in_tempo(move, self.song_bpm),
                 self.styles is not None and move.style not in self.styles,
                 abs(level - target),
-                move.counts > max(1, whole_left),
+                tempo.phrases > max(1, whole_left),
             )
 
         ranks = [rank(move) for move in candidates]
@@ -345,13 +386,19 @@ def plan_choreography(
     library: Sequence[MoveOption],
     params: Parameters,
     output_key: str,
+    fps: int = 30,
 ) -> Plan:
-    """Plan which move plays when, on the song's 8-count grid, covering the whole song."""
+    """Plan which move plays when, on the song's 8-count grid, covering the whole song.
+
+    Each move plays the tempo variant nearest the song's tempo (choreography.music.tempo) at
+    ``fps``: it fills whole phrases and is trimmed to the grid, never looped unless no
+    variant holds one phrase.
+    """
     if not library:
         raise ValueError("the move library is empty")
     if not song.duration > 0 or not math.isfinite(song.duration):
         raise ValueError("the song has no duration")
-    bpm = song.bpm if song.bpm > 0 and math.isfinite(song.bpm) else DEFAULT_SONG_BPM
+    bpm = song_tempo(song.bpm)
     first_beat = min(
         max(0.0, song.first_beat if math.isfinite(song.first_beat) else 0.0), song.duration
     )
@@ -376,20 +423,30 @@ def plan_choreography(
             params.energy_level, phrase_energy_shift(song.energy_curve, unit.phrase_index)
         )
 
-    chooser = _Chooser(random.Random(params.seed), bpm, params)
+    fits: dict[str, TempoFit] = {}
+
+    def fit_of(move: MoveOption) -> TempoFit:
+        if move.name not in fits:
+            fits[move.name] = move_fit(move, bpm, fps)
+        return fits[move.name]
+
+    def planned(move: MoveOption, units: Sequence[_Unit], section: str, target: str):
+        return _planned(move, units, section, target, fit_of(move))
+
+    chooser = _Chooser(random.Random(params.seed), bpm, params, fit_of)
     head = [u for u in units if u.phrase_index is None]
     rest = units[len(head) :]
 
     intro_units: list[_Unit] = []
     if intros and head:
         intro = _pick_special(intros, params, bpm, chooser.rng)
-        take = min(intro.counts, len(head))
+        take = min(fit_of(intro).phrases, len(head))
         intro_units = head[len(head) - take :]
         head = head[: len(head) - take]
     outro_units: list[_Unit] = []
     if outros and len(rest) >= 2:
         outro = _pick_special(outros, params, bpm, chooser.rng)
-        take = min(outro.counts, len(rest) - 1)
+        take = min(fit_of(outro).phrases, len(rest) - 1)
         outro_units = rest[len(rest) - take :]
         rest = rest[: len(rest) - take]
 
@@ -403,23 +460,23 @@ def plan_choreography(
             if not unit.whole and position < len(run) - 1:
                 # The partial piece before the grid starts: a move of its own, trimmed to fit.
                 move = chooser.choose(pool_for(target), target, 0)
-                timeline.append(_planned(move, [unit], section, target))
+                timeline.append(planned(move, [unit], section, target))
                 position += 1
                 continue
             whole_left = sum(1 for u in run[position:] if u.whole)
             move = chooser.choose(pool_for(target), target, whole_left)
-            taken = run[position : position + move.counts]
-            timeline.append(_planned(move, taken, section, target))
+            taken = run[position : position + fit_of(move).phrases]
+            timeline.append(planned(move, taken, section, target))
             position += len(taken)
 
     fill(head, "intro")
     if intro_units:
-        timeline.append(_planned(intro, intro_units, "intro", _shift(params.energy_level, -1)))
+        timeline.append(planned(intro, intro_units, "intro", _shift(params.energy_level, -1)))
         chooser.recent.append(intro.name)
     fill(rest, "body")
     if outro_units:
         target = target_for(outro_units[0])
-        timeline.append(_planned(outro, outro_units, "outro", target))
+        timeline.append(planned(outro, outro_units, "outro", target))
         chooser.recent.append(outro.name)
 
     # Through parse: a stored key the blueprint refuses is a BlueprintError (400), not a 500.
@@ -428,7 +485,7 @@ def plan_choreography(
             "task_id": task_id,
             "audio_path": song.audio_key,
             "moves": [
-                {"video_path": p.move.clip_key, "start_time": p.start_time, "duration": p.duration}
+                {"video_path": p.video_key, "start_time": p.start_time, "duration": p.duration}
                 for p in timeline
             ],
             "output_config": {"output_path": output_key},
@@ -457,7 +514,9 @@ def _pick_special(
     return rng.choice([m for m in pool if rank(m) == best])
 
 
-def _planned(move: MoveOption, units: Sequence[_Unit], section: str, target: str) -> PlannedMove:
+def _planned(
+    move: MoveOption, units: Sequence[_Unit], section: str, target: str, tempo: TempoFit
+) -> PlannedMove:
     start, end = round(units[0].start, 6), round(units[-1].end, 6)
     return PlannedMove(
         move=move,
@@ -466,4 +525,5 @@ def _planned(move: MoveOption, units: Sequence[_Unit], section: str, target: str
         phrases=sum(1 for u in units if u.whole),
         section=section,
         target_energy=target,
+        tempo=tempo,
     )
