@@ -34,7 +34,7 @@ from assembly import (
 from choreography import runtime
 from choreography.generation.selectors import move_option
 from choreography.models import Move, MoveVariant, Song
-from choreography.music.generator import PlannedMove, move_fit, song_tempo
+from choreography.music.generator import PlannedMove, move_tempo, song_tempo
 from choreography.music.tempo import MAX_GRID_ERROR, step_label, variant_frames
 from storage import StorageError
 
@@ -55,14 +55,19 @@ def needed_for_plan(
 
 
 def needed_for_song(song: Song, moves: Sequence[Move]) -> list[tuple[Move, int]]:
-    """The variant of each move that plays in ``song``, for the moves the grid reaches."""
+    """The variants ``song`` plays, for the moves the grid reaches: those filling whole phrases
+    and the nearest (short pieces). A piece longer than its phrases (a merged partial) may need
+    another: the request renders it."""
     fps = runtime.current().video_format.fps
     bpm = song_tempo(song.bpm)
     needed = []
     for move in moves:
-        fit = move_fit(move_option(move), bpm, fps)
-        if fit.step != 0 and fit.error <= MAX_GRID_ERROR:
-            needed.append((move, fit.step))
+        option = move_option(move)
+        tempo = move_tempo(option, bpm, fps)
+        if tempo.nearest().error > MAX_GRID_ERROR:
+            continue
+        steps = tempo.slot_steps(tempo.phrases(option.counts)) | {tempo.nearest().step}
+        needed.extend((move, step) for step in sorted(steps) if step != 0)
     return needed
 
 

@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assembly import Blueprint
-from choreography.music.tempo import MAX_GRID_ERROR, TempoFit, fit, variant_key
+from choreography.music.tempo import MAX_GRID_ERROR, ClipTempo, TempoFit, variant_key
 from choreography.music.vocabulary import BEATS_PER_PHRASE
 
 LEGACY_STYLES: dict[str, frozenset[str]] = {
@@ -215,14 +215,13 @@ def song_tempo(bpm: float) -> float:
     return bpm if bpm > 0 and math.isfinite(bpm) else DEFAULT_SONG_BPM
 
 
-def move_fit(move: MoveOption, song_bpm: float, fps: int) -> TempoFit:
-    """The tempo variant ``move`` plays in a song of ``song_bpm`` (see choreography.music.tempo)."""
-    return fit(
+def move_tempo(move: MoveOption, song_bpm: float, fps: int) -> ClipTempo:
+    """``move``'s clip in a song of ``song_bpm``: its variants (choreography.music.tempo)."""
+    return ClipTempo(
         clip_bpm=move.tempo_bpm if move.tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM,
         frames=move.frames or max(1, round(move.duration * fps)),
         song_bpm=song_bpm,
         fps=fps,
-        max_phrases=move.counts,
     )
 
 
@@ -319,7 +318,7 @@ class _Chooser:
         rng: random.Random,
         song_bpm: float,
         params: Parameters,
-        fit_of: Callable[[MoveOption], TempoFit],
+        fit_of: Callable[[MoveOption], tuple[ClipTempo, float, int]],
     ) -> None:
         self.rng = rng
         self.fit_of = fit_of
@@ -343,15 +342,15 @@ class _Chooser:
             level = (
                 ENERGY_LEVELS.index(move.energy_level) if move.energy_level in ENERGY_LEVELS else 1
             )
-            tempo = self.fit_of(move)
+            _, error, phrases = self.fit_of(move)
             return (
                 repeat,
                 move.difficulty != self.difficulty,
-                tempo.error > MAX_GRID_ERROR,
+                error > MAX_GRID_ERROR,
                 not in_tempo(move, self.song_bpm),
                 self.styles is not None and move.style not in self.styles,
                 abs(level - target),
-                tempo.phrases > max(1, whole_left),
+                phrases > max(1, whole_left),
             )
 
         ranks = [rank(move) for move in candidates]
@@ -423,15 +422,17 @@ def plan_choreography(
             params.energy_level, phrase_energy_shift(song.energy_curve, unit.phrase_index)
         )
 
-    fits: dict[str, TempoFit] = {}
+    tempos: dict[str, tuple[ClipTempo, float, int]] = {}
 
-    def fit_of(move: MoveOption) -> TempoFit:
-        if move.name not in fits:
-            fits[move.name] = move_fit(move, bpm, fps)
-        return fits[move.name]
+    def fit_of(move: MoveOption) -> tuple[ClipTempo, float, int]:
+        """The clip's variants, the nearest one's tempo error, the phrases it fills."""
+        if move.name not in tempos:
+            tempo = move_tempo(move, bpm, fps)
+            tempos[move.name] = (tempo, tempo.nearest().error, tempo.phrases(move.counts))
+        return tempos[move.name]
 
     def planned(move: MoveOption, units: Sequence[_Unit], section: str, target: str):
-        return _planned(move, units, section, target, fit_of(move))
+        return _planned(move, units, section, target, fit_of(move)[0], fps)
 
     chooser = _Chooser(random.Random(params.seed), bpm, params, fit_of)
     head = [u for u in units if u.phrase_index is None]
@@ -440,13 +441,13 @@ def plan_choreography(
     intro_units: list[_Unit] = []
     if intros and head:
         intro = _pick_special(intros, params, bpm, chooser.rng)
-        take = min(fit_of(intro).phrases, len(head))
+        take = min(fit_of(intro)[2], len(head))
         intro_units = head[len(head) - take :]
         head = head[: len(head) - take]
     outro_units: list[_Unit] = []
     if outros and len(rest) >= 2:
         outro = _pick_special(outros, params, bpm, chooser.rng)
-        take = min(fit_of(outro).phrases, len(rest) - 1)
+        take = min(fit_of(outro)[2], len(rest) - 1)
         outro_units = rest[len(rest) - take :]
         rest = rest[: len(rest) - take]
 
@@ -465,7 +466,7 @@ def plan_choreography(
                 continue
             whole_left = sum(1 for u in run[position:] if u.whole)
             move = chooser.choose(pool_for(target), target, whole_left)
-            taken = run[position : position + fit_of(move).phrases]
+            taken = run[position : position + fit_of(move)[2]]
             timeline.append(planned(move, taken, section, target))
             position += len(taken)
 
@@ -515,9 +516,16 @@ def _pick_special(
 
 
 def _planned(
-    move: MoveOption, units: Sequence[_Unit], section: str, target: str, tempo: TempoFit
+    move: MoveOption,
+    units: Sequence[_Unit],
+    section: str,
+    target: str,
+    tempo: ClipTempo,
+    fps: int,
 ) -> PlannedMove:
+    """The move over ``units``, playing the variant that fills them (the assembly's frames)."""
     start, end = round(units[0].start, 6), round(units[-1].end, 6)
+    slot = round(end * fps) - round(start * fps)
     return PlannedMove(
         move=move,
         start_time=start,
@@ -525,5 +533,5 @@ def _planned(
         phrases=sum(1 for u in units if u.whole),
         section=section,
         target_energy=target,
-        tempo=tempo,
+        tempo=tempo.for_slot(slot),
     )

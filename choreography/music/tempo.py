@@ -1,9 +1,11 @@
 """Tempo variants: the grid of speeds a clip is re-timed to, and which one a song plays.
 
 Pure arithmetic, no I/O. A variant of a clip plays it ``STEP_RATIO ** step`` times faster
-(``step`` in ``-MAX_STEP..MAX_STEP``; step 0 is the clip itself). Geometric steps of 2 % mean a
-song tempo between two steps is at most ``sqrt(1.02) - 1`` (0.995 %) from the nearer one, so
-every song within about ±16 % of a clip's tempo has a variant within 1 %.
+(``step`` in ``-MAX_STEP..MAX_STEP``, about ±17 %; step 0 is the clip itself). Steps are 1 %,
+not 2 %: a move must not come up short of its phrases (it would loop its first frames), so a
+clip that exactly fills them takes the step just *slower* than the song, not the nearer one;
+with 1 % steps that is still within 1 % (plus a frame's rounding). Variants are rendered only
+for the tempos songs need (choreography.library.variants), so a finer grid costs no storage.
 
 A variant of a clip with ``frames`` frames has exactly ``variant_frames(frames, step)`` frames:
 its real speed-up is ``frames / variant_frames``, and that (not the nominal ratio) is the tempo
@@ -12,16 +14,18 @@ the dancer moves at in the video, so ``TempoFit.error`` is what the viewer sees.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 from choreography.music.vocabulary import BEATS_PER_PHRASE
 
-STEP_RATIO = 1.02
-MAX_STEP = 8
+STEP_RATIO = 1.01
+MAX_STEP = 16
 STEPS = range(-MAX_STEP, MAX_STEP + 1)
-MAX_GRID_ERROR = math.sqrt(STEP_RATIO) - 1
-"""Largest tempo error of the nearest step for a song inside the grid (0.995 %)."""
+MAX_GRID_ERROR = STEP_RATIO - 1
+"""Largest tempo error of the step just slower than a song inside the grid (1 %), the one a
+move whose clip exactly fills its phrases must take so as not to come up short."""
 
 
 def step_ratio(step: int) -> float:
@@ -47,7 +51,7 @@ def step_label(step: int) -> str:
 
 @dataclass(frozen=True)
 class TempoFit:
-    """How a clip is played in a song: which variant, at what tempo, filling how many phrases."""
+    """A variant of a clip as played in a song: its step, real tempo and error, its frames."""
 
     step: int
     tempo_bpm: float
@@ -55,46 +59,58 @@ class TempoFit:
     error: float
     """|played tempo / song tempo - 1|."""
     frames: int
-    """Frames of the variant played."""
-    phrases: int
-    """Song phrases (8-counts) the move takes: its whole ones, at least 1, at most asked."""
-    held: int
-    """Whole phrases the variant holds, frames rounded (0: shorter than one phrase)."""
+    """Frames of the variant."""
+
+
+@dataclass(frozen=True)
+class ClipTempo:
+    """A clip (its tempo and frames) in a song (its tempo) at the library's frame rate."""
+
+    clip_bpm: float
+    frames: int
+    song_bpm: float
+    fps: int
 
     @property
-    def loops(self) -> bool:
-        """The variant is shorter than one phrase: it repeats its first frames to fill it."""
-        return self.held < 1
+    def phrase_frames(self) -> float:
+        return BEATS_PER_PHRASE * 60.0 / self.song_bpm * self.fps
 
+    def variant(self, step: int) -> TempoFit:
+        count = variant_frames(self.frames, step)
+        tempo = self.clip_bpm * self.frames / count
+        return TempoFit(step, tempo, abs(tempo / self.song_bpm - 1), count)
 
-def fit(
-    *, clip_bpm: float, frames: int, song_bpm: float, fps: int, max_phrases: int | None = None
-) -> TempoFit:
-    """The variant nearest the song's tempo (by the tempo actually played).
+    @functools.cached_property
+    def variants(self) -> tuple[TempoFit, ...]:
+        """Every step's variant, nearest the song's tempo first (ties: the smaller re-timing)."""
+        return tuple(sorted(map(self.variant, STEPS), key=lambda v: (v.error, abs(v.step))))
 
-    Only when that variant is shorter than one phrase is a slower step taken (the nearest one
-    long enough), so a figure is looped only when no variant holds a whole 8-count. The
-    assembly rounds each boundary to a frame, so ``c`` phrases fill at most
-    ``ceil(c * phrase_frames)`` frames: a phrase is whole when the variant has that many.
-    """
-    phrase_frames = BEATS_PER_PHRASE * 60.0 / song_bpm * fps
+    def nearest(self) -> TempoFit:
+        """The variant danced nearest the song's tempo."""
+        return self.variants[0]
 
-    def played(step: int) -> tuple[float, int]:
-        count = variant_frames(frames, step)
-        tempo = clip_bpm * frames / count
-        return tempo, count
+    def phrases(self, max_phrases: int | None = None) -> int:
+        """Whole song phrases the move can fill (at least 1, at most ``max_phrases``): those a
+        variant within ``MAX_GRID_ERROR`` (or the nearest's error, beyond the grid) holds."""
+        bound = max(MAX_GRID_ERROR, self.nearest().error) + 1e-9
+        longest = max(v.frames for v in self.variants if v.error <= bound)
+        held = math.floor(longest / self.phrase_frames + 1e-9)
+        if math.ceil(held * self.phrase_frames - 1e-9) > longest:
+            held -= 1  # wherever they sit on the grid, ``held`` phrases must fit
+        return max(1, held if max_phrases is None else min(held, max_phrases))
 
-    def whole(count: int) -> int:
-        # A slot of c phrases spans at most ceil(c * phrase_frames) frames once rounded.
-        held = math.floor(count / phrase_frames + 1e-9)
-        return held if math.ceil(held * phrase_frames - 1e-9) <= count else held - 1
+    def for_slot(self, slot_frames: int) -> TempoFit:
+        """The variant nearest the song's tempo among those with at least ``slot_frames``
+        frames (trimmed to the slot, never looped); the nearest of all when none is that long
+        (the library truly has nothing closer: it loops)."""
+        return next((v for v in self.variants if v.frames >= slot_frames), self.variants[0])
 
-    ranked = sorted(STEPS, key=lambda s: (abs(played(s)[0] / song_bpm - 1), abs(s)))
-    step = ranked[0]
-    if whole(played(step)[1]) < 1:
-        longer = [s for s in ranked if whole(played(s)[1]) >= 1]
-        step = longer[0] if longer else step
-    tempo, count = played(step)
-    held = whole(count)
-    phrases = max(1, held if max_phrases is None else min(held, max_phrases))
-    return TempoFit(step, tempo, abs(tempo / song_bpm - 1), count, phrases, held)
+    def slot_steps(self, phrases: int) -> set[int]:
+        """Steps played by whole slots of 1..``phrases`` phrases (a slot of c phrases spans
+        floor or ceil of c * phrase_frames frames, by where it sits on the grid)."""
+        steps = set()
+        for count in range(1, phrases + 1):
+            span = count * self.phrase_frames
+            for slot in {math.floor(span + 1e-9), math.ceil(span - 1e-9)}:
+                steps.add(self.for_slot(slot).step)
+        return steps
