@@ -235,17 +235,17 @@ def main() -> int:
     import django
 
     django.setup()
-    from asgiref.sync import async_to_sync
     from django.core.management import call_command
 
     from choreography.generation.selectors import move_option, song_facts
     from choreography.library.demo import create_demo_library
     from choreography.models import Move, Song
+    from choreography.runtime import run_sync
 
     call_command("migrate", interactive=False, verbosity=0)
     if args.demo or not (Song.objects.exists() and Move.objects.exists()):
         print("building the demo library (FFmpeg, songs analysed)...", flush=True)
-        async_to_sync(create_demo_library)()
+        run_sync(create_demo_library)
     songs = [(s.title, song_facts(s)) for s in Song.objects.all()]
     library = [move_option(m) for m in Move.objects.all()]
     totals = bench_library(

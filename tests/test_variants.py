@@ -326,3 +326,31 @@ def test_whole_phrases_play_within_one_percent_and_a_frame_inside_the_grid():
                 chosen = clip.for_slot(slot)
                 assert chosen.frames >= slot, (song, slot)
                 assert chosen.error <= MAX_GRID_ERROR + 1 / 240, (song, slot)
+
+
+async def test_forgetting_a_moves_variants_removes_rows_and_objects(
+    tempo_moves, song_file, runtime
+):
+    """A clip that changed drops its variants: rows and stored streams; they render again."""
+    from choreography.library.variants import forget_variants
+
+    await import_at(song_file, SONG_BPM)
+    move = tempo_moves[0]
+    keys = [v.stream_key async for v in MoveVariant.objects.filter(move=move)]
+    assert keys
+    assert await forget_variants(move) == len(keys)
+    assert not await MoveVariant.objects.filter(move=move).aexists()
+    assert [await runtime.storage.exists(key) for key in keys] == [False] * len(keys)
+    assert await MoveVariant.objects.exclude(move=move).aexists()  # others' stay
+
+
+async def test_deleting_a_move_deletes_its_variants(tempo_moves, song_file, runtime):
+    """A deleted move leaves none of its variant streams behind in storage."""
+    from choreography.library.editing import delete_move
+
+    await import_at(song_file, SONG_BPM)
+    move = tempo_moves[1]
+    keys = [v.stream_key async for v in MoveVariant.objects.filter(move=move)]
+    assert keys
+    await delete_move(move)
+    assert [await runtime.storage.exists(key) for key in keys] == [False] * len(keys)

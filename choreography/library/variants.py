@@ -136,6 +136,16 @@ async def warm_library() -> int:
     return rendered
 
 
+async def forget_variants(move: Move) -> int:
+    """Delete the move's variants, rows first, then objects (for a clip that changed: they
+    are rendered again when next needed); how many."""
+    keys = [key async for key in move.variants.values_list("stream_key", flat=True)]
+    await MoveVariant.objects.filter(move=move).adelete()
+    for key in keys:
+        await _discard(key)
+    return len(keys)
+
+
 async def _stored_or_render(move: Move, step: int) -> MoveVariant:
     existing = await MoveVariant.objects.filter(move_id=move.pk, step=step).afirst()
     return existing if existing is not None else await render_variant(move, step)
