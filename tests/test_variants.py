@@ -316,7 +316,7 @@ def test_whole_phrases_play_within_one_percent_and_a_frame_inside_the_grid():
     for tenth in range(-150, 170):
         song = 120.0 * (1 + tenth / 1000)
         clip = ClipTempo(clip_bpm=120.0, frames=240, song_bpm=song, fps=30)
-        assert clip.nearest().error < 0.006, song
+        assert clip.nearest().error < 0.005 + 1 / 240, song  # half a step, and rounding
         phrases = clip.phrases(2)
         for count in range(1, phrases + 1):
             for slot in {
