@@ -9,7 +9,9 @@ long song. The timeline is laid out in four parts:
   phrases of the grid extended backwards are filled like the body.
 - **Body**: every move starts on count 1 of a phrase and lasts a whole number of the song's
   phrases, at most as many as the clip holds 8-counts (``duration * tempo / 60 / 8``); a move is
-  cut short only at a phrase end.
+  cut short only at a phrase end. It plays the clip's tempo variant (choreography.music.tempo)
+  nearest the song's tempo among those at least as long as its slot, so it is danced at the
+  song's tempo and trimmed, by a few frames, to the grid.
 - **Tail**: the part of a phrase after the last full one is played by the last move when it has
   8-counts to spare, else by a move of its own trimmed at the song's end.
 - **Outro**: a library *outro* move, when there is one, takes the song's last phrases and tail.
@@ -19,7 +21,8 @@ Partial pieces shorter than ``MIN_SEGMENT_S`` are merged into their neighbouring
 Which move plays when: filters (difficulty, style, energy) pick a pool, relaxed in
 ``RELAXATION_ORDER`` (see ``select_pool``); then, for each slot, the pool's moves are ranked by
 (1) not played in the last ``NO_REPEAT_WINDOW`` moves, else not the previous move; (2) the
-requested difficulty; (3) tempo within ``TEMPO_TOLERANCE`` of the song's; (4) the requested
+requested difficulty; (3) a tempo variant within ``MAX_GRID_ERROR`` of the song's tempo, then the
+clip's own tempo within ``TEMPO_TOLERANCE`` of it (less re-timing); (4) the requested
 style; (5) energy nearest the phrase's target; (6) fits the phrases left without trimming. Ties
 are broken by the seeded random generator. So a relaxed filter only widens the pool (to honour
 the repeat window); moves that match it still come first.
@@ -31,6 +34,7 @@ least ``LOUD_RATIO`` times the song's median phrase) and one step down for a qui
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import random
@@ -318,10 +322,12 @@ class _Chooser:
         rng: random.Random,
         song_bpm: float,
         params: Parameters,
-        fit_of: Callable[[MoveOption], tuple[ClipTempo, float, int]],
+        tempo_of: Callable[[MoveOption], ClipTempo],
+        phrases_of: Callable[[MoveOption], int],
     ) -> None:
         self.rng = rng
-        self.fit_of = fit_of
+        self.tempo_of = tempo_of
+        self.phrases_of = phrases_of
         self.song_bpm = song_bpm
         self.difficulty = params.difficulty
         self.styles = styles_for(params.style)
@@ -342,15 +348,14 @@ class _Chooser:
             level = (
                 ENERGY_LEVELS.index(move.energy_level) if move.energy_level in ENERGY_LEVELS else 1
             )
-            _, error, phrases = self.fit_of(move)
             return (
                 repeat,
                 move.difficulty != self.difficulty,
-                error > MAX_GRID_ERROR,
+                self.tempo_of(move).nearest().error > MAX_GRID_ERROR,
                 not in_tempo(move, self.song_bpm),
                 self.styles is not None and move.style not in self.styles,
                 abs(level - target),
-                phrases > max(1, whole_left),
+                self.phrases_of(move) > max(1, whole_left),
             )
 
         ranks = [rank(move) for move in candidates]
@@ -422,32 +427,34 @@ def plan_choreography(
             params.energy_level, phrase_energy_shift(song.energy_curve, unit.phrase_index)
         )
 
-    tempos: dict[str, tuple[ClipTempo, float, int]] = {}
+    tempos: dict[str, ClipTempo] = {}
 
-    def fit_of(move: MoveOption) -> tuple[ClipTempo, float, int]:
-        """The clip's variants, the nearest one's tempo error, the phrases it fills."""
+    def tempo_of(move: MoveOption) -> ClipTempo:
         if move.name not in tempos:
-            tempo = move_tempo(move, bpm, fps)
-            tempos[move.name] = (tempo, tempo.nearest().error, tempo.phrases(move.counts))
+            tempos[move.name] = move_tempo(move, bpm, fps)
         return tempos[move.name]
 
-    def planned(move: MoveOption, units: Sequence[_Unit], section: str, target: str):
-        return _planned(move, units, section, target, fit_of(move)[0], fps)
+    @functools.cache
+    def phrases_of(move: MoveOption) -> int:
+        return tempo_of(move).phrases(move.counts)
 
-    chooser = _Chooser(random.Random(params.seed), bpm, params, fit_of)
+    def planned(move: MoveOption, units: Sequence[_Unit], section: str, target: str):
+        return _planned(move, units, section, target, tempo_of(move), fps)
+
+    chooser = _Chooser(random.Random(params.seed), bpm, params, tempo_of, phrases_of)
     head = [u for u in units if u.phrase_index is None]
     rest = units[len(head) :]
 
     intro_units: list[_Unit] = []
     if intros and head:
         intro = _pick_special(intros, params, bpm, chooser.rng)
-        take = min(fit_of(intro)[2], len(head))
+        take = min(phrases_of(intro), len(head))
         intro_units = head[len(head) - take :]
         head = head[: len(head) - take]
     outro_units: list[_Unit] = []
     if outros and len(rest) >= 2:
         outro = _pick_special(outros, params, bpm, chooser.rng)
-        take = min(fit_of(outro)[2], len(rest) - 1)
+        take = min(phrases_of(outro), len(rest) - 1)
         outro_units = rest[len(rest) - take :]
         rest = rest[: len(rest) - take]
 
@@ -466,7 +473,7 @@ def plan_choreography(
                 continue
             whole_left = sum(1 for u in run[position:] if u.whole)
             move = chooser.choose(pool_for(target), target, whole_left)
-            taken = run[position : position + fit_of(move)[2]]
+            taken = run[position : position + phrases_of(move)]
             timeline.append(planned(move, taken, section, target))
             position += len(taken)
 
