@@ -354,3 +354,34 @@ async def test_deleting_a_move_deletes_its_variants(tempo_moves, song_file, runt
     assert keys
     await delete_move(move)
     assert [await runtime.storage.exists(key) for key in keys] == [False] * len(keys)
+
+
+async def test_missing_variants_render_under_a_retiming_stage_and_only_once(
+    client, tempo_moves, song_file, encodes
+):
+    """A request on a song nobody warmed streams a retiming stage before fetching (progress
+    never going down); the next request finds them stored: no retiming, no encode."""
+    from tests.test_streaming import start_stream
+
+    song = await import_at(song_file, SONG_BPM, warm=False)
+
+    async def stages(seed: int) -> list[tuple[str, int]]:
+        reader = await start_stream(client, song, difficulty="beginner", seed=seed)
+        seen = []
+        async for event in reader.events():
+            if event.name == "progress":
+                seen.append((event.data["stage"], event.data["progress"]))
+            elif event.name in ("completed", "error"):
+                assert event.name == "completed", event.data
+                break
+        return seen
+
+    first = await stages(1)
+    names = [name for name, _ in first]
+    assert "retiming" in names and names.index("retiming") < names.index("fetching")
+    assert [p for _, p in first] == sorted(p for _, p in first)
+    rendered = len(encodes)
+    assert rendered == await MoveVariant.objects.acount() > 0
+    second = await stages(1)
+    assert "retiming" not in [name for name, _ in second]
+    assert len(encodes) == rendered
