@@ -385,3 +385,20 @@ async def test_missing_variants_render_under_a_retiming_stage_and_only_once(
     second = await stages(1)
     assert "retiming" not in [name for name, _ in second]
     assert len(encodes) == rendered
+
+
+def test_the_retime_command_scales_time_exactly_and_cuts_at_the_frame_count():
+    """Pure argv: an exact timestamp fraction, the library's rate, a cloned tail as a safety
+    margin, ``-frames:v`` at the target, and the canonical encoder settings."""
+    builder = FFmpegCommandBuilder()
+    argv = builder.retime_clip(Path("in.mp4"), Path("out.mp4"), FMT, frames=120, target_frames=117)
+    codec = builder.canonical_video_codec_args(FMT)
+    assert argv == [
+        *builder.base_args(),
+        "-i", "in.mp4",
+        "-map", "0:v:0", "-an", "-sn", "-dn", "-map_metadata", "-1",
+        "-vf", "setpts=(PTS-STARTPTS)*117/120,fps=30,tpad=stop_mode=clone:stop=2,format=yuv420p",
+        "-frames:v", "117",
+        *codec,
+        "out.mp4",
+    ]  # fmt: skip
