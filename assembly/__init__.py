@@ -18,7 +18,13 @@ from assembly.errors import (
     UploadError,
 )
 from assembly.formats import AudioFormat, VideoFormat
-from assembly.media import ElementaryStream, elementary_stream, prepare_clip, prepare_song
+from assembly.media import (
+    ElementaryStream,
+    elementary_stream,
+    prepare_clip,
+    prepare_song,
+    retime_clip,
+)
 from assembly.probe import MediaInfo, probe
 from assembly.runner import run_process
 from assembly.service import STAGE_PROGRESS, AssemblyResult, ClipHint, VideoAssemblyService
@@ -55,6 +61,7 @@ __all__ = [
     "prepare_song",
     "probe",
     "remove_tree",
+    "retime_clip",
     "run_process",
     "work_dir",
 ]

@@ -52,6 +52,41 @@ async def elementary_stream(
     return ElementaryStream(output, offsets)
 
 
+async def retime_clip(
+    source: Path,
+    work_dir: Path,
+    fmt: VideoFormat,
+    builder: FFmpegCommandBuilder,
+    *,
+    frames: int,
+    target_frames: int,
+    stage: str = "retiming",
+) -> ElementaryStream:
+    """A canonical clip of ``frames`` frames re-timed to ``target_frames``, as an indexed stream.
+
+    MediaError when FFmpeg fails or the result does not have exactly ``target_frames`` frames.
+    """
+    encoded = work_dir / f"{source.stem}.retimed.mp4"
+    try:
+        await run_process(
+            builder.retime_clip(source, encoded, fmt, frames=frames, target_frames=target_frames),
+            stage=stage,
+        )
+    except FFmpegError as exc:
+        raise MediaError(
+            f"cannot re-time {source.name!r}", stage=stage, details=exc.stderr_tail
+        ) from exc
+    stream = await elementary_stream(
+        encoded, work_dir / f"{source.stem}.retimed.h264", builder, stage=stage
+    )
+    if stream.frames != target_frames:
+        raise MediaError(
+            f"re-timing {source.name!r} gave {stream.frames} frames, not {target_frames}",
+            stage=stage,
+        )
+    return stream
+
+
 async def prepare_clip(
     source: Path, work_dir: Path, fmt: VideoFormat, builder: FFmpegCommandBuilder
 ) -> PreparedMedia:

@@ -120,6 +120,35 @@ class Move(models.Model):
         return self.label
 
 
+class MoveVariant(models.Model):
+    """A move's clip re-timed to one step of the tempo grid (choreography.music.tempo).
+
+    Stored like the clip's own stream (Annex B H.264 and its frame index), so the assembly
+    joins it by copy. One per (move, step): two processes rendering the same variant race on
+    that constraint, and the loser deletes the object it uploaded.
+    """
+
+    move = models.ForeignKey(Move, on_delete=models.CASCADE, related_name="variants")
+    step = models.SmallIntegerField(help_text="Speed-up 1.02 ** step over the clip's own tempo")
+    tempo_bpm = models.FloatField(help_text="The tempo the clip plays at in this variant")
+    stream_key = models.CharField(max_length=500, help_text="Storage key of its H.264 stream")
+    frame_offsets = models.JSONField(
+        default=list, help_text="Byte offset of each frame in the stream, then its end"
+    )
+    frames = models.PositiveIntegerField()
+    render_seconds = models.FloatField(default=0.0, help_text="Time the encode took")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["move", "step"]
+        constraints = [
+            models.UniqueConstraint(fields=["move", "step"], name="one_variant_per_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.move_id} at step {self.step:+d}"
+
+
 class TaskStatus(models.TextChoices):
     RUNNING = "running"
     COMPLETED = "completed"

@@ -26,6 +26,7 @@ from assembly import AudioFormat, VideoAssemblyService, VideoFormat
 from choreography.config import ChoreoConfig
 from choreography.generation.admission import GenerationGate
 from choreography.generation.leases import LeaseKeeper
+from choreography.generation.singleflight import SingleFlight
 from storage import LocalStorage, Storage
 
 P = ParamSpec("P")
@@ -70,6 +71,8 @@ class Runtime:
             work_root=self.work_root,
             shared_work_root=self.shared_work_root,
         )
+        self.renders = SingleFlight(slots=config.max_concurrent_assemblies)
+        """Tempo variant renders: each once per process, at most one per assembly slot."""
         self._assembler: VideoAssemblyService | None = None
         self._ffmpeg_version: tuple[float, str] | None = None
         self._running: dict[object, asyncio.Future] = {}

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from choreography.models import Move, Song
+from choreography.models import Move, MoveVariant, Song
 from choreography.music.catalog import (
     DIFFICULTY_MAP,
     ManifestError,
@@ -243,7 +243,8 @@ def test_an_s3_outage_fails_each_file_by_name_and_a_rerun_imports_them(
     assert error is None
     assert (Move.objects.count(), Song.objects.count()) == (3, 1)
     stored = {key for move in Move.objects.all() for key in (move.clip_key, move.stream_key)}
-    assert bucket_keys(own_s3) == stored | {Song.objects.get().audio_key}
+    variants = set(MoveVariant.objects.values_list("stream_key", flat=True))  # the song's tempo
+    assert bucket_keys(own_s3) == stored | variants | {Song.objects.get().audio_key}
 
 
 def test_the_exit_status_is_non_zero_from_the_shell(tmp_path):

@@ -72,6 +72,7 @@ async def test_the_video_follows_the_blueprint_frame_by_frame(e2e_media):
     timeline = body["moves"]
     assert set(timeline[0]) == {
         "name", "label", "start_time", "duration", "difficulty", "energy_level", "style",
+        "tempo_error_percent",
     }  # fmt: skip
     assert timeline[0]["name"] == "white"  # the intro move, until the first downbeat
     assert timeline[1]["start_time"] == pytest.approx(song.first_beat_seconds, abs=1e-6)

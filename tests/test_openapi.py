@@ -166,3 +166,12 @@ async def test_docs_page_is_served(transactional_db):
     response = await AsyncClient().get("/api/docs")
     assert response.status_code == 200
     assert b"/api/openapi.json" in response.content
+
+
+async def test_timeline_entries_document_their_tempo_error(schema):
+    """Each move of a timeline says how far from the song's tempo it is danced, in percent."""
+    entry = schema["components"]["schemas"]["TimelineEntry"]
+    field = entry["properties"]["tempo_error_percent"]
+    assert {"type": "number"} in field["anyOf"] and {"type": "null"} in field["anyOf"]
+    assert "percent" in field["description"]
+    assert "tempo_error_percent" not in entry.get("required", [])

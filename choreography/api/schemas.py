@@ -57,6 +57,12 @@ class TimelineEntry(BaseModel):
     difficulty: str
     energy_level: str
     style: str
+    tempo_error_percent: float | None = Field(
+        None,
+        description="|tempo the move is danced at in the video / song tempo - 1|, in percent "
+        "(the move plays its tempo variant nearest the song); null for choreographies made "
+        "before tempo variants",
+    )
 
 
 class GenerateResponse(BaseModel):

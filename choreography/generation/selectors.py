@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from assembly import ClipHint
-from choreography.models import Move, Song
+from choreography.models import Move, MoveVariant, Song
 from choreography.music.generator import MoveOption, SongFacts
+from choreography.music.tempo import variant_key
 
 
 def song_facts(song: Song) -> SongFacts:
@@ -29,6 +32,7 @@ def move_option(move: Move) -> MoveOption:
         style=move.style,
         tempo_bpm=move.tempo_bpm,
         role=move.role,
+        frames=move.frames,
     )
 
 
@@ -38,4 +42,15 @@ def clip_hints(moves: list[Move]) -> dict[str, ClipHint]:
         m.clip_key: ClipHint(m.stream_key, tuple(m.frame_offsets))
         for m in moves
         if m.stream_key and m.frame_offsets
+    }
+
+
+def variant_hints(
+    moves: list[Move], variants: Mapping[tuple[int, int], MoveVariant]
+) -> dict[str, ClipHint]:
+    """The stored stream of each tempo variant, under the name the blueprint gives it."""
+    by_pk = {m.pk: m for m in moves}
+    return {
+        variant_key(by_pk[pk].clip_key, step): ClipHint(v.stream_key, tuple(v.frame_offsets))
+        for (pk, step), v in variants.items()
     }

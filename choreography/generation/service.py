@@ -36,7 +36,8 @@ from choreography.errors import (
 )
 from choreography.generation.admission import Ticket
 from choreography.generation.leases import live_rows
-from choreography.generation.selectors import clip_hints, move_option, song_facts
+from choreography.generation.selectors import clip_hints, move_option, song_facts, variant_hints
+from choreography.library.variants import ensure_variants, needed_for_plan
 from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
 from choreography.music.generator import Parameters, plan_choreography
@@ -296,6 +297,7 @@ async def _generate(
         library=[move_option(m) for m in moves],
         params=job.params,
         output_key=f"videos/{task.id}.mp4",
+        fps=job.assembler.video_format.fps,
     )
     task.result = {
         # exclude_none: the seed-format fields the generator does not set are not stored as null.
@@ -309,16 +311,22 @@ async def _generate(
                 "difficulty": p.move.difficulty,
                 "energy_level": p.move.energy_level,
                 "style": p.move.style,
+                "tempo_error_percent": round(100 * p.tempo_error, 3),
             }
             for p in plan.timeline
         ],
         "relaxed_filters": list(plan.relaxed_filters),
     }
     await task.asave(update_fields=["result", "updated_at"])
+    variants = await ensure_variants(
+        needed_for_plan(plan.timeline, moves),
+        on_progress=progress,
+        timeout_s=job.assembler.timeout_s,
+    )
     outcome = await job.assembler.assemble(
         plan.blueprint,
         on_progress=progress,
-        clip_hints=clip_hints(moves),
+        clip_hints={**clip_hints(moves), **variant_hints(moves, variants)},
         audio_is_canonical=True,  # songs are stored as AAC/M4A at import
     )
 

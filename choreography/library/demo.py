@@ -18,6 +18,7 @@ from pathlib import Path
 from assembly import FFmpegCommandBuilder, VideoFormat, run_process, work_dir
 from choreography import runtime
 from choreography.library.imports import ClipMetadata, import_clip, import_song
+from choreography.library.variants import warm_library
 from choreography.models import Difficulty, EnergyLevel, Style
 
 logger = logging.getLogger(__name__)
@@ -184,7 +185,9 @@ async def create_demo_library(
             async with parallel:
                 await run_process(song_command(builder, song, path), stage="demo")
             # The known tempo is passed; the first downbeat and the energy curve are measured.
-            _, created = await import_song(path, title=song.title, artist=song.artist, bpm=song.bpm)
+            _, created = await import_song(
+                path, title=song.title, artist=song.artist, bpm=song.bpm, warm=False
+            )
             return created
 
         # A TaskGroup, not gather: one failure cancels (and so reaps) every other FFmpeg.
@@ -193,5 +196,7 @@ async def create_demo_library(
             clip_tasks = [group.create_task(make_clip(i, m)) for i, m in enumerate(metas)]
         created_songs = sum(task.result() for task in song_tasks)
         created_moves = sum(task.result() for task in clip_tasks)
+    # Songs and clips were imported side by side: warm once both are in.
+    await warm_library()
     logger.info("demo library: %d songs, %d moves created", created_songs, created_moves)
     return created_songs, created_moves

@@ -26,6 +26,7 @@ from assembly import (
     work_dir,
 )
 from choreography import runtime
+from choreography.library.variants import warm_song
 from choreography.models import Move, Song, TempoSource
 from choreography.music.analysis import SongAnalysis, analyse_file, detect_clip_tempo
 from choreography.music.catalog import ClipMetadata
@@ -128,10 +129,12 @@ async def import_song(
     bpm: float | None = None,
     first_beat: float | None = None,
     genre: str = "bachata",
+    warm: bool = True,
 ) -> tuple[Song, bool]:
     """Import one song as AAC/M4A, analysed; returns (song, created).
 
     ``bpm`` and ``first_beat`` win over detection; the energy curve is always measured.
+    With ``warm``, the tempo variants the song needs are rendered too (library.variants).
     MediaError (or its AnalysisError) when the file cannot be decoded or analysed.
     """
     content_hash = await hash_file(source)
@@ -157,6 +160,8 @@ async def import_song(
         genre=genre,
         content_hash=content_hash,
     )
+    if warm:
+        await warm_song(song)
     return song, True
 
 

@@ -9,7 +9,9 @@ long song. The timeline is laid out in four parts:
   phrases of the grid extended backwards are filled like the body.
 - **Body**: every move starts on count 1 of a phrase and lasts a whole number of the song's
   phrases, at most as many as the clip holds 8-counts (``duration * tempo / 60 / 8``); a move is
-  cut short only at a phrase end.
+  cut short only at a phrase end. It plays the clip's tempo variant (choreography.music.tempo)
+  nearest the song's tempo among those at least as long as its slot, so it is danced at the
+  song's tempo and trimmed, by a few frames, to the grid.
 - **Tail**: the part of a phrase after the last full one is played by the last move when it has
   8-counts to spare, else by a move of its own trimmed at the song's end.
 - **Outro**: a library *outro* move, when there is one, takes the song's last phrases and tail.
@@ -19,7 +21,8 @@ Partial pieces shorter than ``MIN_SEGMENT_S`` are merged into their neighbouring
 Which move plays when: filters (difficulty, style, energy) pick a pool, relaxed in
 ``RELAXATION_ORDER`` (see ``select_pool``); then, for each slot, the pool's moves are ranked by
 (1) not played in the last ``NO_REPEAT_WINDOW`` moves, else not the previous move; (2) the
-requested difficulty; (3) tempo within ``TEMPO_TOLERANCE`` of the song's; (4) the requested
+requested difficulty; (3) a tempo variant within ``MAX_GRID_ERROR`` of the song's tempo, then the
+clip's own tempo within ``TEMPO_TOLERANCE`` of it (less re-timing); (4) the requested
 style; (5) energy nearest the phrase's target; (6) fits the phrases left without trimming. Ties
 are broken by the seeded random generator. So a relaxed filter only widens the pool (to honour
 the repeat window); moves that match it still come first.
@@ -31,14 +34,16 @@ least ``LOUD_RATIO`` times the song's median phrase) and one step down for a qui
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import random
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assembly import Blueprint
+from choreography.music.tempo import MAX_GRID_ERROR, ClipTempo, TempoFit, variant_key
 from choreography.music.vocabulary import BEATS_PER_PHRASE
 
 LEGACY_STYLES: dict[str, frozenset[str]] = {
@@ -85,6 +90,8 @@ class MoveOption:
     tempo_bpm: float = DEFAULT_CLIP_TEMPO_BPM
     role: str = "move"
     """"move", or "intro"/"outro": played only before the first downbeat / at the very end."""
+    frames: int = 0
+    """Frames of the clip (0: ``duration`` times the frame rate)."""
 
     @property
     def counts(self) -> int:
@@ -123,6 +130,19 @@ class PlannedMove:
     section: str = "body"
     """"intro", "body" or "outro"."""
     target_energy: str = ""
+    tempo: TempoFit | None = None
+    """The tempo variant played (None: the clip as it is, in plans made without fits)."""
+
+    @property
+    def tempo_error(self) -> float:
+        """|played tempo / song tempo - 1| of the move as it plays in the video."""
+        return self.tempo.error if self.tempo is not None else 0.0
+
+    @property
+    def video_key(self) -> str:
+        """The clip, or the name of its tempo variant, that the blueprint plays."""
+        step = self.tempo.step if self.tempo is not None else 0
+        return self.move.clip_key if step == 0 else variant_key(self.move.clip_key, step)
 
 
 @dataclass(frozen=True)
@@ -192,6 +212,21 @@ def tempo_mismatch(move: MoveOption, song_bpm: float) -> float:
     """|move tempo / song tempo - 1|."""
     tempo = move.tempo_bpm if move.tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM
     return abs(tempo / song_bpm - 1.0)
+
+
+def song_tempo(bpm: float) -> float:
+    """The tempo the plan uses: the song's, or ``DEFAULT_SONG_BPM`` when it has none."""
+    return bpm if bpm > 0 and math.isfinite(bpm) else DEFAULT_SONG_BPM
+
+
+def move_tempo(move: MoveOption, song_bpm: float, fps: int) -> ClipTempo:
+    """``move``'s clip in a song of ``song_bpm``: its variants (choreography.music.tempo)."""
+    return ClipTempo(
+        clip_bpm=move.tempo_bpm if move.tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM,
+        frames=move.frames or max(1, round(move.duration * fps)),
+        song_bpm=song_bpm,
+        fps=fps,
+    )
 
 
 def matches_filters(move: MoveOption, params: Parameters, energy: str | None = None) -> bool:
@@ -282,8 +317,17 @@ def _units(grid: PhraseGrid) -> list[_Unit]:
 class _Chooser:
     """Ranks candidates for one slot and remembers what played recently."""
 
-    def __init__(self, rng: random.Random, song_bpm: float, params: Parameters) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        song_bpm: float,
+        params: Parameters,
+        tempo_of: Callable[[MoveOption], ClipTempo],
+        phrases_of: Callable[[MoveOption], int],
+    ) -> None:
         self.rng = rng
+        self.tempo_of = tempo_of
+        self.phrases_of = phrases_of
         self.song_bpm = song_bpm
         self.difficulty = params.difficulty
         self.styles = styles_for(params.style)
@@ -307,10 +351,11 @@ class _Chooser:
             return (
                 repeat,
                 move.difficulty != self.difficulty,
+                self.tempo_of(move).nearest().error > MAX_GRID_ERROR,
                 not in_tempo(move, self.song_bpm),
                 self.styles is not None and move.style not in self.styles,
                 abs(level - target),
-                move.counts > max(1, whole_left),
+                self.phrases_of(move) > max(1, whole_left),
             )
 
         ranks = [rank(move) for move in candidates]
@@ -345,13 +390,19 @@ def plan_choreography(
     library: Sequence[MoveOption],
     params: Parameters,
     output_key: str,
+    fps: int = 30,
 ) -> Plan:
-    """Plan which move plays when, on the song's 8-count grid, covering the whole song."""
+    """Plan which move plays when, on the song's 8-count grid, covering the whole song.
+
+    Each move plays the tempo variant nearest the song's tempo (choreography.music.tempo) at
+    ``fps``: it fills whole phrases and is trimmed to the grid, never looped unless no
+    variant holds one phrase.
+    """
     if not library:
         raise ValueError("the move library is empty")
     if not song.duration > 0 or not math.isfinite(song.duration):
         raise ValueError("the song has no duration")
-    bpm = song.bpm if song.bpm > 0 and math.isfinite(song.bpm) else DEFAULT_SONG_BPM
+    bpm = song_tempo(song.bpm)
     first_beat = min(
         max(0.0, song.first_beat if math.isfinite(song.first_beat) else 0.0), song.duration
     )
@@ -376,20 +427,34 @@ def plan_choreography(
             params.energy_level, phrase_energy_shift(song.energy_curve, unit.phrase_index)
         )
 
-    chooser = _Chooser(random.Random(params.seed), bpm, params)
+    tempos: dict[str, ClipTempo] = {}
+
+    def tempo_of(move: MoveOption) -> ClipTempo:
+        if move.name not in tempos:
+            tempos[move.name] = move_tempo(move, bpm, fps)
+        return tempos[move.name]
+
+    @functools.cache
+    def phrases_of(move: MoveOption) -> int:
+        return tempo_of(move).phrases(move.counts)
+
+    def planned(move: MoveOption, units: Sequence[_Unit], section: str, target: str):
+        return _planned(move, units, section, target, tempo_of(move), fps)
+
+    chooser = _Chooser(random.Random(params.seed), bpm, params, tempo_of, phrases_of)
     head = [u for u in units if u.phrase_index is None]
     rest = units[len(head) :]
 
     intro_units: list[_Unit] = []
     if intros and head:
         intro = _pick_special(intros, params, bpm, chooser.rng)
-        take = min(intro.counts, len(head))
+        take = min(phrases_of(intro), len(head))
         intro_units = head[len(head) - take :]
         head = head[: len(head) - take]
     outro_units: list[_Unit] = []
     if outros and len(rest) >= 2:
         outro = _pick_special(outros, params, bpm, chooser.rng)
-        take = min(outro.counts, len(rest) - 1)
+        take = min(phrases_of(outro), len(rest) - 1)
         outro_units = rest[len(rest) - take :]
         rest = rest[: len(rest) - take]
 
@@ -403,23 +468,23 @@ def plan_choreography(
             if not unit.whole and position < len(run) - 1:
                 # The partial piece before the grid starts: a move of its own, trimmed to fit.
                 move = chooser.choose(pool_for(target), target, 0)
-                timeline.append(_planned(move, [unit], section, target))
+                timeline.append(planned(move, [unit], section, target))
                 position += 1
                 continue
             whole_left = sum(1 for u in run[position:] if u.whole)
             move = chooser.choose(pool_for(target), target, whole_left)
-            taken = run[position : position + move.counts]
-            timeline.append(_planned(move, taken, section, target))
+            taken = run[position : position + phrases_of(move)]
+            timeline.append(planned(move, taken, section, target))
             position += len(taken)
 
     fill(head, "intro")
     if intro_units:
-        timeline.append(_planned(intro, intro_units, "intro", _shift(params.energy_level, -1)))
+        timeline.append(planned(intro, intro_units, "intro", _shift(params.energy_level, -1)))
         chooser.recent.append(intro.name)
     fill(rest, "body")
     if outro_units:
         target = target_for(outro_units[0])
-        timeline.append(_planned(outro, outro_units, "outro", target))
+        timeline.append(planned(outro, outro_units, "outro", target))
         chooser.recent.append(outro.name)
 
     # Through parse: a stored key the blueprint refuses is a BlueprintError (400), not a 500.
@@ -428,7 +493,7 @@ def plan_choreography(
             "task_id": task_id,
             "audio_path": song.audio_key,
             "moves": [
-                {"video_path": p.move.clip_key, "start_time": p.start_time, "duration": p.duration}
+                {"video_path": p.video_key, "start_time": p.start_time, "duration": p.duration}
                 for p in timeline
             ],
             "output_config": {"output_path": output_key},
@@ -457,8 +522,17 @@ def _pick_special(
     return rng.choice([m for m in pool if rank(m) == best])
 
 
-def _planned(move: MoveOption, units: Sequence[_Unit], section: str, target: str) -> PlannedMove:
+def _planned(
+    move: MoveOption,
+    units: Sequence[_Unit],
+    section: str,
+    target: str,
+    tempo: ClipTempo,
+    fps: int,
+) -> PlannedMove:
+    """The move over ``units``, playing the variant that fills them (the assembly's frames)."""
     start, end = round(units[0].start, 6), round(units[-1].end, 6)
+    slot = round(end * fps) - round(start * fps)
     return PlannedMove(
         move=move,
         start_time=start,
@@ -466,4 +540,5 @@ def _planned(move: MoveOption, units: Sequence[_Unit], section: str, target: str
         phrases=sum(1 for u in units if u.whole),
         section=section,
         target_energy=target,
+        tempo=tempo.for_slot(slot),
     )

@@ -1,0 +1,217 @@
+"""Tempo variants of the library's clips: rendered once, stored beside the clip, reused.
+
+When (measured in the README): a song import warms the variants its tempo needs, one per move
+within reach of the grid (choreography.music.tempo); ``manage.py warm_variants`` does it for the
+whole library; a generate request renders only the variants still missing, in its own
+generation slot, before the assembly. With a warm library a request encodes nothing.
+
+Each (move, step) renders once per process (``Runtime.renders``, a SingleFlight bounded by
+CHOREO_MAX_CONCURRENT_ASSEMBLIES encodes); across processes the (move, step) unique constraint
+decides. Every render uploads under a fresh key, so a process that loses the race deletes only
+its own object and takes the winner's row. A render that fails or is cancelled leaves no row
+and no object behind (and its work dir goes with it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+
+from django.db import IntegrityError
+
+from assembly import (
+    AssemblyTimeoutError,
+    ChoreoError,
+    FFmpegCommandBuilder,
+    finish,
+    gather_or_cancel,
+    retime_clip,
+    work_dir,
+)
+from choreography import runtime
+from choreography.generation.selectors import move_option
+from choreography.models import Move, MoveVariant, Song
+from choreography.music.generator import PlannedMove, move_tempo, song_tempo
+from choreography.music.tempo import MAX_GRID_ERROR, step_label, variant_frames
+from storage import StorageError
+
+logger = logging.getLogger(__name__)
+
+STAGE = "retiming"
+
+Progress = Callable[[str, int, str], Awaitable[None]]
+
+
+def needed_for_plan(
+    timeline: Iterable[PlannedMove], moves: Sequence[Move]
+) -> list[tuple[Move, int]]:
+    """The (move, step) variants a planned timeline plays (step 0 is the clip itself)."""
+    by_name = {move.name: move for move in moves}
+    wanted = {(p.move.name, p.tempo.step): None for p in timeline if p.tempo and p.tempo.step != 0}
+    return [(by_name[name], step) for name, step in wanted]
+
+
+def needed_for_song(song: Song, moves: Sequence[Move]) -> list[tuple[Move, int]]:
+    """The variants ``song`` plays, for the moves the grid reaches: those filling whole phrases
+    and the nearest (short pieces). A piece longer than its phrases (a merged partial) may need
+    another: the request renders it."""
+    fps = runtime.current().video_format.fps
+    bpm = song_tempo(song.bpm)
+    needed = []
+    for move in moves:
+        option = move_option(move)
+        tempo = move_tempo(option, bpm, fps)
+        if tempo.nearest().error > MAX_GRID_ERROR:
+            continue
+        steps = tempo.slot_steps(tempo.phrases(option.counts)) | {tempo.nearest().step}
+        needed.extend((move, step) for step in sorted(steps) if step != 0)
+    return needed
+
+
+async def ensure_variants(
+    needed: Sequence[tuple[Move, int]],
+    *,
+    on_progress: Progress | None = None,
+    timeout_s: float | None = None,
+) -> dict[tuple[int, int], MoveVariant]:
+    """The stored variant of every (move, step), rendering the missing ones (and only those)
+    within ``timeout_s`` (AssemblyTimeoutError, stage "retiming")."""
+    keys = {(move.pk, step) for move, step in needed}
+    rows = {
+        (v.move_id, v.step): v
+        async for v in MoveVariant.objects.filter(
+            move_id__in={pk for pk, _ in keys}, step__in={step for _, step in keys}
+        )
+        if (v.move_id, v.step) in keys
+    }
+    missing = list({(m.pk, s): (m, s) for m, s in needed if (m.pk, s) not in rows}.values())
+    if not missing:
+        return rows
+    renders = runtime.current().renders
+    done = 0
+    if on_progress is not None:
+        await on_progress(STAGE, 5, f"re-timing {len(missing)} moves to the song's tempo")
+
+    async def one(move: Move, step: int) -> None:
+        nonlocal done
+        rows[move.pk, step] = await renders.run(
+            ("variant", move.pk, step), lambda: _stored_or_render(move, step)
+        )
+        done += 1
+        if on_progress is not None:
+            percent = 5 + 14 * done // len(missing)
+            await on_progress(STAGE, percent, f"re-timed {done}/{len(missing)} moves")
+
+    try:
+        async with asyncio.timeout(timeout_s):
+            await gather_or_cancel(one(move, step) for move, step in missing)
+    except TimeoutError:
+        raise AssemblyTimeoutError(
+            f"re-timing the moves timed out after {timeout_s:g} s", stage=STAGE
+        ) from None
+    return rows
+
+
+async def warm_song(song: Song, moves: Sequence[Move] | None = None) -> int:
+    """Render the variants ``song`` needs that are not stored yet; how many were rendered."""
+    if moves is None:
+        moves = [move async for move in Move.objects.all()]
+    needed = needed_for_song(song, moves)
+    before = await MoveVariant.objects.acount()
+    await ensure_variants(needed)
+    rendered = await MoveVariant.objects.acount() - before
+    logger.info("%s: %d tempo variants rendered (%d needed)", song, rendered, len(needed))
+    return rendered
+
+
+async def warm_library() -> int:
+    """Render every variant the library's songs need; how many were rendered."""
+    moves = [move async for move in Move.objects.all()]
+    rendered = 0
+    async for song in Song.objects.all():
+        rendered += await warm_song(song, moves)
+    return rendered
+
+
+async def forget_variants(move: Move) -> int:
+    """Delete the move's variants, rows first, then objects (for a clip that changed: they
+    are rendered again when next needed); how many."""
+    keys = [key async for key in move.variants.values_list("stream_key", flat=True)]
+    await MoveVariant.objects.filter(move=move).adelete()
+    for key in keys:
+        await _discard(key)
+    return len(keys)
+
+
+async def _stored_or_render(move: Move, step: int) -> MoveVariant:
+    existing = await MoveVariant.objects.filter(move_id=move.pk, step=step).afirst()
+    return existing if existing is not None else await render_variant(move, step)
+
+
+async def render_variant(move: Move, step: int) -> MoveVariant:
+    """Re-time the move's canonical clip to ``step``, store the stream, record the row."""
+    current = runtime.current()
+    storage = current.storage
+    started = time.monotonic()
+    async with work_dir(current.work_root, "variant-") as work:
+        try:
+            source = await storage.local_path(move.clip_key)
+            if source is None:
+                source = work / "clip.mp4"
+                await storage.download(move.clip_key, source)
+        except StorageError as exc:
+            raise ChoreoError(
+                f"could not fetch the clip of {move.name!r}", stage=STAGE, details=str(exc)
+            ) from exc
+        stream = await retime_clip(
+            source,
+            work,
+            current.video_format,
+            FFmpegCommandBuilder(current.config.ffmpeg, current.config.ffprobe),
+            frames=move.frames,
+            target_frames=variant_frames(move.frames, step),
+            stage=STAGE,
+        )
+        stem = move.clip_key.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        key = f"library/variants/{stem}-{step_label(step)}-{secrets.token_hex(4)}.h264"
+        try:
+            await storage.upload(stream.path, key, move=True)
+            return await _record(move, step, key, stream, time.monotonic() - started)
+        except StorageError as exc:
+            await finish(_discard(key))
+            raise ChoreoError(
+                f"could not store a tempo variant of {move.name!r}", stage=STAGE, details=str(exc)
+            ) from exc
+        except BaseException:
+            await finish(_discard(key))
+            raise
+
+
+async def _record(move: Move, step: int, key: str, stream, seconds: float) -> MoveVariant:
+    try:
+        return await MoveVariant.objects.acreate(
+            move=move,
+            step=step,
+            tempo_bpm=round(move.tempo_bpm * move.frames / stream.frames, 4),
+            stream_key=key,
+            frame_offsets=list(stream.offsets),
+            frames=stream.frames,
+            render_seconds=round(seconds, 3),
+        )
+    except IntegrityError:
+        # Another process stored it first: ours goes, theirs is the one.
+        await runtime.current().storage.delete(key)
+        return await MoveVariant.objects.aget(move_id=move.pk, step=step)
+
+
+async def _discard(key: str) -> None:
+    """Undo a half-finished store: the row (an insert still running in its worker thread is
+    ordered before this delete) and the object."""
+    await MoveVariant.objects.filter(stream_key=key).adelete()
+    try:
+        await runtime.current().storage.delete(key)
+    except StorageError as exc:
+        logger.warning("could not delete %s: %s", key, exc)

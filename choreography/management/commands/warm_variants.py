@@ -1,0 +1,25 @@
+"""``manage.py warm_variants``: render the tempo variants every song of the library needs.
+
+A song import does this for its own song; clips imported after the songs (``import_moves``)
+are warmed here, or else rendered by the first generate request that plays them.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from choreography.library.variants import warm_library
+from choreography.runtime import run_sync
+
+
+class Command(BaseCommand):
+    help = "Render the missing tempo variants the library's songs need (see README)."
+
+    def handle(self, *args, **options) -> None:
+        started = time.monotonic()
+        rendered = run_sync(warm_library)
+        self.stdout.write(
+            f"rendered {rendered} tempo variants in {time.monotonic() - started:.1f} s"
+        )
