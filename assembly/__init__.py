@@ -18,7 +18,13 @@ from assembly.errors import (
     UploadError,
 )
 from assembly.formats import AudioFormat, VideoFormat
-from assembly.media import ElementaryStream, elementary_stream, prepare_clip, prepare_song
+from assembly.loudness import LoudnessReport
+from assembly.media import (
+    ElementaryStream,
+    elementary_stream,
+    prepare_clip,
+    prepare_song,
+)
 from assembly.probe import MediaInfo, probe
 from assembly.runner import run_process
 from assembly.service import STAGE_PROGRESS, AssemblyResult, ClipHint, VideoAssemblyService
@@ -41,6 +47,7 @@ __all__ = [
     "FFmpegNotFoundError",
     "InputFetchError",
     "InputNotFoundError",
+    "LoudnessReport",
     "MediaError",
     "MediaInfo",
     "OutputConfig",

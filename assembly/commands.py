@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assembly.formats import AudioFormat, VideoFormat
+from assembly.loudness import LoudnessReport
 
 
 def frames_for_timeline(ends: Sequence[float], fps: int) -> list[int]:
@@ -21,6 +22,25 @@ def frames_for_timeline(ends: Sequence[float], fps: int) -> list[int]:
         counts.append(boundary - previous)
         previous = boundary
     return counts
+
+
+def loudnorm_filter(fmt: AudioFormat, measured: LoudnessReport | None = None) -> str:
+    """The ``loudnorm`` filter for ``fmt``'s target; with pass one's figures, pass two's (linear)."""
+    parts = [
+        f"I={fmt.loudness_lufs:g}",
+        f"TP={fmt.true_peak_dbtp:g}",
+        f"LRA={fmt.loudness_range_lu:g}",
+    ]
+    if measured is not None:
+        parts += [
+            f"measured_I={measured.input_i:.2f}",
+            f"measured_TP={measured.input_tp:.2f}",
+            f"measured_LRA={measured.input_lra:.2f}",
+            f"measured_thresh={measured.input_thresh:.2f}",
+            f"offset={measured.target_offset:.2f}",
+            "linear=true",
+        ]
+    return "loudnorm=" + ":".join([*parts, "print_format=json"])
 
 
 class FFmpegCommandBuilder:
@@ -147,8 +167,27 @@ class FFmpegCommandBuilder:
             "+faststart",
         ]
 
-    def normalize_audio(self, source: Path, output: Path, fmt: AudioFormat) -> list[str]:
-        """Transcode a song once to AAC in an M4A container."""
+    def measure_loudness(self, source: Path, fmt: AudioFormat) -> list[str]:
+        """Loudness pass one: decode the song through loudnorm, which prints its JSON report."""
+        return [
+            *self.base_args(),
+            "-i", str(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
+            "-af", loudnorm_filter(fmt), "-f", "null", "-",
+        ]  # fmt: skip
+
+    def normalize_audio(
+        self,
+        source: Path,
+        output: Path,
+        fmt: AudioFormat,
+        *,
+        measured: LoudnessReport | None = None,
+    ) -> list[str]:
+        """Transcode a song once to AAC in an M4A container.
+
+        With ``measured`` (pass one's report) this is loudness pass two: loudnorm applies the gain
+        that reaches the target; it works at 192 kHz, so ``-ar`` brings the output back.
+        """
         return [
             *self.base_args(),
             "-i",
@@ -160,6 +199,7 @@ class FFmpegCommandBuilder:
             "-dn",
             "-map_metadata",
             "-1",
+            *(["-af", loudnorm_filter(fmt, measured)] if measured is not None else []),
             "-c:a",
             fmt.codec,
             "-b:a",

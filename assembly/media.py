@@ -1,19 +1,21 @@
 """Import-time normalization: bring a clip or song into the canonical format, once.
 
-Files that already match are left untouched, so re-importing never re-encodes.
+Files that already match (a song: also at the target loudness) are left untouched, so
+re-importing never re-encodes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assembly.commands import FFmpegCommandBuilder
 from assembly.elementary import parse_packet_index
 from assembly.errors import FFmpegError, MediaError
 from assembly.formats import AudioFormat, VideoFormat
+from assembly.loudness import LoudnessReport, parse_loudnorm_report
 from assembly.probe import MediaInfo, probe
-from assembly.runner import run_process
+from assembly.runner import ProcessResult, run_process
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class PreparedMedia:
     path: Path
     info: MediaInfo
     transcoded: bool
+    loudness: LoudnessReport | None = None
+    """Songs: the source as measured and the stored result (None for silence)."""
 
 
 @dataclass(frozen=True)
@@ -69,22 +73,60 @@ async def prepare_clip(
 async def prepare_song(
     source: Path, work_dir: Path, fmt: AudioFormat, builder: FFmpegCommandBuilder
 ) -> PreparedMedia:
-    """An AAC/M4A version of ``source`` (the file itself when it already is one)."""
+    """An AAC/M4A version of ``source`` at ``fmt``'s loudness (the file itself when it already is
+    one), normalized in two loudnorm passes; silence is transcoded without a gain change."""
     info = await probe(source, builder, count_frames=False, stage="importing")
     if info.audio is None:
         raise MediaError(f"{source.name!r} has no audio stream", stage="importing")
-    if info.is_canonical_song(fmt):
-        return PreparedMedia(source, info, transcoded=False)
+    measured = await measure_loudness(source, fmt, builder)
+    gain_from = None if measured.silent else measured
+    if gain_from is not None and info.is_canonical_song(fmt) and _on_target(measured, fmt):
+        return PreparedMedia(source, info, transcoded=False, loudness=_as_is(measured))
     target = work_dir / f"{source.stem}.canonical.m4a"
-    await _transcode(builder.normalize_audio(source, target, fmt), source)
+    result = await _transcode(
+        builder.normalize_audio(source, target, fmt, measured=gain_from), source
+    )
+    loudness = None if gain_from is None else parse_loudnorm_report(result.stderr_tail)
     info = await probe(target, builder, count_frames=False, stage="importing")
-    return PreparedMedia(target, info, transcoded=True)
+    return PreparedMedia(target, info, transcoded=True, loudness=loudness)
 
 
-async def _transcode(argv: list[str], source: Path) -> None:
+async def measure_loudness(
+    source: Path, fmt: AudioFormat, builder: FFmpegCommandBuilder
+) -> LoudnessReport:
+    """Loudness pass one: loudnorm's report on ``source`` (MediaError if it cannot be decoded)."""
+    result = await _transcode(builder.measure_loudness(source, fmt), source)
+    return parse_loudnorm_report(result.stderr_tail)
+
+
+LOUDNESS_TOLERANCE_LU = 0.5
+
+
+def _on_target(measured: LoudnessReport, fmt: AudioFormat) -> bool:
+    """Already within half a LU of the target, its true peak under the ceiling: leave it be."""
+    return (
+        abs(measured.input_i - fmt.loudness_lufs) <= LOUDNESS_TOLERANCE_LU
+        and measured.input_tp <= fmt.true_peak_dbtp
+    )
+
+
+def _as_is(measured: LoudnessReport) -> LoudnessReport:
+    """The report of a file kept unchanged: its output is its input."""
+    return replace(
+        measured,
+        output_i=measured.input_i,
+        output_tp=measured.input_tp,
+        output_lra=measured.input_lra,
+        output_thresh=measured.input_thresh,
+        normalization_type="none",
+        target_offset=0.0,
+    )
+
+
+async def _transcode(argv: list[str], source: Path) -> ProcessResult:
     """Run a normalization; an FFmpeg failure becomes a MediaError naming the file."""
     try:
-        await run_process(argv, stage="importing")
+        return await run_process(argv, stage="importing")
     except FFmpegError as exc:
         raise MediaError(
             f"cannot transcode {source.name!r}", stage="importing", details=exc.stderr_tail

@@ -17,6 +17,7 @@ from django.db import IntegrityError
 
 from assembly import (
     FFmpegCommandBuilder,
+    LoudnessReport,
     MediaError,
     elementary_stream,
     gather_or_cancel,
@@ -129,7 +130,7 @@ async def import_song(
     first_beat: float | None = None,
     genre: str = "bachata",
 ) -> tuple[Song, bool]:
-    """Import one song as AAC/M4A, analysed; returns (song, created).
+    """Import one song as AAC/M4A at the library's loudness, analysed; returns (song, created).
 
     ``bpm`` and ``first_beat`` win over detection; the energy curve is always measured.
     MediaError (or its AnalysisError) when the file cannot be decoded or analysed.
@@ -156,8 +157,20 @@ async def import_song(
         analysis=_analysis_record(analysis),
         genre=genre,
         content_hash=content_hash,
+        **_loudness_fields(prepared.loudness),
     )
     return song, True
+
+
+def _loudness_fields(report: LoudnessReport | None) -> dict[str, float | None]:
+    """What the import measured: the source's loudness, and the stored file's (None: silence)."""
+    if report is None:
+        return {}
+    return {
+        "loudness_input_lufs": round(report.input_i, 2),
+        "loudness_lufs": round(report.output_i, 2),
+        "true_peak_dbtp": round(report.output_tp, 2),
+    }
 
 
 def _analysis_record(analysis: SongAnalysis) -> dict:
