@@ -18,6 +18,7 @@ from assembly import ChoreoError
 from choreography import runtime
 from choreography.api.pages import sign_in_path
 from choreography.library.demo import create_demo_library
+from choreography.management.commands._database import ensure_database
 from choreography.models import Move, Song
 from choreography.runtime import check_storage, run_sync
 from choreography.server import serve
@@ -63,7 +64,7 @@ class Command(BaseCommand):
         self.stdout.write(f"FFmpeg: {version}")
         self.stdout.write(f"storage: {self._check_storage()}")
         self.stdout.write(f"data directory: {settings.DATA_DIR}")
-        call_command("migrate", interactive=False, verbosity=0)
+        ensure_database()
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo and not Song.objects.exists() and not Move.objects.exists():
             started = time.monotonic()

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from choreography.api.pages import sign_in_path
+from choreography.management.commands._database import ensure_database
 
 
 class Command(BaseCommand):
@@ -12,5 +13,6 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
 
     def handle(self, *args, username: str, base_url: str, **options) -> None:
+        ensure_database()
         user, _ = get_user_model().objects.get_or_create(username=username)
         self.stdout.write(base_url.rstrip("/") + sign_in_path(user))
