@@ -18,7 +18,7 @@ from assembly.errors import (
     UploadError,
 )
 from assembly.formats import AudioFormat, VideoFormat
-from assembly.loudness import LoudnessReport
+from assembly.loudness import LoudnessResult
 from assembly.media import (
     ElementaryStream,
     elementary_stream,
@@ -47,7 +47,7 @@ __all__ = [
     "FFmpegNotFoundError",
     "InputFetchError",
     "InputNotFoundError",
-    "LoudnessReport",
+    "LoudnessResult",
     "MediaError",
     "MediaInfo",
     "OutputConfig",

@@ -6,14 +6,21 @@ re-importing never re-encodes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from assembly.commands import FFmpegCommandBuilder
 from assembly.elementary import parse_packet_index
 from assembly.errors import FFmpegError, MediaError
 from assembly.formats import AudioFormat, VideoFormat
-from assembly.loudness import LoudnessReport, parse_loudnorm_report
+from assembly.loudness import (
+    LoudnessMeasurement,
+    LoudnessResult,
+    linear_gain,
+    on_target,
+    parse_ebur128_summary,
+    parse_loudnorm_output,
+)
 from assembly.probe import MediaInfo, probe
 from assembly.runner import ProcessResult, run_process
 
@@ -23,8 +30,8 @@ class PreparedMedia:
     path: Path
     info: MediaInfo
     transcoded: bool
-    loudness: LoudnessReport | None = None
-    """Songs: the source as measured and the stored result (None for silence)."""
+    loudness: LoudnessResult | None = None
+    """Songs: the source's loudness and the stored file's (None for silence)."""
 
 
 @dataclass(frozen=True)
@@ -74,53 +81,41 @@ async def prepare_song(
     source: Path, work_dir: Path, fmt: AudioFormat, builder: FFmpegCommandBuilder
 ) -> PreparedMedia:
     """An AAC/M4A version of ``source`` at ``fmt``'s loudness (the file itself when it already is
-    one), normalized in two loudnorm passes; silence is transcoded without a gain change."""
+    one), in two passes (assembly.loudness); silence is transcoded without a gain change."""
     info = await probe(source, builder, count_frames=False, stage="importing")
     if info.audio is None:
         raise MediaError(f"{source.name!r} has no audio stream", stage="importing")
-    measured = await measure_loudness(source, fmt, builder)
-    gain_from = None if measured.silent else measured
-    if gain_from is not None and info.is_canonical_song(fmt) and _on_target(measured, fmt):
-        return PreparedMedia(source, info, transcoded=False, loudness=_as_is(measured))
+    measured = await measure_loudness(source, builder)
+    if info.is_canonical_song(fmt) and on_target(measured, fmt, LOUDNESS_TOLERANCE_LU):
+        kept = LoudnessResult(measured.integrated, measured.integrated, measured.true_peak, "none")
+        return PreparedMedia(source, info, transcoded=False, loudness=kept)
     target = work_dir / f"{source.stem}.canonical.m4a"
-    result = await _transcode(
-        builder.normalize_audio(source, target, fmt, measured=gain_from), source
-    )
-    loudness = None if gain_from is None else parse_loudnorm_report(result.stderr_tail)
+    loudness: LoudnessResult | None = None
+    if measured.silent:
+        await _transcode(builder.normalize_audio(source, target, fmt), source)
+    elif (gain := linear_gain(measured, fmt)) is not None:
+        await _transcode(builder.normalize_audio(source, target, fmt, gain_db=gain), source)
+        loudness = LoudnessResult(
+            measured.integrated, measured.integrated + gain, measured.true_peak + gain, "gain"
+        )
+    else:
+        result = await _transcode(
+            builder.normalize_audio(source, target, fmt, measured=measured), source
+        )
+        output_lufs, output_peak = parse_loudnorm_output(result.stderr_tail)
+        loudness = LoudnessResult(measured.integrated, output_lufs, output_peak, "loudnorm")
     info = await probe(target, builder, count_frames=False, stage="importing")
     return PreparedMedia(target, info, transcoded=True, loudness=loudness)
 
 
-async def measure_loudness(
-    source: Path, fmt: AudioFormat, builder: FFmpegCommandBuilder
-) -> LoudnessReport:
-    """Loudness pass one: loudnorm's report on ``source`` (MediaError if it cannot be decoded)."""
-    result = await _transcode(builder.measure_loudness(source, fmt), source)
-    return parse_loudnorm_report(result.stderr_tail)
+async def measure_loudness(source: Path, builder: FFmpegCommandBuilder) -> LoudnessMeasurement:
+    """Loudness pass one (MediaError if ``source`` cannot be decoded)."""
+    result = await _transcode(builder.measure_loudness(source), source)
+    return parse_ebur128_summary(result.stderr_tail)
 
 
 LOUDNESS_TOLERANCE_LU = 0.5
-
-
-def _on_target(measured: LoudnessReport, fmt: AudioFormat) -> bool:
-    """Already within half a LU of the target, its true peak under the ceiling: leave it be."""
-    return (
-        abs(measured.input_i - fmt.loudness_lufs) <= LOUDNESS_TOLERANCE_LU
-        and measured.input_tp <= fmt.true_peak_dbtp
-    )
-
-
-def _as_is(measured: LoudnessReport) -> LoudnessReport:
-    """The report of a file kept unchanged: its output is its input."""
-    return replace(
-        measured,
-        output_i=measured.input_i,
-        output_tp=measured.input_tp,
-        output_lra=measured.input_lra,
-        output_thresh=measured.input_thresh,
-        normalization_type="none",
-        target_offset=0.0,
-    )
+"""A canonical song this close to the target is kept as it is (no second encode)."""
 
 
 async def _transcode(argv: list[str], source: Path) -> ProcessResult:

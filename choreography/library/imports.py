@@ -17,7 +17,7 @@ from django.db import IntegrityError
 
 from assembly import (
     FFmpegCommandBuilder,
-    LoudnessReport,
+    LoudnessResult,
     MediaError,
     elementary_stream,
     gather_or_cancel,
@@ -162,14 +162,14 @@ async def import_song(
     return song, True
 
 
-def _loudness_fields(report: LoudnessReport | None) -> dict[str, float | None]:
-    """What the import measured: the source's loudness, and the stored file's (None: silence)."""
-    if report is None:
+def _loudness_fields(loudness: LoudnessResult | None) -> dict[str, float]:
+    """What the import measured: the source's loudness and the stored file's (none: silence)."""
+    if loudness is None:
         return {}
     return {
-        "loudness_input_lufs": round(report.input_i, 2),
-        "loudness_lufs": round(report.output_i, 2),
-        "true_peak_dbtp": round(report.output_tp, 2),
+        "loudness_input_lufs": round(loudness.input_lufs, 2),
+        "loudness_lufs": round(loudness.output_lufs, 2),
+        "true_peak_dbtp": round(loudness.output_true_peak, 2),
     }
 
 
