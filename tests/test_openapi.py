@@ -166,3 +166,12 @@ async def test_docs_page_is_served(transactional_db):
     response = await AsyncClient().get("/api/docs")
     assert response.status_code == 200
     assert b"/api/openapi.json" in response.content
+
+
+async def test_every_video_answer_documents_its_named_download_link(schema):
+    """A generated video, a history entry and its detail carry ``download_url`` beside
+    ``video_url``, both required."""
+    models = schema["components"]["schemas"]
+    for name in ("GenerateResponse", "VideoOut", "VideoDetail"):
+        assert {"video_url", "download_url"} <= set(models[name]["required"]), name
+        assert models[name]["properties"]["download_url"]["type"] == "string"
