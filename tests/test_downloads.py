@@ -79,7 +79,7 @@ async def test_both_backends_answer_with_the_name_signed_into_the_link(store, ht
 
 async def check_generated_download_names(library, *, through_app: bool) -> None:
     """The API's video_url plays inline and download_url saves, both named after the song (a
-    title with quotes and accents) and the parameters; the history's link too."""
+    title with quotes and accents) and the parameters; the history's and collection's links too."""
     await Song.objects.filter(pk=library[0].pk).aupdate(title=AWKWARD)
     client = TokenClient(await issue_token("alice"))
     response = await generate(
@@ -99,6 +99,10 @@ async def check_generated_download_names(library, *, through_app: bool) -> None:
         saved = await get(body["download_url"], Range="bytes=0-99")
         history = (await client.get("/api/choreography/videos/")).json()["items"][0]
         again = await get(history["download_url"], Range="bytes=0-9")
+        item = await client.post(
+            "/api/collections/", {"task_id": body["task_id"]}, content_type="application/json"
+        )
+        kept = await get(item.json()["video_url"], Range="bytes=0-9")
     assert (played.status_code, saved.status_code, again.status_code) == (206, 206, 206)
     assert played.headers["Content-Disposition"] == content_disposition(expected)
     assert saved.headers["Content-Disposition"].startswith(
@@ -106,6 +110,7 @@ async def check_generated_download_names(library, *, through_app: bool) -> None:
     )
     assert filename_of(saved.headers["Content-Disposition"]) == expected
     assert filename_of(again.headers["Content-Disposition"]) == expected
+    assert kept.headers["Content-Disposition"] == content_disposition(expected)
     if through_app:  # the name is signed into a local link: changing it voids the link
         url = urlsplit(body["download_url"])
         forged = {**dict(parse_qsl(url.query)), "filename": "invoice.exe"}
