@@ -37,7 +37,7 @@ CASES: dict[str, tuple[list[str], dict[str, str], int, str]] = {
         "/nonexistent/ffmpeg is required",
     ),
     "import_moves": (["{clip}", "--tempo", "120"], {}, 0, "imported"),
-    "import_song": (["{song}", "--title", "Fresh", "--bpm", "120"], {}, 0, "imported song 1"),
+    "import_song": (["{song}", "--title", "Fresh", "--bpm", "120"], {}, 0, "LUFS -> -14 LUFS"),
     "issue_token": (["dancer"], {}, 0, "token for 'dancer'"),
     "revoke_token": (["--user", "dancer"], {}, 1, "no active token matched"),
     "prune_videos": (["--dry-run"], {}, 0, "would delete 0"),

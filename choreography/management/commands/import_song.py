@@ -61,3 +61,8 @@ class Command(BaseCommand):
             f"first downbeat {song.first_beat_seconds:.3f} s ({analysis['first_beat_source']}), "
             f"{len(song.energy_curve)} phrases, beat clarity {analysis['confidence']:.2f}"
         )
+        if song.loudness_lufs is not None:
+            self.stdout.write(
+                f"loudness {song.loudness_input_lufs:g} LUFS -> {song.loudness_lufs:g} LUFS, "
+                f"true peak {song.true_peak_dbtp:g} dBTP"
+            )
