@@ -18,6 +18,7 @@ from assembly.errors import (
     UploadError,
 )
 from assembly.formats import AudioFormat, VideoFormat
+from assembly.loudness import LoudnessResult
 from assembly.media import (
     ElementaryStream,
     elementary_stream,
@@ -47,6 +48,7 @@ __all__ = [
     "FFmpegNotFoundError",
     "InputFetchError",
     "InputNotFoundError",
+    "LoudnessResult",
     "MediaError",
     "MediaInfo",
     "OutputConfig",

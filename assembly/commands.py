@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assembly.formats import AudioFormat, VideoFormat
+from assembly.loudness import LoudnessMeasurement
 
 
 def frames_for_timeline(ends: Sequence[float], fps: int) -> list[int]:
@@ -21,6 +22,24 @@ def frames_for_timeline(ends: Sequence[float], fps: int) -> list[int]:
         counts.append(boundary - previous)
         previous = boundary
     return counts
+
+
+def loudnorm_filter(fmt: AudioFormat, measured: LoudnessMeasurement) -> str:
+    """Loudness pass two for a song gain alone cannot bring to ``fmt``'s target: ``loudnorm``
+    fed pass one's figures (it then limits the true peak, and prints what it produced)."""
+    return "loudnorm=" + ":".join(
+        [
+            f"I={fmt.loudness_lufs:g}",
+            f"TP={fmt.true_peak_dbtp:g}",
+            f"LRA={fmt.loudness_range_lu:g}",
+            f"measured_I={measured.integrated:.2f}",
+            f"measured_TP={measured.true_peak:.2f}",
+            f"measured_LRA={measured.lra:.2f}",
+            f"measured_thresh={measured.threshold:.2f}",
+            "linear=true",
+            "print_format=json",
+        ]
+    )
 
 
 class FFmpegCommandBuilder:
@@ -170,8 +189,35 @@ class FFmpegCommandBuilder:
             "+faststart",
         ]
 
-    def normalize_audio(self, source: Path, output: Path, fmt: AudioFormat) -> list[str]:
-        """Transcode a song once to AAC in an M4A container."""
+    def measure_loudness(self, source: Path) -> list[str]:
+        """Loudness pass one: the EBU R128 scanner with true peak; its summary goes to stderr
+        (the per-frame log is kept at verbose level, out of the output)."""
+        return [
+            *self.base_args(),
+            "-i", str(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
+            "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-",
+        ]  # fmt: skip
+
+    def normalize_audio(
+        self,
+        source: Path,
+        output: Path,
+        fmt: AudioFormat,
+        *,
+        gain_db: float | None = None,
+        measured: LoudnessMeasurement | None = None,
+    ) -> list[str]:
+        """Transcode a song once to AAC in an M4A container.
+
+        Loudness pass two (assembly.loudness): ``gain_db`` applies a plain gain; ``measured``
+        runs loudnorm instead, which works at 192 kHz: ``-ar`` brings the output back.
+        """
+        if measured is not None:
+            audio_filter = ["-af", loudnorm_filter(fmt, measured)]
+        elif gain_db is not None:
+            audio_filter = ["-af", f"volume={gain_db:.2f}dB"]
+        else:
+            audio_filter = []
         return [
             *self.base_args(),
             "-i",
@@ -183,6 +229,7 @@ class FFmpegCommandBuilder:
             "-dn",
             "-map_metadata",
             "-1",
+            *audio_filter,
             "-c:a",
             fmt.codec,
             "-b:a",

@@ -33,7 +33,8 @@ class VideoFormat(BaseModel):
 
 
 class AudioFormat(BaseModel):
-    """Songs are stored as AAC in MP4/M4A so the assembly lays them under the video by copy."""
+    """Songs are stored as AAC in MP4/M4A so the assembly lays them under the video by copy,
+    all at one loudness (EBU R128), so no song plays louder than the next."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -41,3 +42,9 @@ class AudioFormat(BaseModel):
     bitrate: str = "128k"
     sample_rate: int = 44100
     channels: int = 2
+    loudness_lufs: float = Field(-14.0, ge=-70.0, le=-5.0)
+    """Integrated loudness target (LUFS), as streaming services play music."""
+    true_peak_dbtp: float = Field(-1.0, ge=-9.0, le=0.0)
+    """True-peak ceiling (dBTP): headroom for the AAC encoder's overshoot."""
+    loudness_range_lu: float = Field(11.0, ge=1.0, le=20.0)
+    """Loudness range (LU) above which loudnorm compresses instead of only changing the gain."""

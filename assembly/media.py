@@ -1,6 +1,7 @@
 """Import-time normalization: bring a clip or song into the canonical format, once.
 
-Files that already match are left untouched, so re-importing never re-encodes.
+Files that already match (a song: also at the target loudness) are left untouched, so
+re-importing never re-encodes.
 """
 
 from __future__ import annotations
@@ -12,8 +13,16 @@ from assembly.commands import FFmpegCommandBuilder
 from assembly.elementary import parse_packet_index
 from assembly.errors import FFmpegError, MediaError
 from assembly.formats import AudioFormat, VideoFormat
+from assembly.loudness import (
+    LoudnessMeasurement,
+    LoudnessResult,
+    linear_gain,
+    on_target,
+    parse_ebur128_summary,
+    parse_loudnorm_output,
+)
 from assembly.probe import MediaInfo, probe
-from assembly.runner import run_process
+from assembly.runner import ProcessResult, run_process
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,8 @@ class PreparedMedia:
     path: Path
     info: MediaInfo
     transcoded: bool
+    loudness: LoudnessResult | None = None
+    """Songs: the source's loudness and the stored file's (None for silence)."""
 
 
 @dataclass(frozen=True)
@@ -104,22 +115,48 @@ async def prepare_clip(
 async def prepare_song(
     source: Path, work_dir: Path, fmt: AudioFormat, builder: FFmpegCommandBuilder
 ) -> PreparedMedia:
-    """An AAC/M4A version of ``source`` (the file itself when it already is one)."""
+    """An AAC/M4A version of ``source`` at ``fmt``'s loudness (the file itself when it already is
+    one), in two passes (assembly.loudness); silence is transcoded without a gain change."""
     info = await probe(source, builder, count_frames=False, stage="importing")
     if info.audio is None:
         raise MediaError(f"{source.name!r} has no audio stream", stage="importing")
-    if info.is_canonical_song(fmt):
-        return PreparedMedia(source, info, transcoded=False)
+    measured = await measure_loudness(source, builder)
+    if info.is_canonical_song(fmt) and on_target(measured, fmt, LOUDNESS_TOLERANCE_LU):
+        kept = LoudnessResult(measured.integrated, measured.integrated, measured.true_peak, "none")
+        return PreparedMedia(source, info, transcoded=False, loudness=kept)
     target = work_dir / f"{source.stem}.canonical.m4a"
-    await _transcode(builder.normalize_audio(source, target, fmt), source)
+    loudness: LoudnessResult | None = None
+    if measured.silent:
+        await _transcode(builder.normalize_audio(source, target, fmt), source)
+    elif (gain := linear_gain(measured, fmt)) is not None:
+        await _transcode(builder.normalize_audio(source, target, fmt, gain_db=gain), source)
+        loudness = LoudnessResult(
+            measured.integrated, measured.integrated + gain, measured.true_peak + gain, "gain"
+        )
+    else:
+        result = await _transcode(
+            builder.normalize_audio(source, target, fmt, measured=measured), source
+        )
+        output_lufs, output_peak = parse_loudnorm_output(result.stderr_tail)
+        loudness = LoudnessResult(measured.integrated, output_lufs, output_peak, "loudnorm")
     info = await probe(target, builder, count_frames=False, stage="importing")
-    return PreparedMedia(target, info, transcoded=True)
+    return PreparedMedia(target, info, transcoded=True, loudness=loudness)
 
 
-async def _transcode(argv: list[str], source: Path) -> None:
+async def measure_loudness(source: Path, builder: FFmpegCommandBuilder) -> LoudnessMeasurement:
+    """Loudness pass one (MediaError if ``source`` cannot be decoded)."""
+    result = await _transcode(builder.measure_loudness(source), source)
+    return parse_ebur128_summary(result.stderr_tail)
+
+
+LOUDNESS_TOLERANCE_LU = 0.5
+"""A canonical song this close to the target is kept as it is (no second encode)."""
+
+
+async def _transcode(argv: list[str], source: Path) -> ProcessResult:
     """Run a normalization; an FFmpeg failure becomes a MediaError naming the file."""
     try:
-        await run_process(argv, stage="importing")
+        return await run_process(argv, stage="importing")
     except FFmpegError as exc:
         raise MediaError(
             f"cannot transcode {source.name!r}", stage="importing", details=exc.stderr_tail

@@ -134,9 +134,25 @@ class SongAdmin(UploadMixin, admin.ModelAdmin):
     upload_form = SongUploadForm
     command = "import_song"
 
-    list_display = ("id", "title", "artist", "bpm", "duration_seconds", "created_at")
+    list_display = (
+        "id",
+        "title",
+        "artist",
+        "bpm",
+        "duration_seconds",
+        "loudness_lufs",
+        "created_at",
+    )
     search_fields = ("title", "artist")
-    readonly_fields = ("audio_key", "content_hash", "created_at", "preview")
+    readonly_fields = (
+        "audio_key",
+        "content_hash",
+        "created_at",
+        "preview",
+        "loudness_input_lufs",
+        "loudness_lufs",
+        "true_peak_dbtp",
+    )
 
     @admin.display(description="preview")
     def preview(self, song: Song) -> str:

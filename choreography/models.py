@@ -52,6 +52,15 @@ class Song(models.Model):
         default=dict, blank=True, help_text="How bpm and first beat were obtained, and confidence"
     )
     genre = models.CharField(max_length=50, default="bachata")
+    loudness_input_lufs = models.FloatField(
+        null=True, blank=True, help_text="Integrated loudness of the source as imported (LUFS)"
+    )
+    loudness_lufs = models.FloatField(
+        null=True, blank=True, help_text="Integrated loudness of the stored file (LUFS)"
+    )
+    true_peak_dbtp = models.FloatField(
+        null=True, blank=True, help_text="True peak of the stored file (dBTP)"
+    )
     content_hash = models.CharField(max_length=64, unique=True)
     search_text = models.TextField(
         blank=True, editable=False, help_text="fold(title + artist), kept by save(): the search"

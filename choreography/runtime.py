@@ -49,7 +49,7 @@ class Runtime:
         *,
         media_root: Path,
         work_root: Path,
-        url_signer: Callable[[str], str] | None = None,
+        url_signer: Callable[[str, str | None], str] | None = None,
     ) -> None:
         self.config = config
         self.clock: Callable[[], float] = time.time
@@ -86,7 +86,7 @@ class Runtime:
             settings.CHOREO,
             media_root=settings.MEDIA_ROOT,
             work_root=settings.WORK_ROOT,
-            url_signer=lambda key: sign_media(key).path,
+            url_signer=lambda key, filename: sign_media(key, filename=filename).path,
         )
 
     @property
@@ -146,7 +146,9 @@ class Runtime:
 
 
 def build_storage(
-    config: ChoreoConfig, media_root: Path, url_signer: Callable[[str], str] | None = None
+    config: ChoreoConfig,
+    media_root: Path,
+    url_signer: Callable[[str, str | None], str] | None = None,
 ) -> Storage:
     if config.storage_backend == "s3":
         from storage import S3Storage  # imports aioboto3: only when configured

@@ -6,6 +6,7 @@ Nothing here imports Django: adapters are plain asyncio objects built by their c
 from typing import TYPE_CHECKING
 
 from storage.base import Storage, validate_key
+from storage.disposition import content_disposition
 from storage.errors import InvalidKeyError, ObjectNotFoundError, StorageError
 from storage.local import LocalStorage
 
@@ -30,5 +31,6 @@ __all__ = [
     "S3Storage",
     "Storage",
     "StorageError",
+    "content_disposition",
     "validate_key",
 ]

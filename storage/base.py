@@ -72,9 +72,13 @@ class Storage(abc.ABC):
             validate_key(prefix.rstrip("/") or "x")
         return sorted(await self._list(prefix))
 
-    def url(self, key: str) -> str:
-        """A URL a client can GET: app-relative for local storage, a presigned GET for S3."""
-        return self._url(validate_key(key))
+    def url(self, key: str, *, filename: str | None = None, download: bool = False) -> str:
+        """A URL a client can GET: app-relative for local storage, a presigned GET for S3.
+
+        With ``filename`` the answer names the file (``Content-Disposition``, see
+        storage.disposition): played inline, or saved with ``download``.
+        """
+        return self._url(validate_key(key), filename, download)
 
     @abc.abstractmethod
     def _read(self, key: str, first: int, length: int) -> AsyncIterator[bytes]: ...
@@ -117,4 +121,4 @@ class Storage(abc.ABC):
     async def _list(self, prefix: str) -> list[str]: ...
 
     @abc.abstractmethod
-    def _url(self, key: str) -> str: ...
+    def _url(self, key: str, filename: str | None, download: bool) -> str: ...

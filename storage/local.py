@@ -11,7 +11,7 @@ import stat
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiofiles.os
 
@@ -33,9 +33,10 @@ class LocalStorage(Storage):
         root: Path,
         *,
         url_prefix: str = "/media/",
-        url_signer: Callable[[str], str] | None = None,
+        url_signer: Callable[[str, str | None], str] | None = None,
     ) -> None:
-        """``url_signer`` turns a key into a signed app URL (the app refuses unsigned links)."""
+        """``url_signer`` turns a key and a download name into a signed app URL (the app refuses
+        unsigned links); the app's media route sends the name as ``Content-Disposition``."""
         self.root = Path(root).resolve()
         self.url_prefix = url_prefix if url_prefix.endswith("/") else url_prefix + "/"
         self.url_signer = url_signer
@@ -182,10 +183,15 @@ class LocalStorage(Storage):
                     keys.append(key)
         return keys
 
-    def _url(self, key: str) -> str:
+    def _url(self, key: str, filename: str | None, download: bool) -> str:
         if self.url_signer is not None:
-            return self.url_signer(key)
-        return self.url_prefix + quote(key)
+            url = self.url_signer(key, filename)
+        else:
+            query = urlencode({"filename": filename}) if filename else ""
+            url = self.url_prefix + quote(key) + (f"?{query}" if query else "")
+        if download:
+            url += ("&" if "?" in url else "?") + "download=1"
+        return url
 
     async def _local_path(self, key: str) -> Path | None:
         path = self.path_for(key)

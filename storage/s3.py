@@ -53,6 +53,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from storage.base import READ_CHUNK, Storage, validate_key
+from storage.disposition import content_disposition
 from storage.errors import ObjectNotFoundError, StorageError
 from storage.files import open_for_writing, read_range
 
@@ -505,11 +506,15 @@ class S3Storage(Storage):
                 keys.extend(item["Key"][start:] for item in page.get("Contents", ()))
         return keys
 
-    def _url(self, key: str) -> str:
-        """A presigned GET, signed locally by botocore: no request is made."""
+    def _url(self, key: str, filename: str | None, download: bool) -> str:
+        """A presigned GET, signed locally by botocore: no request is made. A ``filename`` is
+        signed into it: S3 answers with that ``Content-Disposition``."""
+        params = {"Bucket": self.settings.bucket, "Key": self._object_key(key)}
+        if filename:
+            params["ResponseContentDisposition"] = content_disposition(
+                filename, attachment=download
+            )
         with self._translated("url", key):
             return self._presigner.generate_presigned_url(
-                "get_object",
-                Params={"Bucket": self.settings.bucket, "Key": self._object_key(key)},
-                ExpiresIn=self.settings.url_ttl_s,
+                "get_object", Params=params, ExpiresIn=self.settings.url_ttl_s
             )

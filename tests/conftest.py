@@ -205,14 +205,20 @@ def half_hour_song(media_dir) -> Path:
     """A 30-minute AAC song (looped by stream copy, so it costs a fraction of a second).
 
     Long enough that a generation on it keeps FFmpeg busy for seconds: the real long timeline
-    the disconnect, shutdown and back-pressure tests need to act mid-generation.
+    the disconnect, shutdown and back-pressure tests need to act mid-generation. The loop is
+    brought to the library's loudness first, so importing it only measures it (no 30-minute
+    encode).
     """
+    import asyncio
+
+    from assembly import AudioFormat, FFmpegCommandBuilder, prepare_song
     from tests.helpers import run
 
     short = make_song(media_dir / "loop-10s.m4a", 10.0, ("-c:a", "aac", "-b:a", "32k"))
+    loop = asyncio.run(prepare_song(short, media_dir, AudioFormat(), FFmpegCommandBuilder()))
     target = media_dir / "long-30min.m4a"
     run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-stream_loop", "179", "-i", str(short),
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-stream_loop", "179", "-i", str(loop.path),
          "-c", "copy", str(target)]
     )  # fmt: skip
     return target

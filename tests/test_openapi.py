@@ -175,3 +175,12 @@ async def test_timeline_entries_document_their_tempo_error(schema):
     assert {"type": "number"} in field["anyOf"] and {"type": "null"} in field["anyOf"]
     assert "percent" in field["description"]
     assert "tempo_error_percent" not in entry.get("required", [])
+
+
+async def test_every_video_answer_documents_its_named_download_link(schema):
+    """A generated video, a history entry and its detail carry ``download_url`` beside
+    ``video_url``, both required."""
+    models = schema["components"]["schemas"]
+    for name in ("GenerateResponse", "VideoOut", "VideoDetail"):
+        assert {"video_url", "download_url"} <= set(models[name]["required"]), name
+        assert models[name]["properties"]["download_url"]["type"] == "string"

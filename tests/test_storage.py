@@ -31,7 +31,9 @@ async def store(request, tmp_path):
         from choreography.api.signing import sign_media
 
         # As the app builds it: local URLs are signed app links (see choreography.runtime).
-        yield LocalStorage(tmp_path / "root", url_signer=lambda key: sign_media(key).path)
+        yield LocalStorage(
+            tmp_path / "root", url_signer=lambda key, name: sign_media(key, filename=name).path
+        )
         return
     adapter = s3_store(request.getfixturevalue("s3_server"))
     yield adapter

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from choreography import runtime
+from choreography.api.downloads import task_video_filename
 from choreography.collections import services
 from choreography.errors import NotFoundError
 
@@ -28,7 +29,9 @@ async def shared(request: HttpRequest, token: str) -> HttpResponse:
             "saved": saved,
             "song": task.song,
             "parameters": task.parameters or {},
-            "video_url": runtime.current().storage.url(result.get("video_key", "")),
+            "video_url": runtime.current().storage.url(
+                result.get("video_key", ""), filename=task_video_filename(task)
+            ),
             "timeline": result.get("timeline", []),
         },
     )

@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict, Field
 
 from choreography import runtime
+from choreography.api.downloads import task_video_filename
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import (
     BODY_ERRORS,
@@ -132,11 +133,11 @@ class ConfirmQuery(Schema):
     confirm: bool = Field(False, description="Must be true: deletes every saved choreography")
 
 
-def video_link(key: str) -> tuple[str, dt.datetime]:
-    """A signed absolute link to a stored video and when it stops working."""
+def video_link(key: str, filename: str | None = None) -> tuple[str, dt.datetime]:
+    """A signed absolute link to a stored video (named ``filename``) and when it stops working."""
     now = int(runtime.current().clock())
     expires = dt.datetime.fromtimestamp(now + settings.CHOREO.url_ttl_s, dt.UTC)
-    return absolute_url(runtime.current().storage.url(key)), expires
+    return absolute_url(runtime.current().storage.url(key, filename=filename)), expires
 
 
 def share_url(saved: SavedChoreography) -> str | None:
@@ -148,7 +149,7 @@ def share_url(saved: SavedChoreography) -> str | None:
 def saved_out(saved: SavedChoreography) -> dict:
     task = saved.task
     result = task.result or {}
-    url, expires = video_link(result.get("video_key", ""))
+    url, expires = video_link(result.get("video_key", ""), task_video_filename(task))
     song = task.song
     return SavedOut(
         id=saved.pk,

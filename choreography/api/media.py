@@ -17,7 +17,7 @@ from choreography import runtime
 from choreography.api.responses import error_response
 from choreography.api.signing import verify_media
 from choreography.errors import NotFoundError
-from storage import StorageError
+from storage import StorageError, content_disposition
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -53,6 +53,7 @@ async def serve_media(request: HttpRequest, key: str) -> HttpResponse:
             key,
             expires=request.GET.get("expires"),
             signature=request.GET.get("signature"),
+            filename=request.GET.get("filename"),
         )
         try:
             size = await storage.size(key)
@@ -79,6 +80,10 @@ async def serve_media(request: HttpRequest, key: str) -> HttpResponse:
         )
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
+    if filename := request.GET.get("filename"):
+        response["Content-Disposition"] = content_disposition(
+            filename, attachment=request.GET.get("download") == "1"
+        )
     if byte_range:
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
     return response

@@ -15,6 +15,7 @@ from ninja.params import Header, P
 from pydantic import BaseModel, Field
 
 from choreography import runtime
+from choreography.api.downloads import task_video_filename
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import (
     ErrorOut,
@@ -72,25 +73,36 @@ be used again.
 """
 
 
-def _video_link(request: HttpRequest, key: str) -> tuple[str, dt.datetime]:
-    """An absolute URL the client can GET without headers, and when it stops working.
+def _video_links(task: ChoreographyTask) -> tuple[str, str, dt.datetime]:
+    """Absolute URLs the client can GET without headers (to play, to save: both named after the
+    song and parameters), and when they stop working.
 
     ``storage.url()`` is a signed local link or a presigned S3 URL, both valid for
     CHOREO_URL_TTL_S from now; the expiry reported here is never later than the link's.
     """
     now = int(runtime.current().clock())
     expires = dt.datetime.fromtimestamp(now + settings.CHOREO.url_ttl_s, dt.UTC)
-    return absolute_url(runtime.current().storage.url(key)), expires
+    key, name, storage = (
+        task.result["video_key"],
+        task_video_filename(task),
+        runtime.current().storage,
+    )
+    return (
+        absolute_url(storage.url(key, filename=name)),
+        absolute_url(storage.url(key, filename=name, download=True)),
+        expires,
+    )
 
 
 def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
     result = task.result
-    url, expires = _video_link(request, result["video_key"])
+    url, download_url, expires = _video_links(task)
     return GenerateResponse(
         task_id=str(task.id),
         status="completed",
         video_url=url,
         video_url_expires_at=expires,
+        download_url=download_url,
         duration_seconds=result["duration_seconds"],
         song_id=task.song_id or task.parameters.get("song_id", 0),
         seed=task.parameters["seed"],
@@ -103,7 +115,7 @@ def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
 
 
 def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False) -> dict:
-    url, expires = _video_link(request, task.result["video_key"])
+    url, download_url, expires = _video_links(task)
     song = task.song
     data = {
         "task_id": str(task.id),
@@ -112,6 +124,7 @@ def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False
         "created_at": task.created_at,
         "video_url": url,
         "video_url_expires_at": expires,
+        "download_url": download_url,
         "duration_seconds": task.result.get("duration_seconds", 0.0),
     }
     if detail:

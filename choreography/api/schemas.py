@@ -72,6 +72,10 @@ class GenerateResponse(BaseModel):
     status: Literal["completed"]
     video_url: str = Field(description="Signed link to the video; expires (CHOREO_URL_TTL_S)")
     video_url_expires_at: datetime
+    download_url: str = Field(
+        description="The same video as an attachment named after the song and parameters "
+        "(e.g. demo-bachata-lenta-beginner-medium-romantic.mp4); expires with video_url"
+    )
     duration_seconds: float
     song_id: int
     seed: int
@@ -123,6 +127,10 @@ class VideoOut(BaseModel):
     created_at: datetime
     video_url: str = Field(description="Signed link to the video; expires (CHOREO_URL_TTL_S)")
     video_url_expires_at: datetime
+    download_url: str = Field(
+        description="The same video as an attachment named after the song and parameters "
+        "(e.g. demo-bachata-lenta-beginner-medium-romantic.mp4); expires with video_url"
+    )
     duration_seconds: float
 
 

@@ -17,6 +17,7 @@ from django.db import IntegrityError
 
 from assembly import (
     FFmpegCommandBuilder,
+    LoudnessResult,
     MediaError,
     elementary_stream,
     gather_or_cancel,
@@ -131,7 +132,7 @@ async def import_song(
     genre: str = "bachata",
     warm: bool = True,
 ) -> tuple[Song, bool]:
-    """Import one song as AAC/M4A, analysed; returns (song, created).
+    """Import one song as AAC/M4A at the library's loudness, analysed; returns (song, created).
 
     ``bpm`` and ``first_beat`` win over detection; the energy curve is always measured.
     With ``warm``, the tempo variants the song needs are rendered too (library.variants).
@@ -159,10 +160,22 @@ async def import_song(
         analysis=_analysis_record(analysis),
         genre=genre,
         content_hash=content_hash,
+        **_loudness_fields(prepared.loudness),
     )
     if warm:
         await warm_song(song)
     return song, True
+
+
+def _loudness_fields(loudness: LoudnessResult | None) -> dict[str, float]:
+    """What the import measured: the source's loudness and the stored file's (none: silence)."""
+    if loudness is None:
+        return {}
+    return {
+        "loudness_input_lufs": round(loudness.input_lufs, 2),
+        "loudness_lufs": round(loudness.output_lufs, 2),
+        "true_peak_dbtp": round(loudness.output_true_peak, 2),
+    }
 
 
 def _analysis_record(analysis: SongAnalysis) -> dict:

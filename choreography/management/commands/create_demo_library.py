@@ -1,18 +1,36 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from assembly import ChoreoError
 from choreography.library.demo import create_demo_library
+from choreography.management.commands._database import ensure_database
 from choreography.runtime import run_sync
+from storage import StorageError
 
 
 class Command(BaseCommand):
     help = "Synthesize the demo songs and move clips with FFmpeg and import them (idempotent)."
 
     def handle(self, *args, **options) -> None:
+        ensure_database()
         started = time.monotonic()
-        songs, moves = run_sync(create_demo_library)
+        try:
+            songs, moves = run_sync(create_demo_library)
+        except (ChoreoError, StorageError, ExceptionGroup) as exc:
+            raise CommandError(_one_line(exc)) from None
         self.stdout.write(
             f"demo library: {songs} songs and {moves} moves created "
             f"in {time.monotonic() - started:.1f} s"
         )
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first failure (clips are made concurrently, so errors may come as a group)."""
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    if isinstance(exc, ChoreoError):
+        return f"{exc.message} (stage {exc.stage}). {exc.details}".strip()
+    if isinstance(exc, StorageError):
+        return f"the storage failed: {exc}"
+    raise exc

@@ -6,10 +6,10 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from choreography.library.batch import NOT_IMPORTED, ClipOutcome, import_clip_jobs
+from choreography.management.commands._database import ensure_database
 from choreography.management.commands._reporting import progress_line
 from choreography.models import Difficulty, EnergyLevel, MoveRole, Style
 from choreography.music.catalog import Defaults, ManifestError, jobs_from_manifest, jobs_from_paths
@@ -52,7 +52,7 @@ class Command(BaseCommand):
             raise CommandError("nothing to import: give FILES_OR_DIRS and/or --annotations FILE")
         if options["tempo"] is not None and not 20 <= options["tempo"] <= 400:
             raise CommandError(f"--tempo must be between 20 and 400 BPM, got {options['tempo']}")
-        call_command("migrate", interactive=False, verbosity=0)
+        ensure_database()
         defaults = Defaults(
             difficulty=options["difficulty"],
             energy_level=options["energy"],

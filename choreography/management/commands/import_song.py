@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from choreography.library.batch import IMPORT_ERRORS, failure_reason, failure_status
 from choreography.library.imports import import_song
+from choreography.management.commands._database import ensure_database
 from choreography.runtime import run_sync
 
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         if not file.is_file():
             self.stderr.write(f"skipped {file}: file not found")
             raise CommandError(f"{file}: file not found", returncode=1)
-        call_command("migrate", interactive=False, verbosity=0)
+        ensure_database()
         started = time.monotonic()
         self.stdout.write(f"importing {file} (decode, normalize, analyse)...")
         try:
@@ -61,3 +61,8 @@ class Command(BaseCommand):
             f"first downbeat {song.first_beat_seconds:.3f} s ({analysis['first_beat_source']}), "
             f"{len(song.energy_curve)} phrases, beat clarity {analysis['confidence']:.2f}"
         )
+        if song.loudness_lufs is not None:
+            self.stdout.write(
+                f"loudness {song.loudness_input_lufs:g} LUFS -> {song.loudness_lufs:g} LUFS, "
+                f"true peak {song.true_peak_dbtp:g} dBTP"
+            )

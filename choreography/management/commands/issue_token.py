@@ -2,6 +2,7 @@ from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand
 
 from choreography.accounts.tokens import issue_token
+from choreography.management.commands._database import ensure_database
 
 
 class Command(BaseCommand):
@@ -11,6 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("username")
 
     def handle(self, *args, username: str, **options) -> None:
+        ensure_database()
         token = async_to_sync(issue_token)(username)
         self.stderr.write(
             f"token for {username!r} (shown once; stored hashed; revoke with "

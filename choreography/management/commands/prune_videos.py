@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from choreography import runtime
+from choreography.management.commands._database import ensure_database
 from choreography.models import ChoreographyTask
 from choreography.runtime import run_sync
 from storage import StorageError
@@ -59,6 +60,7 @@ class Command(BaseCommand):
             older_than = settings.CHOREO.unsaved_ttl_days
         if older_than < 0:
             raise CommandError("--older-than must be >= 0 days")
+        ensure_database()
         rows, videos, failures = run_sync(prune, older_than, dry_run=dry_run)
         verb = "would delete" if dry_run else "deleted"
         for failure in failures:

@@ -2,6 +2,7 @@ from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError
 
 from choreography.accounts.tokens import revoke_tokens
+from choreography.management.commands._database import ensure_database
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="revoke every token of this username")
 
     def handle(self, *args, token=None, prefix=None, user=None, **options) -> None:
+        ensure_database()
         try:
             count = async_to_sync(revoke_tokens)(token=token, prefix=prefix, username=user)
         except ValueError as exc:

@@ -18,6 +18,8 @@ from assembly import ChoreoError
 from choreography import runtime
 from choreography.api.pages import sign_in_path
 from choreography.library.demo import create_demo_library
+from choreography.management.commands._address import base_url_for, recorded
+from choreography.management.commands._database import ensure_database
 from choreography.models import Move, Song
 from choreography.runtime import check_storage, run_sync
 from choreography.server import serve
@@ -63,7 +65,7 @@ class Command(BaseCommand):
         self.stdout.write(f"FFmpeg: {version}")
         self.stdout.write(f"storage: {self._check_storage()}")
         self.stdout.write(f"data directory: {settings.DATA_DIR}")
-        call_command("migrate", interactive=False, verbosity=0)
+        ensure_database()
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo and not Song.objects.exists() and not Move.objects.exists():
             started = time.monotonic()
@@ -76,8 +78,7 @@ class Command(BaseCommand):
         interrupted = run_sync(lambda: runtime.current().leases.fail_expired())
         if interrupted:
             self.stdout.write(f"marked {interrupted} interrupted generation(s) as failed")
-        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-        base_url = f"http://{shown_host}:{port}"
+        base_url = base_url_for(host, port)
         if not settings.CHOREO.public_url:
             # Links in answers use this origin (never a request's Host); workers inherit it.
             os.environ["CHOREO_PUBLIC_URL"] = base_url
@@ -87,14 +88,15 @@ class Command(BaseCommand):
             self.stdout.write(f"sign in (one-time link): {base_url}{sign_in_path(demo_user)}")
         self.stdout.write(f"serving on {base_url}/ (Ctrl-C to stop)")
         self.stdout.flush()
-        serve(
-            "asgi_project.asgi:application",
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=settings.CHOREO.log_level.lower(),
-            graceful_timeout=graceful_timeout,
-        )
+        with recorded(settings.CHOREO.public_url):  # for signin_link
+            serve(
+                "asgi_project.asgi:application",
+                host=host,
+                port=port,
+                workers=workers,
+                log_level=settings.CHOREO.log_level.lower(),
+                graceful_timeout=graceful_timeout,
+            )
 
     def _check_storage(self) -> str:
         """Reach the configured storage once; an unusable one stops start-up with one line."""

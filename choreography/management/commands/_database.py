@@ -1,0 +1,28 @@
+"""Every command that reads or writes the database first brings it up to date, as ``serve``
+does, so each works on a fresh data directory; an unreachable database is one line, no traceback."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection
+
+
+def ensure_database() -> None:
+    """Apply pending migrations (quietly; a no-op when there are none).
+
+    CommandError (exit status 1) naming the database when it cannot be reached or migrated.
+    """
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+    except DatabaseError as exc:
+        raise CommandError(f"the database is not usable ({_where()}): {exc}") from None
+
+
+def _where() -> str:
+    """The database in words, never its password."""
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"SQLite at {params['NAME']}"
+    host = f"{params.get('HOST') or 'localhost'}:{params.get('PORT') or 'default port'}"
+    return f"{connection.vendor} database {params.get('NAME')!r} at {host} (DATABASE_URL)"
