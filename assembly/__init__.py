@@ -18,7 +18,13 @@ from assembly.errors import (
     UploadError,
 )
 from assembly.formats import AudioFormat, VideoFormat
-from assembly.media import ElementaryStream, elementary_stream, prepare_clip, prepare_song
+from assembly.media import (
+    ElementaryStream,
+    elementary_stream,
+    extract_poster,
+    prepare_clip,
+    prepare_song,
+)
 from assembly.probe import MediaInfo, probe
 from assembly.runner import run_process
 from assembly.service import STAGE_PROGRESS, AssemblyResult, ClipHint, VideoAssemblyService
@@ -48,6 +54,7 @@ __all__ = [
     "VideoAssemblyService",
     "VideoFormat",
     "elementary_stream",
+    "extract_poster",
     "finish",
     "frames_for_timeline",
     "gather_or_cancel",

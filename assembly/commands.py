@@ -147,6 +147,16 @@ class FFmpegCommandBuilder:
             "+faststart",
         ]
 
+    def poster(self, clip: Path, output: Path, *, at_seconds: float) -> list[str]:
+        """One frame of ``clip`` at ``at_seconds`` as a JPEG (the seek is exact: ``-ss`` after
+        ``-i`` decodes up to it, which for a clip of seconds costs nothing worth saving)."""
+        return [
+            *self.base_args(),
+            "-i", str(clip), "-map", "0:v:0", "-ss", f"{at_seconds:.3f}",
+            "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg",
+            "-pix_fmt", "yuvj420p", "-update", "1", str(output),
+        ]  # fmt: skip
+
     def normalize_audio(self, source: Path, output: Path, fmt: AudioFormat) -> list[str]:
         """Transcode a song once to AAC in an M4A container."""
         return [

@@ -166,3 +166,12 @@ async def test_docs_page_is_served(transactional_db):
     response = await AsyncClient().get("/api/docs")
     assert response.status_code == 200
     assert b"/api/openapi.json" in response.content
+
+
+async def test_generations_history_and_saved_items_document_a_nullable_poster(schema):
+    """``poster_url`` is in every answer that carries a ``video_url``: a link, or null."""
+    components = schema["components"]["schemas"]
+    for name in ("GenerateResponse", "VideoOut", "VideoDetail", "SavedOut"):
+        poster = components[name]["properties"]["poster_url"]
+        assert poster["anyOf"] == [{"type": "string"}, {"type": "null"}], name
+        assert "poster_url" in components[name]["required"], name

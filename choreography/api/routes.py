@@ -15,6 +15,7 @@ from ninja.params import Header, P
 from pydantic import BaseModel, Field
 
 from choreography import runtime
+from choreography.api.links import poster_url
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import (
     ErrorOut,
@@ -91,6 +92,7 @@ def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
         status="completed",
         video_url=url,
         video_url_expires_at=expires,
+        poster_url=poster_url(result),
         duration_seconds=result["duration_seconds"],
         song_id=task.song_id or task.parameters.get("song_id", 0),
         seed=task.parameters["seed"],
@@ -112,6 +114,7 @@ def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False
         "created_at": task.created_at,
         "video_url": url,
         "video_url_expires_at": expires,
+        "poster_url": poster_url(task.result),
         "duration_seconds": task.result.get("duration_seconds", 0.0),
     }
     if detail:

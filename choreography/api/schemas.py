@@ -66,6 +66,10 @@ class GenerateResponse(BaseModel):
     status: Literal["completed"]
     video_url: str = Field(description="Signed link to the video; expires (CHOREO_URL_TTL_S)")
     video_url_expires_at: datetime
+    poster_url: str | None = Field(
+        description="Signed link to a JPEG of its first move (expires with video_url); "
+        "null when that move has no poster"
+    )
     duration_seconds: float
     song_id: int
     seed: int
@@ -117,6 +121,10 @@ class VideoOut(BaseModel):
     created_at: datetime
     video_url: str = Field(description="Signed link to the video; expires (CHOREO_URL_TTL_S)")
     video_url_expires_at: datetime
+    poster_url: str | None = Field(
+        description="Signed link to a JPEG of its first move (expires with video_url); "
+        "null when that move has no poster"
+    )
     duration_seconds: float
 
 

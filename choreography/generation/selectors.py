@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from assembly import ClipHint
-from choreography.models import Move, Song
+from choreography.models import Move, MoveRole, Song
 from choreography.music.generator import MoveOption, SongFacts
 
 
@@ -30,6 +32,14 @@ def move_option(move: Move) -> MoveOption:
         tempo_bpm=move.tempo_bpm,
         role=move.role,
     )
+
+
+def poster_key(timeline: Sequence[MoveOption], moves: Sequence[Move]) -> str:
+    """The poster of the first move danced (an intro's only if no other move has one), or ""
+    when none has a poster (moves imported before posters existed)."""
+    posters = {m.name: m.poster_key for m in moves if m.poster_key}
+    ordered = sorted(timeline, key=lambda option: option.role == MoveRole.INTRO)
+    return next((posters[o.name] for o in ordered if o.name in posters), "")
 
 
 def clip_hints(moves: list[Move]) -> dict[str, ClipHint]:

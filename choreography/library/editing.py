@@ -84,11 +84,11 @@ async def delete_song(song: Song) -> None:
 
 
 async def delete_move(move: Move) -> None:
-    """Delete the row, then its clip and elementary stream; InUseError if still used."""
+    """Delete the row, then its clip, elementary stream and poster; InUseError if still used."""
     if users := await move_users(move):
         raise _refuse("move", move.name, users)
     await move.adelete()
-    await _delete_objects([move.clip_key, move.stream_key])
+    await _delete_objects([move.clip_key, move.stream_key, move.poster_key])
 
 
 async def _delete_objects(keys: list[str]) -> None:
