@@ -102,13 +102,13 @@ def test_steps_lift_the_travelling_foot_and_land_on_the_count():
 
 
 def test_clip_command_encodes_raw_frames_in_the_canonical_format(tmp_path):
-    """Raw RGB frames from stdin, brought to the canonical rate and codec settings."""
+    """Raw RGBA frames from stdin, brought to the canonical rate and codec settings."""
     builder = FFmpegCommandBuilder()
     fmt = VideoFormat(width=320, height=180, fps=30)
     argv = clip_command(builder, fmt, tmp_path / "c.mp4", render_fps=15)
     assert argv[: len(builder.base_args())] == builder.base_args()
     assert argv[argv.index("-i") - 8 : argv.index("-i") + 2] == [
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "320x180", "-framerate", "15",
+        "-f", "rawvideo", "-pix_fmt", "rgba", "-s", "320x180", "-framerate", "15",
         "-i", "pipe:0",
     ]  # fmt: skip
     assert argv[argv.index("-vf") + 1] == "fps=30,format=yuv420p"
@@ -137,7 +137,7 @@ def test_contact_sheet_of_every_figure():
         figure = FIGURES[name]
         beat = SHOWCASE_BEAT.get(name, figure.counts * 0.6)
         frame = stage.frame(figure, beat, name.replace("-", " ").title())
-        sheet.paste(frame, ((i % columns) * width, (i // columns) * height))
+        sheet.paste(frame.convert("RGB"), ((i % columns) * width, (i // columns) * height))
     SHOTS.mkdir(exist_ok=True)
     sheet.save(SHOTS / "demo-figures.png")
     assert sheet.getbbox() is not None
@@ -148,13 +148,14 @@ def test_frames_follow_the_tempo():
     stage = Stage(64, 36)
     drawn = list(frames(stage, FIGURES["basic-step"], tempo_bpm=120.0, fps=15, label="Basic"))
     assert len(drawn) == 60
-    assert all(len(frame) == 64 * 36 * 3 for frame in drawn)
+    assert all(len(frame) == 64 * 36 * 4 for frame in drawn)
     assert len(set(drawn)) > 30
 
 
 @pytest.mark.django_db(transaction=True)
 async def test_demo_library_builds_and_every_clip_dances(runtime, tmp_path):
-    """The whole demo library builds at the test size; every clip decodes cleanly and moves."""
+    """The whole demo library builds at the test size; every clip decodes cleanly, moves, lasts
+    its 8 or 16 counts at its tempo, and has a JPEG poster."""
     from choreography.models import Move, Song
 
     songs, moves = await create_demo_library()
@@ -166,6 +167,9 @@ async def test_demo_library_builds_and_every_clip_dances(runtime, tmp_path):
         path = tmp_path / f"{move.name}.mp4"
         await runtime.storage.download(move.clip_key, path)
         assert decode_errors(path) == "", move.name
+        poster = tmp_path / f"{move.name}.jpg"
+        await runtime.storage.download(move.poster_key, poster)
+        assert poster.read_bytes().startswith(b"\xff\xd8\xff"), move.name
         assert motion(path) > MOTION_THRESHOLD, move.name
         expected = round(move.duration_seconds * fmt.fps)
         assert move.frames == expected

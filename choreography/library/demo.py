@@ -25,7 +25,7 @@ from assembly import FFmpegCommandBuilder, VideoFormat, run_process, work_dir
 from choreography import runtime
 from choreography.library.figures import FIGURES
 from choreography.library.imports import ClipMetadata, import_clip, import_song
-from choreography.library.stage import Stage, frames
+from choreography.library.stage import PIX_FMT, Stage, frames
 from choreography.models import Difficulty, EnergyLevel, Style
 
 logger = logging.getLogger(__name__)
@@ -113,10 +113,10 @@ def figure_of(meta: ClipMetadata) -> str:
 def clip_command(
     builder: FFmpegCommandBuilder, fmt: VideoFormat, output: Path, *, render_fps: int
 ) -> list[str]:
-    """Encode raw RGB frames from stdin, rendered at ``render_fps``, as a canonical clip."""
+    """Encode raw frames from stdin, rendered at ``render_fps``, as a canonical clip."""
     return [
         *builder.base_args(),
-        "-f", "rawvideo", "-pix_fmt", "rgb24",
+        "-f", "rawvideo", "-pix_fmt", PIX_FMT,
         "-s", f"{fmt.width}x{fmt.height}", "-framerate", str(render_fps),
         "-i", "pipe:0",
         "-vf", f"fps={fmt.fps},format={fmt.pix_fmt}",
@@ -126,11 +126,9 @@ def clip_command(
     ]  # fmt: skip
 
 
-async def rendered(
-    meta: ClipMetadata, fmt: VideoFormat, *, render_fps: int
-) -> AsyncIterator[bytes]:
-    """The move's frames as raw RGB, drawn in a worker thread a few frames at a time."""
-    stage = await asyncio.to_thread(Stage, fmt.width, fmt.height)
+async def rendered(stage: Stage, meta: ClipMetadata, *, render_fps: int) -> AsyncIterator[bytes]:
+    """The move's frames, drawn on ``stage`` in a worker thread a few frames at a time (each
+    one written as it is, no joined copies)."""
     source = frames(
         stage,
         FIGURES[figure_of(meta)],
@@ -139,11 +137,12 @@ async def rendered(
         label=meta.label,
     )
 
-    def take(source: Iterator[bytes]) -> bytes:
-        return b"".join(itertools.islice(source, FRAMES_PER_WRITE))
+    def take(source: Iterator[bytes]) -> list[bytes]:
+        return list(itertools.islice(source, FRAMES_PER_WRITE))
 
-    while chunk := await asyncio.to_thread(take, source):
-        yield chunk
+    while batch := await asyncio.to_thread(take, source):
+        for frame in batch:
+            yield frame
 
 
 SAMPLE_RATE = 44100
@@ -203,6 +202,8 @@ async def create_demo_library(
     parallel = asyncio.Semaphore(max(1, current.config.max_concurrent_assemblies))
     metas = [*demo_move_metadata(move_count), *DEMO_FRAMING]
     render_fps = render_fps or max(1, fmt.fps // 2)
+    # One stage (background drawn once) for every clip: frames are drawn on copies of it.
+    stage = await asyncio.to_thread(Stage, fmt.width, fmt.height)
     created_songs = created_moves = 0
 
     async with work_dir(current.work_root, "demo-") as work:
@@ -213,7 +214,7 @@ async def create_demo_library(
                 await run_process(
                     clip_command(builder, fmt, path, render_fps=render_fps),
                     stage="demo",
-                    stdin=rendered(meta, fmt, render_fps=render_fps),
+                    stdin=rendered(stage, meta, render_fps=render_fps),
                 )
             _, created = await import_clip(path, meta)
             return created

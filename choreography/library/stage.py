@@ -1,7 +1,8 @@
 """Drawing the dancing couple with Pillow: a light studio, a wooden floor, two figures.
 
 The background is drawn once per size and copied per frame; each frame is a few dozen thick
-lines and ellipses, returned as raw RGB bytes for FFmpeg to encode. Pure CPU work: call it
+lines and ellipses, returned as raw RGBA bytes for FFmpeg to encode (Pillow packs RGBA twice
+as fast as RGB: it keeps pixels in four bytes anyway). Pure CPU work: call it
 from a thread (see choreography.library.demo), never on the event loop.
 """
 
@@ -25,6 +26,8 @@ SKIN = (236, 192, 160)
 LEADER = {"top": (38, 70, 140), "bottom": (44, 46, 58), "hair": (52, 40, 34), "skin": SKIN}
 FOLLOWER = {"top": (206, 42, 78), "bottom": (206, 42, 78), "hair": (92, 50, 30), "skin": SKIN}
 INK = (70, 62, 56)
+MODE, PIX_FMT = "RGBA", "rgba"
+"""How frames are drawn and what FFmpeg is told they are."""
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -45,7 +48,7 @@ class Stage:
 
     def _background(self) -> Image.Image:
         w, h = self.width, self.height
-        image = Image.new("RGB", (w, h))
+        image = Image.new(MODE, (w, h))
         draw = ImageDraw.Draw(image)
         horizon = int(h * 0.62)
         for y in range(h):
@@ -181,7 +184,7 @@ class Stage:
 def frames(
     stage: Stage, figure: Figure, *, tempo_bpm: float, fps: float, label: str
 ) -> Iterator[bytes]:
-    """Raw RGB frames of ``figure`` danced at ``tempo_bpm``: one count per beat, start to end."""
+    """Raw frames (PIX_FMT) of ``figure`` danced at ``tempo_bpm``: one count per beat."""
     total = round(figure.counts * 60.0 / tempo_bpm * fps)
     for index in range(total):
         beat = index / fps * tempo_bpm / 60.0
