@@ -123,3 +123,25 @@ async def test_a_child_that_stops_reading_stdin_is_an_error_not_a_hang():
             "-f", "null", "-"]  # fmt: skip
     with pytest.raises(FFmpegError):
         await asyncio.wait_for(run_process(argv, stage="demo", stdin=endless()), 20)
+
+
+async def test_a_failing_frame_source_stops_and_reaps_ffmpeg():
+    """When the code drawing the frames fails, FFmpeg (waiting on stdin) is killed and reaped
+    and the drawing error propagates."""
+    pids: list[int] = []
+
+    async def broken():
+        yield b"\0" * (16 * 16 * 3)
+        for _ in range(100):
+            if started := child_ffmpeg_pids():
+                break
+            await asyncio.sleep(0.02)
+        pids.extend(started)
+        raise RuntimeError("drawing failed")
+
+    argv = ["ffmpeg", "-nostdin", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+            "-s", "16x16", "-i", "pipe:0", "-f", "null", "-"]  # fmt: skip
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        await run_process(argv, stage="demo", stdin=broken())
+    assert pids, "ffmpeg never started"
+    assert not any(pid_alive(pid) for pid in pids)

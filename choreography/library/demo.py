@@ -222,10 +222,8 @@ async def create_demo_library(
         async def make_song(song: DemoSong) -> bool:
             path = work / f"{song.title}.m4a"
             async with parallel:
-                samples = await asyncio.to_thread(song_samples, song)
-                await run_process(
-                    song_command(builder, path), stage="demo", stdin=_chunks(samples.tobytes())
-                )
+                samples = await asyncio.to_thread(lambda: song_samples(song).tobytes())
+                await run_process(song_command(builder, path), stage="demo", stdin=_chunks(samples))
             # The known tempo is passed; the first downbeat and the energy curve are measured.
             _, created = await import_song(path, title=song.title, artist=song.artist, bpm=song.bpm)
             return created

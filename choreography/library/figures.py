@@ -183,7 +183,7 @@ def _hammerlock(i: int) -> Pair:
         follower = follower.but(turn=TURN * (16 - i) / 4, x=follower.x - 0.2 * (16 - i) / 4)
         return raised((leader, follower))
     leader, follower = basic_step(i % 8, scale=0.5)
-    follower = follower.but(x=follower.x - 0.2, turn=TURN)
+    follower = follower.but(x=follower.x - 0.22, z=0.12, turn=TURN + 0.7)
     back = follower.x - 0.02
     return (
         leader.hand_at("r", back, 1.0).but(lhx=-0.24, lhy=0.95),

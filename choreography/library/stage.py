@@ -119,6 +119,16 @@ class Stage:
             r = radius * scale
             draw.ellipse([x - r, y - r, x + r, y + r], fill=colour)
 
+        # An arm whose hand is at the small of the back (a hammerlock) goes behind the body.
+        arms = list(zip(body.shoulders, body.elbows, body.hands, strict=True))
+        behind = [arm for arm in arms if _behind_back(body, arm[2])]
+
+        def arm(shoulder, elbow, hand) -> None:
+            limb([shoulder, elbow, hand], colours["top"], 0.065)
+            dot(hand, 0.04, colours["skin"])
+
+        for each in behind:
+            arm(*each)
         # Legs, then feet (shoes).
         for hip, knee, foot in zip(body.hips, body.knees, body.feet, strict=True):
             limb([hip, knee, foot], colours["skin"] if follower else colours["bottom"], 0.075)
@@ -160,10 +170,10 @@ class Stage:
         if follower:  # a bun, on the side of the head away from the face
             bun = (body.head[0] - body.side * 0.09 - 0.0, body.head[1] + 0.07)
             dot(bun, 0.055, colours["hair"])
-        # Arms last, over the body, with hands.
-        for shoulder, elbow, hand in zip(body.shoulders, body.elbows, body.hands, strict=True):
-            limb([shoulder, elbow, hand], top, 0.065)
-            dot(hand, 0.04, colours["skin"])
+        # The other arms last, over the body, with hands.
+        for each in arms:
+            if each not in behind:
+                arm(*each)
 
     def _captions(self, draw: ImageDraw.ImageDraw, beat: float, label: str) -> None:
         margin = self.height // 30
@@ -179,6 +189,10 @@ class Stage:
             outline=INK,
         )
         draw.text((x, margin), text, font=self.font, fill=INK)
+
+
+def _behind_back(body: Skeleton, hand: tuple[float, float]) -> bool:
+    return abs(hand[0] - body.hip[0]) < 0.08 and body.hip[1] - 0.05 < hand[1] < body.chest[1]
 
 
 def frames(
