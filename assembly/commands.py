@@ -148,11 +148,11 @@ class FFmpegCommandBuilder:
         ]
 
     def poster(self, clip: Path, output: Path, *, at_seconds: float) -> list[str]:
-        """One frame of ``clip`` at ``at_seconds`` as a JPEG (the seek is exact: ``-ss`` after
-        ``-i`` decodes up to it, which for a clip of seconds costs nothing worth saving)."""
+        """One frame of ``clip`` at ``at_seconds`` as a JPEG. ``-ss`` before ``-i`` jumps to the
+        keyframe before it and decodes from there (still exact: FFmpeg's accurate seek)."""
         return [
             *self.base_args(),
-            "-i", str(clip), "-map", "0:v:0", "-ss", f"{at_seconds:.3f}",
+            "-ss", f"{at_seconds:.3f}", "-i", str(clip), "-map", "0:v:0",
             "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg",
             "-pix_fmt", "yuvj420p", "-update", "1", str(output),
         ]  # fmt: skip

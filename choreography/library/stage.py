@@ -168,7 +168,7 @@ class Stage:
             )
             dot(body.head, head_r * 0.92, colours["skin"])
         if follower:  # a bun, on the side of the head away from the face
-            bun = (body.head[0] - body.side * 0.09 - 0.0, body.head[1] + 0.07)
+            bun = (body.head[0] - body.side * 0.09, body.head[1] + 0.07)
             dot(bun, 0.055, colours["hair"])
         # The other arms last, over the body, with hands.
         for each in arms:
