@@ -111,7 +111,7 @@ def test_clip_command_encodes_raw_frames_in_the_canonical_format(tmp_path):
         "-f", "rawvideo", "-pix_fmt", "rgba", "-s", "320x180", "-framerate", "15",
         "-i", "pipe:0",
     ]  # fmt: skip
-    assert argv[argv.index("-vf") + 1] == "fps=30,format=yuv420p"
+    assert argv[argv.index("-vf") + 1] == "format=yuv420p,fps=30"
     codec = builder.canonical_video_codec_args(fmt)
     assert argv[-1 - len(codec) : -1] == codec
 

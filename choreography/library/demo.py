@@ -119,7 +119,7 @@ def clip_command(
         "-f", "rawvideo", "-pix_fmt", PIX_FMT,
         "-s", f"{fmt.width}x{fmt.height}", "-framerate", str(render_fps),
         "-i", "pipe:0",
-        "-vf", f"fps={fmt.fps},format={fmt.pix_fmt}",
+        "-vf", f"format={fmt.pix_fmt},fps={fmt.fps}",
         "-an",
         *builder.canonical_video_codec_args(fmt),
         str(output),
