@@ -49,12 +49,12 @@ def open_hold(pair: Pair, *, height: float = 1.02) -> Pair:
 
 
 def raised(pair: Pair, *, over: float | None = None) -> Pair:
-    """His right and her left hand joined above her head, to turn under."""
+    """His right and her left hand joined above her, within his reach, to turn under."""
     leader, follower = pair
-    x = follower.x - 0.03 if over is None else over
+    x = follower.x - 0.14 if over is None else over
     return (
-        leader.hand_at("r", x, 1.98).but(lhx=-0.22, lhy=0.88),
-        follower.hand_at("l", x, 1.98).but(rhx=0.26, rhy=1.05),
+        leader.hand_at("r", x, 1.92).but(lhx=-0.22, lhy=0.88),
+        follower.hand_at("l", x, 1.92).but(rhx=0.26, rhy=1.05),
     )
 
 
@@ -152,11 +152,11 @@ def _turn(direction: int, travel: float = 0.0) -> Callable[[int], Pair]:
         )
         if i == 7:
             return open_hold((leader, follower.but(turn=direction * TURN)))
-        if direction > 0:  # inside: his far (left) hand leads over her head
-            x = follower.x - 0.02
+        if direction > 0:  # inside: he leads with her right hand, across her
+            x = follower.x - 0.14
             return (
-                leader.hand_at("l", x, 1.98).but(rhx=0.2, rhy=0.9),
-                follower.hand_at("r", x, 1.98).but(lhx=-0.24, lhy=1.05),
+                leader.hand_at("r", x, 1.92).but(lhx=-0.22, lhy=0.88),
+                follower.hand_at("r", x, 1.92).but(lhx=-0.24, lhy=1.05),
             )
         return raised((leader, follower))
 
