@@ -22,6 +22,7 @@ from assembly.loudness import LoudnessResult
 from assembly.media import (
     ElementaryStream,
     elementary_stream,
+    extract_poster,
     prepare_clip,
     prepare_song,
     retime_clip,
@@ -56,6 +57,7 @@ __all__ = [
     "VideoAssemblyService",
     "VideoFormat",
     "elementary_stream",
+    "extract_poster",
     "finish",
     "frames_for_timeline",
     "gather_or_cancel",

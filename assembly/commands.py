@@ -189,6 +189,16 @@ class FFmpegCommandBuilder:
             "+faststart",
         ]
 
+    def poster(self, clip: Path, output: Path, *, at_seconds: float) -> list[str]:
+        """One frame of ``clip`` at ``at_seconds`` as a JPEG. ``-ss`` before ``-i`` jumps to the
+        keyframe before it and decodes from there (still exact: FFmpeg's accurate seek)."""
+        return [
+            *self.base_args(),
+            "-ss", f"{at_seconds:.3f}", "-i", str(clip), "-map", "0:v:0",
+            "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg",
+            "-pix_fmt", "yuvj420p", "-update", "1", str(output),
+        ]  # fmt: skip
+
     def measure_loudness(self, source: Path) -> list[str]:
         """Loudness pass one: the EBU R128 scanner with true peak; its summary goes to stderr
         (the per-frame log is kept at verbose level, out of the output)."""

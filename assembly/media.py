@@ -6,6 +6,7 @@ re-importing never re-encodes.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +97,21 @@ async def retime_clip(
             stage=stage,
         )
     return stream
+
+
+async def extract_poster(
+    clip: Path, output: Path, builder: FFmpegCommandBuilder, *, duration: float
+) -> Path:
+    """A JPEG of the frame in the middle of ``clip``: what a player shows before it plays."""
+    try:
+        await run_process(builder.poster(clip, output, at_seconds=duration / 2), stage="importing")
+    except FFmpegError as exc:
+        raise MediaError(
+            f"cannot take a poster from {clip.name!r}", stage="importing", details=exc.stderr_tail
+        ) from exc
+    if not await asyncio.to_thread(lambda: output.exists() and output.stat().st_size > 0):
+        raise MediaError(f"{clip.name!r} gave no poster frame", stage="importing")
+    return output
 
 
 async def prepare_clip(

@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from assembly.errors import AssemblyTimeoutError, FFmpegError, FFmpegNotFoundError
@@ -69,11 +69,13 @@ async def run_process(
     timeout: float | None = None,
     on_progress: ProgressCallback | None = None,
     check: bool = True,
+    stdin: AsyncIterable[bytes] | None = None,
 ) -> ProcessResult:
     """Run ``argv`` (no shell), draining stdout and stderr concurrently.
 
     With ``on_progress``, stdout is parsed as FFmpeg ``-progress`` key=value lines instead of
-    being collected. Raises FFmpegError (non-zero exit, with the stderr tail),
+    being collected. With ``stdin``, its chunks are written to the child's standard input (with
+    back-pressure, e.g. raw frames for ``-i pipe:0``), which is closed after the last one. Raises FFmpegError (non-zero exit, with the stderr tail),
     AssemblyTimeoutError, or FFmpegNotFoundError when the binary cannot be started.
     """
     argv = [str(arg) for arg in argv]
@@ -82,7 +84,7 @@ async def run_process(
     try:
         proc = await asyncio.create_subprocess_exec(
             *argv,
-            stdin=asyncio.subprocess.DEVNULL,
+            stdin=asyncio.subprocess.DEVNULL if stdin is None else asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             preexec_fn=lambda: _prepare_child(parent_pid),
@@ -114,8 +116,21 @@ async def run_process(
                 if inspect.isawaitable(outcome):
                     await outcome
 
+    async def feed() -> None:
+        if stdin is None:
+            return
+        assert proc.stdin is not None
+        try:
+            async for chunk in stdin:
+                proc.stdin.write(chunk)
+                await proc.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the child stopped reading: its exit status and stderr say why
+        finally:
+            proc.stdin.close()
+
     async def communicate() -> int:
-        await asyncio.gather(drain_stdout(), drain_stderr())
+        await asyncio.gather(feed(), drain_stdout(), drain_stderr())
         return await proc.wait()
 
     try:

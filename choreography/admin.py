@@ -199,7 +199,15 @@ class MoveAdmin(UploadMixin, admin.ModelAdmin):
     )
     list_filter = ("difficulty", "energy_level", "style")
     search_fields = ("name", "label")
-    readonly_fields = ("clip_key", "stream_key", "frames", "content_hash", "created_at", "preview")
+    readonly_fields = (
+        "clip_key",
+        "stream_key",
+        "poster_key",
+        "frames",
+        "content_hash",
+        "created_at",
+        "preview",
+    )
     exclude = ("frame_offsets",)
 
     @admin.display(description="preview")

@@ -103,6 +103,9 @@ class Move(models.Model):
     frame_offsets = models.JSONField(
         default=list, blank=True, help_text="Byte offset of each frame in the stream, then its end"
     )
+    poster_key = models.CharField(
+        max_length=500, blank=True, help_text="Storage key of its JPEG poster (empty: none)"
+    )
     duration_seconds = models.FloatField()
     frames = models.PositiveIntegerField()
     difficulty = models.CharField(max_length=20, choices=Difficulty.choices)

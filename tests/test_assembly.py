@@ -223,3 +223,15 @@ def test_missing_ffmpeg_is_a_clear_error_when_the_service_is_built(store, tmp_pa
     """Building the service without FFmpeg on PATH raises FFmpegNotFoundError."""
     with pytest.raises(FFmpegNotFoundError, match="FFmpeg is required"):
         VideoAssemblyService(store, work_root=tmp_path, ffmpeg="/nonexistent/ffmpeg")
+
+
+def test_poster_command_seeks_then_takes_one_jpeg_frame(tmp_path):
+    """A poster is one MJPEG frame at the given time, the seek made on the input."""
+    builder = FFmpegCommandBuilder()
+    argv = builder.poster(tmp_path / "c.mp4", tmp_path / "p.jpg", at_seconds=1.25)
+    assert argv == [
+        *builder.base_args(),
+        "-ss", "1.250", "-i", str(tmp_path / "c.mp4"), "-map", "0:v:0",
+        "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg",
+        "-pix_fmt", "yuvj420p", "-update", "1", str(tmp_path / "p.jpg"),
+    ]  # fmt: skip

@@ -242,7 +242,11 @@ def test_an_s3_outage_fails_each_file_by_name_and_a_rerun_imports_them(
     _, _, error = run_command("import_song", click_song, "--title", "Click", "--bpm", "141")
     assert error is None
     assert (Move.objects.count(), Song.objects.count()) == (3, 1)
-    stored = {key for move in Move.objects.all() for key in (move.clip_key, move.stream_key)}
+    stored = {
+        key
+        for move in Move.objects.all()
+        for key in (move.clip_key, move.stream_key, move.poster_key)
+    }
     variants = set(MoveVariant.objects.values_list("stream_key", flat=True))  # the song's tempo
     assert bucket_keys(own_s3) == stored | variants | {Song.objects.get().audio_key}
 

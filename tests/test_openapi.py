@@ -184,3 +184,12 @@ async def test_every_video_answer_documents_its_named_download_link(schema):
     for name in ("GenerateResponse", "VideoOut", "VideoDetail"):
         assert {"video_url", "download_url"} <= set(models[name]["required"]), name
         assert models[name]["properties"]["download_url"]["type"] == "string"
+
+
+async def test_generations_history_and_saved_items_document_a_nullable_poster(schema):
+    """``poster_url`` is in every answer that carries a ``video_url``: a link, or null."""
+    components = schema["components"]["schemas"]
+    for name in ("GenerateResponse", "VideoOut", "VideoDetail", "SavedOut"):
+        poster = components[name]["properties"]["poster_url"]
+        assert poster["anyOf"] == [{"type": "string"}, {"type": "null"}], name
+        assert "poster_url" in components[name]["required"], name

@@ -99,3 +99,49 @@ async def test_ffmpeg_runs_at_a_lower_cpu_priority():
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_stdin_chunks_are_fed_to_the_child_and_closed():
+    """``stdin`` chunks reach the child in order and end with EOF (raw frames for ``pipe:0``)."""
+
+    async def chunks():
+        for i in range(50):
+            yield bytes([i % 256]) * 10_000
+
+    result = await run_process(["wc", "-c"], stage="test", stdin=chunks())
+    assert result.stdout.strip() == "500000"
+
+
+async def test_a_child_that_stops_reading_stdin_is_an_error_not_a_hang():
+    """When FFmpeg exits before the input ends, the feed stops and its failure is reported."""
+
+    async def endless():
+        while True:
+            yield b"\0" * 65536
+
+    argv = ["ffmpeg", "-nostdin", "-v", "error", "-f", "rawvideo", "-s", "bad", "-i", "pipe:0",
+            "-f", "null", "-"]  # fmt: skip
+    with pytest.raises(FFmpegError):
+        await asyncio.wait_for(run_process(argv, stage="demo", stdin=endless()), 20)
+
+
+async def test_a_failing_frame_source_stops_and_reaps_ffmpeg():
+    """When the code drawing the frames fails, FFmpeg (waiting on stdin) is killed and reaped
+    and the drawing error propagates."""
+    pids: list[int] = []
+
+    async def broken():
+        yield b"\0" * (16 * 16 * 3)
+        for _ in range(100):
+            if started := child_ffmpeg_pids():
+                break
+            await asyncio.sleep(0.02)
+        pids.extend(started)
+        raise RuntimeError("drawing failed")
+
+    argv = ["ffmpeg", "-nostdin", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+            "-s", "16x16", "-i", "pipe:0", "-f", "null", "-"]  # fmt: skip
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        await run_process(argv, stage="demo", stdin=broken())
+    assert pids, "ffmpeg never started"
+    assert not any(pid_alive(pid) for pid in pids)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from choreography import runtime
 from choreography.api.downloads import task_video_filename
+from choreography.api.links import poster_url
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import (
     BODY_ERRORS,
@@ -84,6 +85,10 @@ class SavedOut(BaseModel):
     updated_at: dt.datetime
     video_url: str = Field(description="Signed link to the video; expires (CHOREO_URL_TTL_S)")
     video_url_expires_at: dt.datetime
+    poster_url: str | None = Field(
+        description="Signed link to a JPEG of its first move (expires with video_url); "
+        "null when that move has no poster"
+    )
     share_url: str | None = Field(description="The public link while shared, else null")
     share_expires_at: dt.datetime | None
 
@@ -165,6 +170,7 @@ def saved_out(saved: SavedChoreography) -> dict:
         updated_at=saved.updated_at,
         video_url=url,
         video_url_expires_at=expires,
+        poster_url=poster_url(result),
         share_url=share_url(saved),
         share_expires_at=saved.share_expires_at if saved.share_token else None,
     ).model_dump(mode="json")

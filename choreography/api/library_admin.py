@@ -115,6 +115,7 @@ class MoveAdminOut(CatalogMove):
     frames: int
     clip_key: str
     stream_key: str
+    poster_key: str
     content_hash: str
     duplicate: bool = False
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from choreography import runtime
 from choreography.api.downloads import task_video_filename
+from choreography.api.links import poster_url
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import (
     ErrorOut,
@@ -103,6 +104,7 @@ def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
         video_url=url,
         video_url_expires_at=expires,
         download_url=download_url,
+        poster_url=poster_url(result),
         duration_seconds=result["duration_seconds"],
         song_id=task.song_id or task.parameters.get("song_id", 0),
         seed=task.parameters["seed"],
@@ -125,6 +127,7 @@ def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False
         "video_url": url,
         "video_url_expires_at": expires,
         "download_url": download_url,
+        "poster_url": poster_url(task.result),
         "duration_seconds": task.result.get("duration_seconds", 0.0),
     }
     if detail:

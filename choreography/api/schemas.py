@@ -76,6 +76,10 @@ class GenerateResponse(BaseModel):
         description="The same video as an attachment named after the song and parameters "
         "(e.g. demo-bachata-lenta-beginner-medium-romantic.mp4); expires with video_url"
     )
+    poster_url: str | None = Field(
+        description="Signed link to a JPEG of its first move (expires with video_url); "
+        "null when that move has no poster"
+    )
     duration_seconds: float
     song_id: int
     seed: int
@@ -130,6 +134,10 @@ class VideoOut(BaseModel):
     download_url: str = Field(
         description="The same video as an attachment named after the song and parameters "
         "(e.g. demo-bachata-lenta-beginner-medium-romantic.mp4); expires with video_url"
+    )
+    poster_url: str | None = Field(
+        description="Signed link to a JPEG of its first move (expires with video_url); "
+        "null when that move has no poster"
     )
     duration_seconds: float
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from assembly import ClipHint
-from choreography.models import Move, MoveVariant, Song
+from choreography.models import Move, MoveRole, MoveVariant, Song
 from choreography.music.generator import MoveOption, SongFacts
 from choreography.music.tempo import variant_key
 
@@ -34,6 +34,14 @@ def move_option(move: Move) -> MoveOption:
         role=move.role,
         frames=move.frames,
     )
+
+
+def poster_key(timeline: Sequence[MoveOption], moves: Sequence[Move]) -> str:
+    """The poster of the first move danced (an intro's only if no other move has one), or ""
+    when none has a poster (moves imported before posters existed)."""
+    posters = {m.name: m.poster_key for m in moves if m.poster_key}
+    ordered = sorted(timeline, key=lambda option: option.role == MoveRole.INTRO)
+    return next((posters[o.name] for o in ordered if o.name in posters), "")
 
 
 def clip_hints(moves: list[Move]) -> dict[str, ClipHint]:

@@ -36,7 +36,13 @@ from choreography.errors import (
 )
 from choreography.generation.admission import Ticket
 from choreography.generation.leases import live_rows
-from choreography.generation.selectors import clip_hints, move_option, song_facts, variant_hints
+from choreography.generation.selectors import (
+    clip_hints,
+    move_option,
+    poster_key,
+    song_facts,
+    variant_hints,
+)
 from choreography.library.variants import ensure_variants, needed_for_plan
 from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
@@ -316,6 +322,7 @@ async def _generate(
             for p in plan.timeline
         ],
         "relaxed_filters": list(plan.relaxed_filters),
+        "poster_key": poster_key([p.move for p in plan.timeline], moves),
     }
     await task.asave(update_fields=["result", "updated_at"])
     variants = await ensure_variants(

@@ -1,10 +1,13 @@
-"""The demo library: songs with an audible beat and visually distinct move clips, made by FFmpeg.
+"""The demo library: songs with an audible beat and a dancing couple for every move, synthesized.
 
-Nothing is committed: ``serve`` builds it in seconds when the library is empty. Clips are
-synthesized directly in the canonical format, so importing them transcodes nothing. Songs go
-through the real analysis (their known tempo is passed; the first downbeat after a short intro
-and the per-phrase energy of their quiet and loud sections are measured). Clips are danced at
-112-144 BPM, one or two 8-counts long; one intro and one outro move frame the choreography.
+Nothing is committed: ``serve`` builds it in seconds when the library is empty. Each move is a
+figure of pose keyframes per count (choreography.library.figures) danced on its own tempo's
+beats, drawn by Pillow (choreography.library.stage) in a worker thread and piped as raw frames
+into FFmpeg, which encodes them directly in the canonical format, so importing them transcodes
+nothing. Songs go through the real analysis (their known tempo is passed; the first downbeat
+after a short intro and the per-phrase energy of their quiet and loud sections are measured).
+Clips are danced at 112-144 BPM, one or two 8-counts long; an intro and an outro move frame the
+choreography.
 """
 
 from __future__ import annotations
@@ -12,21 +15,24 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from assembly import FFmpegCommandBuilder, VideoFormat, run_process, work_dir
 from choreography import runtime
+from choreography.library.figures import FIGURES
 from choreography.library.imports import ClipMetadata, import_clip, import_song
+from choreography.library.stage import PIX_FMT, Stage, frames
 from choreography.library.variants import warm_library
 from choreography.models import Difficulty, EnergyLevel, Style
 
 logger = logging.getLogger(__name__)
 
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-)
+FRAMES_PER_WRITE = 6
+"""Frames rendered per trip to the worker thread: few trips, little memory."""
 
 
 @dataclass(frozen=True)
@@ -45,33 +51,44 @@ DEMO_SONGS = (
     DemoSong("Demo Bachata Rápida", "choreo synth", 144.0, 60.0, intro=0.6),
 )
 CLIP_TEMPOS = (112.0, 120.0, 128.0, 136.0, 144.0)
-"""Demo clips are "danced" at these tempos in turn, so every demo song has moves in tempo."""
+"""Demo clips are danced at these tempos in turn, so every demo song has moves in tempo."""
 
-MOVE_NAMES = (
-    "basic-step", "side-step", "box-step", "cross-body-lead", "inside-turn", "outside-turn",
-    "hammerlock", "cuddle", "shadow-position", "body-roll", "hip-roll", "dip",
-    "copa", "titanic", "sombrero", "dile-que-no", "tap-and-slide", "double-turn",
-    "cradle", "wave", "ocho", "mambo-step", "cha-cha-tap", "spin-out",
-)  # fmt: skip
+DEMO_FIGURES = (
+    ("basic-step", Difficulty.BEGINNER),
+    ("open-basic", Difficulty.BEGINNER),
+    ("forward-back-basic", Difficulty.BEGINNER),
+    ("box-step", Difficulty.BEGINNER),
+    ("cross-body-lead", Difficulty.INTERMEDIATE),
+    ("outside-turn", Difficulty.INTERMEDIATE),
+    ("inside-turn", Difficulty.INTERMEDIATE),
+    ("body-wave", Difficulty.INTERMEDIATE),
+    ("shadow-position", Difficulty.INTERMEDIATE),
+    ("double-turn", Difficulty.ADVANCED),
+    ("hammerlock", Difficulty.ADVANCED),
+    ("dip", Difficulty.ADVANCED),
+)
+"""The danced figures (choreography.library.figures) and how hard each is."""
 
 
 def demo_move_metadata(count: int = 24) -> list[ClipMetadata]:
-    """Metadata covering every difficulty, energy level and style at least once."""
+    """``count`` moves cycling through the figures, covering every difficulty, energy and style.
+
+    A figure's second clip is danced at another tempo, in another energy and style.
+    """
     styles = itertools.cycle(list(Style))
-    difficulties = itertools.cycle(list(Difficulty))
     energies = itertools.cycle(
         [EnergyLevel.LOW, EnergyLevel.MEDIUM, EnergyLevel.HIGH, EnergyLevel.MEDIUM]
     )
     result = []
     for index in range(count):
-        name = MOVE_NAMES[index % len(MOVE_NAMES)] + (
-            "" if index < len(MOVE_NAMES) else f"-{index}"
-        )
+        figure, difficulty = DEMO_FIGURES[index % len(DEMO_FIGURES)]
+        round_ = index // len(DEMO_FIGURES)
+        label = figure.replace("-", " ").title()
         result.append(
             ClipMetadata(
-                name=name,
-                label=name.replace("-", " ").title(),
-                difficulty=next(difficulties),
+                name=figure if round_ == 0 else f"{figure}-{round_ + 1}",
+                label=label if round_ == 0 else f"{label} {round_ + 1}",
+                difficulty=difficulty,
                 energy_level=next(energies),
                 style=next(styles),
                 tempo_bpm=CLIP_TEMPOS[index % len(CLIP_TEMPOS)],
@@ -87,95 +104,118 @@ DEMO_FRAMING = (
 """An intro move (before the first downbeat) and an outro move (the song's last phrases)."""
 
 
-def _font() -> str | None:
-    return next((path for path in FONT_CANDIDATES if Path(path).exists()), None)
+def figure_of(meta: ClipMetadata) -> str:
+    """The figure a demo move dances: its name without the round suffix."""
+    return next(
+        name for name in sorted(FIGURES, key=len, reverse=True) if meta.name.startswith(name)
+    )
 
 
 def clip_command(
-    builder: FFmpegCommandBuilder,
-    meta: ClipMetadata,
-    index: int,
-    seconds: float,
-    fmt: VideoFormat,
-    output: Path,
+    builder: FFmpegCommandBuilder, fmt: VideoFormat, output: Path, *, render_fps: int
 ) -> list[str]:
-    """A visually distinct clip: its own hue, a bouncing label whose speed follows its energy."""
-    speed = {"low": 0.25, "medium": 0.5, "high": 1.0}[meta.energy_level]
-    hue = (index * 47) % 360
-    filters = [f"hue=h={hue}:s=1.3"]
-    font = _font()
-    if font:
-        size = max(12, fmt.height // 9)
-        text = meta.label.replace("'", "").replace(":", "")
-        filters.append(
-            f"drawtext=fontfile={font}:text='{text}':fontsize={size}:fontcolor=white"
-            f":box=1:boxcolor=black@0.6:boxborderw={size // 4}"
-            f":x=(w-tw)/2+(w/4)*sin(2*PI*{speed}*t):y=(h-th)/2+(h/5)*cos(2*PI*{speed * 2}*t)"
-        )
-        filters.append(
-            f"drawtext=fontfile={font}:text='{meta.difficulty} / {meta.energy_level} / {meta.style}'"
-            f":fontsize={size // 2}:fontcolor=white:x=10:y=h-th-10:box=1:boxcolor=black@0.5"
-        )
+    """Encode raw frames from stdin, rendered at ``render_fps``, as a canonical clip."""
     return [
         *builder.base_args(),
-        "-f", "lavfi",
-        "-i", f"testsrc2=s={fmt.width}x{fmt.height}:r={fmt.fps}:d={seconds}",
-        "-vf", ",".join(filters),
+        "-f", "rawvideo", "-pix_fmt", PIX_FMT,
+        "-s", f"{fmt.width}x{fmt.height}", "-framerate", str(render_fps),
+        "-i", "pipe:0",
+        "-vf", f"format={fmt.pix_fmt},fps={fmt.fps}",
         "-an",
         *builder.canonical_video_codec_args(fmt),
         str(output),
     ]  # fmt: skip
 
 
-def song_command(builder: FFmpegCommandBuilder, song: DemoSong, output: Path) -> list[str]:
-    """A beat you can hear: a kick on every beat, a click on count 1 of each bar, a soft pad.
+async def rendered(stage: Stage, meta: ClipMetadata, *, render_fps: int) -> AsyncIterator[bytes]:
+    """The move's frames, drawn on ``stage`` in a worker thread a few frames at a time (each
+    one written as it is, no joined copies)."""
+    source = frames(
+        stage,
+        FIGURES[figure_of(meta)],
+        tempo_bpm=meta.tempo_bpm or 120.0,
+        fps=render_fps,
+        label=meta.label,
+    )
+
+    def take(source: Iterator[bytes]) -> list[bytes]:
+        return list(itertools.islice(source, FRAMES_PER_WRITE))
+
+    while batch := await asyncio.to_thread(take, source):
+        for frame in batch:
+            yield frame
+
+
+SAMPLE_RATE = 44100
+
+
+def song_samples(song: DemoSong, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """A beat you can hear, as mono float32: a kick on every beat, a click on count 1 of each
+    bar, a soft pad (numpy: a fraction of a second, where FFmpeg's aevalsrc took seconds).
 
     After ``song.intro`` seconds of pad, 8-count phrases cycle verse, verse, chorus (louder),
     break (quieter), so the energy curve has something to steer by.
     """
     beat = 60.0 / song.bpm
-    x = f"(t-{song.intro:.6f})"
-    section = f"mod(floor({x}/{8 * beat:.6f}),4)"
-    gain = f"gte({x},0)*(0.6+0.4*eq({section},2)-0.3*eq({section},3))"
-    expr = (
-        f"{gain}*(0.55*sin(2*PI*55*t)*exp(-9*mod({x},{beat:.6f}))"
-        f"+0.35*sin(2*PI*1320*t)*exp(-45*mod({x},{4 * beat:.6f})))"
-        f"+0.08*sin(2*PI*220*t)+0.06*sin(2*PI*277.2*t)"
-    )
+    t = np.arange(round(song.seconds * sample_rate), dtype=np.float64) / sample_rate
+    x = t - song.intro
+    section = np.mod(np.floor(x / (8 * beat)), 4)
+    gain = (x >= 0) * (0.6 + 0.4 * (section == 2) - 0.3 * (section == 3))
+    kick = 0.55 * np.sin(2 * np.pi * 55 * t) * np.exp(-9 * np.mod(x, beat))
+    click = 0.35 * np.sin(2 * np.pi * 1320 * t) * np.exp(-45 * np.mod(x, 4 * beat))
+    pad = 0.08 * np.sin(2 * np.pi * 220 * t) + 0.06 * np.sin(2 * np.pi * 277.2 * t)
+    return (gain * (kick + click) + pad).astype(np.float32)
+
+
+def song_command(
+    builder: FFmpegCommandBuilder, output: Path, sample_rate: int = SAMPLE_RATE
+) -> list[str]:
+    """Encode mono float32 samples from stdin as a stereo AAC song."""
     return [
         *builder.base_args(),
-        "-f", "lavfi",
-        "-i", f"aevalsrc=exprs='{expr}':s=44100:d={song.seconds}",
-        "-ac", "2", "-c:a", "aac", "-b:a", "128k",
+        "-f", "f32le", "-ar", str(sample_rate), "-ac", "1",
+        "-i", "pipe:0",
+        "-ac", "2", "-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k",
         "-movflags", "+faststart",
         str(output),
     ]  # fmt: skip
+
+
+async def _chunks(data: bytes, size: int = 1 << 20) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
 
 
 async def create_demo_library(
     *,
     songs: tuple[DemoSong, ...] = DEMO_SONGS,
     move_count: int = 24,
-    beats_per_clip: int = 8,
+    render_fps: int | None = None,
 ) -> tuple[int, int]:
-    """Synthesize and import the demo library; returns (songs, moves) created."""
+    """Synthesize and import the demo library; returns (songs, moves) created.
+
+    Frames are drawn at ``render_fps`` (default: half the video rate, each shown twice) and
+    FFmpeg brings them to the canonical rate: half the drawing and encoding, still smooth.
+    """
     current = runtime.current()
     fmt = current.video_format
     builder = FFmpegCommandBuilder(current.config.ffmpeg, current.config.ffprobe)
     parallel = asyncio.Semaphore(max(1, current.config.max_concurrent_assemblies))
     metas = [*demo_move_metadata(move_count), *DEMO_FRAMING]
+    render_fps = render_fps or max(1, fmt.fps // 2)
+    # One stage (background drawn once) for every clip: frames are drawn on copies of it.
+    stage = await asyncio.to_thread(Stage, fmt.width, fmt.height)
     created_songs = created_moves = 0
 
     async with work_dir(current.work_root, "demo-") as work:
 
-        async def make_clip(index: int, meta: ClipMetadata) -> bool:
-            # Alternate one and two 8-counts so moves differ in length too.
-            counts = {"intro": 1, "outro": 2}.get(meta.role) or (1 if index % 3 else 2)
-            seconds = counts * beats_per_clip * 60.0 / (meta.tempo_bpm or 120.0)
+        async def make_clip(meta: ClipMetadata) -> bool:
             path = work / f"{meta.name}.mp4"
             async with parallel:
                 await run_process(
-                    clip_command(builder, meta, index, seconds, fmt, path), stage="demo"
+                    clip_command(builder, fmt, path, render_fps=render_fps),
+                    stage="demo",
+                    stdin=rendered(stage, meta, render_fps=render_fps),
                 )
             _, created = await import_clip(path, meta)
             return created
@@ -183,7 +223,8 @@ async def create_demo_library(
         async def make_song(song: DemoSong) -> bool:
             path = work / f"{song.title}.m4a"
             async with parallel:
-                await run_process(song_command(builder, song, path), stage="demo")
+                samples = await asyncio.to_thread(lambda: song_samples(song).tobytes())
+                await run_process(song_command(builder, path), stage="demo", stdin=_chunks(samples))
             # The known tempo is passed; the first downbeat and the energy curve are measured.
             _, created = await import_song(
                 path, title=song.title, artist=song.artist, bpm=song.bpm, warm=False
@@ -193,7 +234,7 @@ async def create_demo_library(
         # A TaskGroup, not gather: one failure cancels (and so reaps) every other FFmpeg.
         async with asyncio.TaskGroup() as group:
             song_tasks = [group.create_task(make_song(song)) for song in songs]
-            clip_tasks = [group.create_task(make_clip(i, m)) for i, m in enumerate(metas)]
+            clip_tasks = [group.create_task(make_clip(meta)) for meta in metas]
         created_songs = sum(task.result() for task in song_tasks)
         created_moves = sum(task.result() for task in clip_tasks)
     # Songs and clips were imported side by side: warm once both are in.

@@ -20,6 +20,7 @@ from assembly import (
     LoudnessResult,
     MediaError,
     elementary_stream,
+    extract_poster,
     gather_or_cancel,
     prepare_clip,
     prepare_song,
@@ -71,23 +72,35 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
             tempo = await _own_tempo(source, work, builder)
             tempo_source = TempoSource.DETECTED if tempo else TempoSource.DEFAULT
         prepared = await prepare_clip(source, work, runtime.current().video_format, builder)
-        stream = await elementary_stream(prepared.path, work / "clip.h264", builder)
+        video = prepared.info.video
+        assert video is not None
+        duration = (
+            float(round(video.frames / video.fps, 6)) if video.fps else prepared.info.duration
+        )
+        stream, poster = await gather_or_cancel(
+            (
+                elementary_stream(prepared.path, work / "clip.h264", builder),
+                extract_poster(prepared.path, work / "poster.jpg", builder, duration=duration),
+            )
+        )
         key = f"library/clips/{content_hash[:24]}.mp4"
         stream_key = f"library/streams/{content_hash[:24]}.h264"
+        poster_key = f"library/posters/{content_hash[:24]}.jpg"
         storage = runtime.current().storage
         await gather_or_cancel(
-            (storage.upload(prepared.path, key), storage.upload(stream.path, stream_key))
+            (
+                storage.upload(prepared.path, key),
+                storage.upload(stream.path, stream_key),
+                storage.upload(poster, poster_key),
+            )
         )
-    video = prepared.info.video
-    assert video is not None
     fields = {
         "label": meta.label,
         "clip_key": key,
         "stream_key": stream_key,
         "frame_offsets": list(stream.offsets),
-        "duration_seconds": round(video.frames / video.fps, 6)
-        if video.fps
-        else prepared.info.duration,
+        "poster_key": poster_key,
+        "duration_seconds": duration,
         "frames": stream.frames,
         "difficulty": meta.difficulty,
         "energy_level": meta.energy_level,
