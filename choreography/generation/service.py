@@ -40,6 +40,7 @@ from choreography.generation.selectors import clip_hints, move_option, song_fact
 from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
 from choreography.music.generator import Parameters, plan_choreography
+from choreography.music.vocabulary import BEATS_PER_PHRASE
 
 logger = logging.getLogger(__name__)
 
@@ -313,6 +314,9 @@ async def _generate(
             for p in plan.timeline
         ],
         "relaxed_filters": list(plan.relaxed_filters),
+        # The grid the timeline was planned on: what a player needs to show the counts.
+        "bpm": round(BEATS_PER_PHRASE * 60.0 / plan.grid.phrase, 6),
+        "first_beat_seconds": round(plan.grid.first_beat, 6),
     }
     await task.asave(update_fields=["result", "updated_at"])
     outcome = await job.assembler.assemble(
