@@ -263,9 +263,14 @@ async function generate(event) {
 /** A Cancel that reached the server after it finished: say so and show the video it made. */
 async function showIfFinished(taskId) {
   if (!taskId) return false;
-  const response = await fetch(`/api/choreography/videos/${encodeURIComponent(taskId)}/`, { credentials: "same-origin" }).catch(() => null);
+  // The history lists completed videos only (newest first), and asking it logs no 404.
+  const response = await fetch("/api/choreography/videos/?page_size=5", { credentials: "same-origin" }).catch(() => null);
   if (!response || !response.ok) return false;
-  const video = await response.json();
+  const listed = (await response.json()).items.find((item) => item.task_id === taskId);
+  if (!listed) return false;
+  const detail = await fetch(`/api/choreography/videos/${encodeURIComponent(taskId)}/`, { credentials: "same-origin" });
+  if (!detail.ok) return false;
+  const video = await detail.json();
   showNotice("The video was already finished when you pressed Cancel, so here it is.");
   showVideo(video);
   return true;

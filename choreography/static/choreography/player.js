@@ -30,6 +30,7 @@ const ChoreoPlayer = (() => {
     renewTimer: null,
     renewing: null,
     renewedAt: 0,
+    renewedUrl: "",
     current: -2,
     frameHandle: null,
   };
@@ -397,6 +398,7 @@ const ChoreoPlayer = (() => {
       const detail = await response.json();
       swapSource(detail.video_url);
       state.renewedAt = Date.now();
+      state.renewedUrl = detail.video_url;
       scheduleRenewal(detail.video_url_expires_at);
       document.dispatchEvent(new CustomEvent("choreo:renewed", { detail }));
     })()
@@ -420,8 +422,9 @@ const ChoreoPlayer = (() => {
   }
 
   video.addEventListener("error", () => {
-    // An expired link answers 403/410; renew once, not in a loop if the fresh one fails too.
-    if (state.taskId && Date.now() - state.renewedAt > 5000) renew();
+    // An expired link answers 403; renew it, but not in a loop when a fresh link fails too.
+    const freshFailed = video.currentSrc === state.renewedUrl && Date.now() - state.renewedAt < 5000;
+    if (state.taskId && !freshFailed) renew();
   });
 
   // --- a new video -----------------------------------------------------------------------
@@ -457,6 +460,7 @@ const ChoreoPlayer = (() => {
     state.taskId = result.task_id || "";
     state.current = -2;
     state.renewedAt = 0;
+    state.renewedUrl = "";
     state.loop = null;
     if (result.poster_url) video.poster = result.poster_url;
     else video.removeAttribute("poster");
