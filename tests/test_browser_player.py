@@ -372,3 +372,39 @@ def test_axe_finds_no_serious_violations(player, tmp_path_factory):
         "help-open",
     ]:
         assert control in reached, reached
+
+
+def test_loop_on_the_last_move_wraps_at_the_end_of_the_video(player, made):
+    last = made["moves"][-1]
+    player.select_option("#speed", "1.5")
+    seek(player, last["start_time"] + last["duration"] / 2)
+    player.click("#loop")
+    player.evaluate("() => document.getElementById('player').play()")
+    player.wait_for_function("() => ChoreoPlayer.state.wraps >= 1", timeout=15_000)
+    player.wait_for_function(
+        "(start) => { const v = document.getElementById('player'); return !v.paused && v.currentTime > start; }",
+        arg=last["start_time"],
+    )
+    assert current_time(player) < last["start_time"] + last["duration"]
+
+
+def test_posters_are_used_when_the_server_sends_them(site, browser, alice_state, made):
+    """poster_url (when a server sends one) becomes the video's poster and the history thumbnails."""
+    context = browser.new_context(storage_state=alice_state)
+    page = context.new_page()
+
+    def with_poster(route):
+        response = route.fetch()
+        body = response.json()
+        for item in body.get("items", [body]):
+            item["poster_url"] = "data:image/gif;base64,R0lGODlhAQABAAAAACw="
+        route.fulfill(response=response, json=body)
+
+    page.route("**/api/choreography/videos/**", with_poster)
+    page.goto(f"{site.base}/")
+    page.wait_for_selector("#history li img.thumb")
+    assert page.get_attribute("#history li img.thumb", "alt") == ""
+    page.evaluate("(id) => watch(id)", made["task_id"])
+    page.wait_for_selector("#result:not([hidden])")
+    assert page.get_attribute("#player", "poster").startswith("data:image/gif")
+    context.close()
