@@ -169,6 +169,8 @@ def test_loop_returns_to_the_move_start_twice_within_a_frame(player, made):
     )
     player.wait_for_function("() => window.loopSeen.wraps.length >= 2", timeout=30_000)
     wraps = player.evaluate("() => window.loopSeen.wraps")
+    measured = player.evaluate("() => ChoreoPlayer.state.frame")
+    assert measured == pytest.approx(FRAME, abs=0.002)  # one frame, measured while playing
     for wrap in wraps[:2]:
         assert wrap["before"] < end + FRAME + 0.002, (wrap, end)  # overshoot at most one frame
         assert wrap["before"] > end - 2 * FRAME, (wrap, end)  # and it played to the end

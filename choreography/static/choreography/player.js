@@ -33,6 +33,8 @@ const ChoreoPlayer = (() => {
     renewedUrl: "",
     current: -2,
     frameHandle: null,
+    frame: null, // one video frame's duration, measured from presented frames (requestVideoFrameCallback)
+    lastFrame: null, // {mediaTime, presentedFrames} of the previous callback
   };
   const settings = loadSettings();
 
@@ -101,10 +103,12 @@ const ChoreoPlayer = (() => {
     byId("time").textContent = `${clock(t)} / ${clock(video.duration || 0)}`;
   }
 
-  function enforceLoop(t) {
+  /** Jump back once the frame on screen is the loop's last (``ahead`` = one frame, so the seek
+   * overlaps that frame's display), or anything past the end. */
+  function enforceLoop(t, ahead = 0) {
     if (!state.loop || state.jumping || state.countingIn) return;
     const [start, end] = loopBounds();
-    if (t >= end - EPS) jumpTo(start);
+    if (t + ahead >= end - EPS) jumpTo(start);
   }
 
   function jumpTo(start) {
@@ -113,16 +117,22 @@ const ChoreoPlayer = (() => {
     video.currentTime = start + EPS;
   }
 
-  function tick(t) {
+  function tick(t, ahead = 0) {
     render(t);
-    enforceLoop(t);
+    enforceLoop(t, ahead);
   }
 
   // Every presented frame (requestVideoFrameCallback), else every animation frame while playing.
   const hasFrameCallback = "requestVideoFrameCallback" in HTMLVideoElement.prototype;
   function onFrame(_now, metadata) {
     state.frameHandle = video.requestVideoFrameCallback(onFrame);
-    tick(metadata.mediaTime);
+    const last = state.lastFrame;
+    if (last && metadata.presentedFrames === last.presentedFrames + 1) {
+      const step = metadata.mediaTime - last.mediaTime;
+      if (step > 1 / 121 && (state.frame === null || step < state.frame)) state.frame = step; // the shortest step is one frame
+    }
+    state.lastFrame = { mediaTime: metadata.mediaTime, presentedFrames: metadata.presentedFrames };
+    tick(metadata.mediaTime, video.paused ? 0 : state.frame || 0);
   }
   function armFrames() {
     if (!hasFrameCallback) return;
@@ -461,6 +471,8 @@ const ChoreoPlayer = (() => {
     state.current = -2;
     state.renewedAt = 0;
     state.renewedUrl = "";
+    state.frame = null;
+    state.lastFrame = null;
     state.loop = null;
     if (result.poster_url) video.poster = result.poster_url;
     else video.removeAttribute("poster");
