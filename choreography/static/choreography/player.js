@@ -33,6 +33,7 @@ const ChoreoPlayer = (() => {
     renewedUrl: "",
     current: -2,
     frameHandle: null,
+    swapAt: null, // while a renewed link loads: where to resume
     frame: null, // one video frame's duration, measured from presented frames (requestVideoFrameCallback)
     lastFrame: null, // {mediaTime, presentedFrames} of the previous callback
   };
@@ -220,6 +221,7 @@ const ChoreoPlayer = (() => {
       const [start, end] = loopBounds();
       if (t < start - EPS || t >= end) clearLoop();
     }
+    if (state.swapAt !== null) state.swapAt = t;
     video.currentTime = t;
   }
 
@@ -418,12 +420,13 @@ const ChoreoPlayer = (() => {
   }
 
   function swapSource(url) {
-    const at = video.currentTime;
+    state.swapAt = video.currentTime; // a seek during the swap moves it (see seek)
     const wasPlaying = !video.paused && !video.ended;
     video.addEventListener(
       "loadedmetadata",
       () => {
-        video.currentTime = at;
+        video.currentTime = state.swapAt;
+        state.swapAt = null;
         if (wasPlaying) video.play().catch(() => {});
       },
       { once: true },
