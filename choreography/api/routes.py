@@ -46,6 +46,7 @@ from choreography.generation.service import (
     run_generation,
 )
 from choreography.models import ChoreographyTask, TaskStatus
+from choreography.music.generator import DEFAULT_SONG_BPM
 
 router = Router()
 
@@ -113,7 +114,20 @@ def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
         moves=result["timeline"],
         relaxed_filters=result["relaxed_filters"],
         stage_seconds=result["stage_seconds"],
+        **_beat_grid(task),
     ).model_dump(mode="json")
+
+
+def _beat_grid(task: ChoreographyTask) -> dict[str, float]:
+    """The grid the timeline was planned on; tasks from before it was stored fall back to the
+    song's (when loaded with the task: no query on the event loop), else the planner's default."""
+    result = task.result
+    if "bpm" in result:
+        return {"bpm": result["bpm"], "first_beat_seconds": result["first_beat_seconds"]}
+    song = task.song if ChoreographyTask.song.is_cached(task) else None
+    if song is None:
+        return {"bpm": DEFAULT_SONG_BPM, "first_beat_seconds": 0.0}
+    return {"bpm": song.bpm, "first_beat_seconds": song.first_beat_seconds}
 
 
 def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False) -> dict:
@@ -131,7 +145,9 @@ def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False
         "duration_seconds": task.result.get("duration_seconds", 0.0),
     }
     if detail:
-        return VideoDetail(**data, moves=task.result.get("timeline", [])).model_dump(mode="json")
+        return VideoDetail(
+            **data, moves=task.result.get("timeline", []), **_beat_grid(task)
+        ).model_dump(mode="json")
     return VideoOut(**data).model_dump(mode="json")
 
 

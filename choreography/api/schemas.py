@@ -87,6 +87,11 @@ class GenerateResponse(BaseModel):
     progress: int
     moves: list[TimelineEntry]
     relaxed_filters: list[str]
+    bpm: float = Field(description="Tempo of the song's beat grid, beats per minute")
+    first_beat_seconds: float = Field(
+        description="Time of the first downbeat (count 1); the count at time t is "
+        "floor((t - first_beat_seconds) * bpm / 60) mod 8 + 1, for t >= first_beat_seconds"
+    )
     stage_seconds: dict[str, float]
 
 
@@ -144,6 +149,11 @@ class VideoOut(BaseModel):
 
 class VideoDetail(VideoOut):
     moves: list[TimelineEntry]
+    bpm: float = Field(description="Tempo of the song's beat grid, beats per minute")
+    first_beat_seconds: float = Field(
+        description="Time of the first downbeat (count 1); the count at time t is "
+        "floor((t - first_beat_seconds) * bpm / 60) mod 8 + 1, for t >= first_beat_seconds"
+    )
 
 
 class PageQuery(Schema):

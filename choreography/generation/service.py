@@ -47,6 +47,7 @@ from choreography.library.variants import ensure_variants, needed_for_plan
 from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
 from choreography.music.generator import Parameters, plan_choreography
+from choreography.music.vocabulary import BEATS_PER_PHRASE
 
 logger = logging.getLogger(__name__)
 
@@ -323,6 +324,9 @@ async def _generate(
         ],
         "relaxed_filters": list(plan.relaxed_filters),
         "poster_key": poster_key([p.move for p in plan.timeline], moves),
+        # The grid the timeline was planned on: what a player needs to show the counts.
+        "bpm": round(BEATS_PER_PHRASE * 60.0 / plan.grid.phrase, 6),
+        "first_beat_seconds": round(plan.grid.first_beat, 6),
     }
     await task.asave(update_fields=["result", "updated_at"])
     variants = await ensure_variants(

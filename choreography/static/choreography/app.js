@@ -218,6 +218,7 @@ async function generate(event) {
   if ($("seed").value !== "") body.seed = Number($("seed").value);
 
   $("error").hidden = true;
+  $("notice").hidden = true;
   $("result").hidden = true;
   showProgress("queued", 0);
   setBusy(true);
@@ -225,6 +226,8 @@ async function generate(event) {
   timer = setInterval(() => { $("elapsed").textContent = ((performance.now() - started) / 1000).toFixed(1); }, 100);
   controller = new AbortController();
   let lastStage = "queued";
+  let taskId = "";
+  const shown = { song: songs.chosen && songs.chosen.id === songId ? songs.chosen.title : "", params: body };
   try {
     const response = await fetch("/api/choreography/generate/", {
       method: "POST",
@@ -237,68 +240,100 @@ async function generate(event) {
     if (!type.startsWith("text/event-stream")) {
       const payload = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
       if (!response.ok) { showError(describeError(payload, lastStage)); return; }
-      showResult(payload);
+      showResult(payload, shown);
       return;
     }
     for await (const { event: name, data } of sseEvents(response)) {
-      if (name === "progress") { lastStage = data.stage; showProgress(data.stage, data.progress); }
-      else if (name === "completed") { showProgress("completed", 100); showResult(data); }
+      if (name === "progress") { lastStage = data.stage; taskId = data.task_id || taskId; showProgress(data.stage, data.progress); }
+      else if (name === "completed") { showProgress("completed", 100); showResult(data, shown); }
       else if (name === "error") { showError(describeError(data, lastStage)); }
     }
   } catch (error) {
-    if (error.name === "AbortError") showError("Cancelled: the server stopped making this video.");
-    else showError(`The connection failed while ${words(lastStage)}. Please try again.`);
+    if (error.name !== "AbortError") showError(`The connection failed while ${words(lastStage)}. Please try again.`);
+    else if (!(await showIfFinished(taskId))) showError("Cancelled: the server stopped making this video.");
   } finally {
     clearInterval(timer);
     controller = null;
     setBusy(false);
-    $("generate").focus();
+    if ($("result").hidden) $("generate").focus();
+    else ChoreoPlayer.focus();
   }
 }
 
-function showResult(result) {
-  const player = $("player");
-  player.src = result.video_url;
+/** A Cancel that reached the server after it finished: say so and show the video it made. */
+async function showIfFinished(taskId) {
+  if (!taskId) return false;
+  // The history lists completed videos only (newest first), and asking it logs no 404.
+  const response = await fetch("/api/choreography/videos/?page_size=5", { credentials: "same-origin" }).catch(() => null);
+  if (!response || !response.ok) return false;
+  const listed = (await response.json()).items.find((item) => item.task_id === taskId);
+  if (!listed) return false;
+  const detail = await fetch(`/api/choreography/videos/${encodeURIComponent(taskId)}/`, { credentials: "same-origin" });
+  if (!detail.ok) return false;
+  const video = await detail.json();
+  showNotice("The video was already finished when you pressed Cancel, so here it is.");
+  showVideo(video);
+  return true;
+}
+
+function showNotice(text) {
+  $("notice").textContent = text;
+  $("notice").hidden = false;
+}
+
+const FILTER_WORDS = { energy_level: "energy", style: "style", difficulty: "level" };
+
+/** In words, which of the dancer's filters the planner widened (its relaxed_filters). */
+function relaxedSentence(relaxed, params) {
+  if (!relaxed || !relaxed.length) return "";
+  const asked = [params.style, params.energy_level && `${params.energy_level}-energy`, params.difficulty]
+    .filter(Boolean).join(" ");
+  const widened = relaxed.map((name) => FILTER_WORDS[name] || String(name).replace(/_/g, " "));
+  const list = widened.length === 1 ? widened[0] : `${widened.slice(0, -1).join(", ")} and ${widened[widened.length - 1]}`;
+  return `Too few ${asked} moves fit this song's tempo in the library: ${list} ${widened.length === 1 ? "was" : "were"} widened, so some moves differ from what you asked.`;
+}
+
+const slug = (text) => String(text).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+  .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60);
+
+/** "short-song-beginner-medium-romantic-seed7.mp4": the song and the parameters it was made with. */
+function downloadName(song, params, seed) {
+  const parts = [slug(song || "choreography") || "choreography", params.difficulty, params.energy_level, params.style || "any-style"];
+  if (seed !== undefined && seed !== null && seed !== "") parts.push(`seed${seed}`);
+  return `${parts.filter(Boolean).map(slug).join("-")}.mp4`;
+}
+
+/** The finished video in the player; ``shown`` says what was asked: {song title, params}. */
+function showResult(result, shown) {
+  ChoreoPlayer.show(result);
   $("download").href = result.video_url;
+  $("download").download = downloadName(shown.song, shown.params, result.seed);
   $("result-seed").textContent = String(result.seed ?? "");
   $("result").dataset.taskId = result.task_id || "";
+  const relaxed = relaxedSentence(result.relaxed_filters, shown.params);
+  $("relaxed").textContent = relaxed;
+  $("relaxed").hidden = !relaxed;
   document.dispatchEvent(new CustomEvent("choreo:result", { detail: result }));
-  renderTimeline(result.moves || []);
   $("result").hidden = false;
+  const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  $("result").scrollIntoView({ behavior: still ? "auto" : "smooth", block: "start" });
   loadHistory();
 }
+
+/** A video detail (history, saved, or finished despite a Cancel) in the player. */
+function showVideo(video) {
+  const params = video.parameters || {};
+  showResult({ ...video, seed: params.seed ?? "" }, { song: video.song ? video.song.title : "", params });
+}
+
+document.addEventListener("choreo:renewed", (event) => { $("download").href = event.detail.video_url; });
 
 async function watch(taskId) {
   const response = await fetch(`/api/choreography/videos/${encodeURIComponent(taskId)}/`, { credentials: "same-origin" });
   if (!response.ok) { showError("This video could not be loaded."); return; }
-  const video = await response.json();
-  showResult({ ...video, seed: video.parameters ? video.parameters.seed : "" });
+  showVideo(await response.json());
+  ChoreoPlayer.focus();
 }
-
-function renderTimeline(moves) {
-  const list = $("timeline");
-  list.replaceChildren();
-  for (const move of moves) {
-    const item = document.createElement("li");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = `${clock(move.start_time)} ${move.label}`;
-    button.dataset.start = move.start_time;
-    button.dataset.end = move.start_time + move.duration;
-    button.title = `${move.difficulty} · ${move.energy_level} · ${move.style}`;
-    button.addEventListener("click", () => { $("player").currentTime = move.start_time + 0.001; });
-    item.appendChild(button);
-    list.appendChild(item);
-  }
-}
-
-$("player").addEventListener("timeupdate", () => {
-  const t = $("player").currentTime;
-  for (const button of $("timeline").querySelectorAll("button")) {
-    const current = t >= Number(button.dataset.start) && t < Number(button.dataset.end);
-    button.setAttribute("aria-current", current ? "true" : "false");
-  }
-});
 
 async function loadHistory() {
   const list = $("history");
@@ -310,9 +345,17 @@ async function loadHistory() {
     if (!page.items.length) { list.innerHTML = "<li>No videos yet.</li>"; return; }
     for (const video of page.items) {
       const item = document.createElement("li");
+      if (video.poster_url) {
+        const thumb = document.createElement("img");
+        thumb.className = "thumb";
+        thumb.src = video.poster_url;
+        thumb.alt = "";
+        thumb.loading = "lazy";
+        item.appendChild(thumb);
+      }
       const when = new Date(video.created_at).toLocaleString();
       const title = video.song ? video.song.title : "song";
-      item.textContent = `${title} · ${when} · ${clock(video.duration_seconds)}`;
+      item.append(`${title} · ${when} · ${clock(video.duration_seconds)}`);
       const play = document.createElement("button");
       play.type = "button";
       play.textContent = "Watch";
