@@ -112,8 +112,7 @@ def test_relaxed_filters_level_and_style_scroll_and_download_name(site, page):
         text = buttons.nth(i).inner_text()
         assert move["difficulty"] in text and move["style"] in text, text
 
-    name = "short-song-beginner-low-romantic-seed7.mp4"
-    assert page.get_attribute("#download", "download") == name
+    name = "short-song-beginner-low-romantic.mp4"  # named by the server: one rule (downloads.py)
     with page.expect_download() as download:
         page.click("#download")
     assert download.value.suggested_filename == name
@@ -131,8 +130,8 @@ def test_history_without_relaxed_filters_says_nothing(site, page):
     page.evaluate("(id) => watch(id)", made["task_id"])
     page.wait_for_selector("#result:not([hidden])")
     assert page.is_hidden("#relaxed")
-    name = page.get_attribute("#download", "download")
-    assert name == "shorter-song-intermediate-medium-any-style-seed1.mp4"
+    link = page.get_attribute("#download", "href")
+    assert "filename=shorter-song-intermediate-medium.mp4" in link and "download=1" in link, link
 
 
 def test_cancel_after_the_server_finished_shows_the_video(site, page):

@@ -9,6 +9,7 @@ const STAGE_WORDS = {
   queued: "waiting for a free slot",
   validation: "checking your request",
   planning: "planning the moves",
+  retiming: "matching the moves to the song's tempo",
   lookup: "finding the song",
   fetching: "fetching the clips",
   concatenating: "joining the clips",
@@ -293,21 +294,12 @@ function relaxedSentence(relaxed, params) {
   return `Too few ${asked} moves fit this song's tempo in the library: ${list} ${widened.length === 1 ? "was" : "were"} widened, so some moves differ from what you asked.`;
 }
 
-const slug = (text) => String(text).normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
-  .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60);
-
-/** "short-song-beginner-medium-romantic-seed7.mp4": the song and the parameters it was made with. */
-function downloadName(song, params, seed) {
-  const parts = [slug(song || "choreography") || "choreography", params.difficulty, params.energy_level, params.style || "any-style"];
-  if (seed !== undefined && seed !== null && seed !== "") parts.push(`seed${seed}`);
-  return `${parts.filter(Boolean).map(slug).join("-")}.mp4`;
-}
-
 /** The finished video in the player; ``shown`` says what was asked: {song title, params}. */
 function showResult(result, shown) {
   ChoreoPlayer.show(result);
-  $("download").href = result.video_url;
-  $("download").download = downloadName(shown.song, shown.params, result.seed);
+  // The server names the file after the song and parameters (Content-Disposition), which also
+  // holds on S3, where a cross-origin link's download attribute is ignored.
+  $("download").href = result.download_url || result.video_url;
   $("result-seed").textContent = String(result.seed ?? "");
   $("result").dataset.taskId = result.task_id || "";
   const relaxed = relaxedSentence(result.relaxed_filters, shown.params);
@@ -326,7 +318,9 @@ function showVideo(video) {
   showResult({ ...video, seed: params.seed ?? "" }, { song: video.song ? video.song.title : "", params });
 }
 
-document.addEventListener("choreo:renewed", (event) => { $("download").href = event.detail.video_url; });
+document.addEventListener("choreo:renewed", (event) => {
+  $("download").href = event.detail.download_url || event.detail.video_url;
+});
 
 async function watch(taskId) {
   const response = await fetch(`/api/choreography/videos/${encodeURIComponent(taskId)}/`, { credentials: "same-origin" });
