@@ -5,7 +5,7 @@ surface: layers above import from ``assembly``, never from its modules.
 """
 
 from assembly.blueprint import Blueprint, BlueprintMove, OutputConfig
-from assembly.commands import FFmpegCommandBuilder, frames_for_timeline
+from assembly.commands import FFmpegCommandBuilder, fit_filter, frames_for_timeline
 from assembly.errors import (
     AssemblyTimeoutError,
     BlueprintError,
@@ -49,6 +49,7 @@ __all__ = [
     "VideoFormat",
     "elementary_stream",
     "finish",
+    "fit_filter",
     "frames_for_timeline",
     "gather_or_cancel",
     "prepare_clip",

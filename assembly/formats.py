@@ -13,14 +13,27 @@ class VideoFormat(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    width: int = Field(640, ge=16, le=3840, multiple_of=2)
-    height: int = Field(360, ge=16, le=2160, multiple_of=2)
+    width: int = Field(1280, ge=16, le=3840, multiple_of=2)
+    height: int = Field(720, ge=16, le=2160, multiple_of=2)
     fps: int = Field(30, ge=1, le=120)
     pix_fmt: str = "yuv420p"
     profile: str = "high"
     level: str = "4.0"
     crf: int = Field(20, ge=0, le=51)
     preset: str = "veryfast"
+
+    @property
+    def frame(self) -> str:
+        """What clips must share to join by stream copy: ``1280x720@30``."""
+        return f"{self.width}x{self.height}@{self.fps}"
+
+    @property
+    def label(self) -> str:
+        """Everything a canonical clip was built with: ``1280x720@30 crf20 veryfast``.
+
+        Recorded on each move, so ``renormalize`` knows which clips are already in a format.
+        """
+        return f"{self.frame} crf{self.crf} {self.preset}"
 
     @property
     def timescale(self) -> int:
