@@ -37,6 +37,7 @@ from choreography.errors import (
 from choreography.generation.admission import Ticket
 from choreography.generation.leases import live_rows
 from choreography.generation.selectors import clip_hints, move_option, song_facts
+from choreography.library.formats import joinable
 from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
 from choreography.music.generator import Parameters, plan_choreography
@@ -128,7 +129,8 @@ async def prepare_generation(
     if song is None:
         raise NotFoundError(f"song {song_id} does not exist", stage="lookup")
     await check_quota(user, action="generate")
-    moves = [move async for move in Move.objects.all()]
+    # Only clips of the configured size and rate join by stream copy (library/formats.py).
+    moves = [move async for move in Move.objects.filter(joinable(runtime.current().video_format))]
     if not moves:
         raise ChoreoError("the move library is empty", stage="planning")
     seed = seed if seed is not None else secrets.randbelow(2**31)

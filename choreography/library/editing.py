@@ -80,15 +80,15 @@ async def delete_song(song: Song) -> None:
     if users := await song_users(song):
         raise _refuse("song", song.title, users)
     await song.adelete()
-    await _delete_objects([song.audio_key])
+    await _delete_objects([song.audio_key, song.original_key])
 
 
 async def delete_move(move: Move) -> None:
-    """Delete the row, then its clip and elementary stream; InUseError if still used."""
+    """Delete the row, then its clip, elementary stream and original; InUseError if still used."""
     if users := await move_users(move):
         raise _refuse("move", move.name, users)
     await move.adelete()
-    await _delete_objects([move.clip_key, move.stream_key])
+    await _delete_objects([move.clip_key, move.stream_key, move.original_key])
 
 
 async def _delete_objects(keys: list[str]) -> None:
