@@ -4,7 +4,6 @@ stretched; the default encoder settings keep SSIM above the threshold bench/qual
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
@@ -92,9 +91,7 @@ async def test_the_default_format_is_1280x720_with_letterboxing(tmp_path):
     """At the real default (1280x720, 30 fps) a 4:3 source is pillarboxed to 960x720."""
     fmt = VideoFormat()
     source = solid_source(tmp_path / "source.mp4", "320x240")
-    started = time.monotonic()
     prepared = await prepare_clip(source, tmp_path, fmt, FFmpegCommandBuilder())
-    assert time.monotonic() - started < 3
     assert prepared.info.is_canonical_clip(fmt)
     assert (prepared.info.video.width, prepared.info.video.height) == (1280, 720)
     assert picture_box(first_frame_luma(prepared.path, fmt)) == (160, 0, 960, 720)
