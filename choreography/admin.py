@@ -136,7 +136,7 @@ class SongAdmin(UploadMixin, admin.ModelAdmin):
 
     list_display = ("id", "title", "artist", "bpm", "duration_seconds", "created_at")
     search_fields = ("title", "artist")
-    readonly_fields = ("audio_key", "content_hash", "created_at", "preview")
+    readonly_fields = ("audio_key", "original_key", "content_hash", "created_at", "preview")
 
     @admin.display(description="preview")
     def preview(self, song: Song) -> str:
@@ -183,7 +183,16 @@ class MoveAdmin(UploadMixin, admin.ModelAdmin):
     )
     list_filter = ("difficulty", "energy_level", "style")
     search_fields = ("name", "label")
-    readonly_fields = ("clip_key", "stream_key", "frames", "content_hash", "created_at", "preview")
+    readonly_fields = (
+        "clip_key",
+        "stream_key",
+        "original_key",
+        "clip_format",
+        "frames",
+        "content_hash",
+        "created_at",
+        "preview",
+    )
     exclude = ("frame_offsets",)
 
     @admin.display(description="preview")
