@@ -141,6 +141,15 @@ async def test_generations_use_only_clips_of_the_configured_format(library, reco
     assert decode_errors(video) == ""
 
 
+async def test_a_server_with_no_clip_in_its_format_says_so(library):
+    """When every clip is in another format, a generation is refused naming the format."""
+    await Move.objects.aupdate(clip_format=SMALL.label)
+    response = await generate(TokenClient(await issue_token("alice")), library, seed=3)
+    body = response.json()
+    assert body["error"] == f"no move of the library is in the configured format {FMT.frame}"
+    assert "renormalize" in body["details"] and body["stage"] == "planning"
+
+
 async def test_a_failing_clip_is_named_and_skipped_with_exit_status_1(library, tmp_path):
     """An original that no longer decodes fails that move only; the rest are rebuilt."""
     _, moves = library
