@@ -20,12 +20,13 @@ from assembly.errors import (
 from assembly.formats import AudioFormat, VideoFormat
 from assembly.media import ElementaryStream, elementary_stream, prepare_clip, prepare_song
 from assembly.probe import MediaInfo, probe
-from assembly.runner import run_process
+from assembly.runner import NICENESS, run_process
 from assembly.service import STAGE_PROGRESS, AssemblyResult, ClipHint, VideoAssemblyService
 from assembly.tasks import gather_or_cancel
 from assembly.workdir import finish, remove_tree, work_dir
 
 __all__ = [
+    "NICENESS",
     "STAGE_PROGRESS",
     "AssemblyResult",
     "AssemblyTimeoutError",
