@@ -3,7 +3,7 @@
 Run: ``uv run python bench/assembly.py [--clips 15] [--song-seconds 240] [--runs 5] [--runs-original 1]``
 
 Builds (once, cached under bench/out/) a library of synthetic 1280x720 30 fps clips shaped like
-phone footage (H.264 High with B-frames + AAC, 6-19 s) and a song, imports them through the real
+phone footage (H.264 High with B-frames + AAC, 6 or 13 s) and a song, imports them through the real
 import path (normalized once to the canonical format), then times side by side in one run:
 
   (a) original: per-move libx264 ultrafast re-encode, concat copy, final libx264 2M + AAC 128k
@@ -83,7 +83,7 @@ def make_sources() -> tuple[list[Path], Path]:
     src.mkdir(parents=True, exist_ok=True)
     clips = []
     for i in range(ARGS.clips):
-        seconds = 6 + (i * 7) % 14  # 6..19 s
+        seconds = 6 + (i * 7) % 14  # 6 or 13 s
         path = src / f"phone-{i:02d}.mp4"
         if not path.exists():
             ffmpeg(
