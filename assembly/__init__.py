@@ -5,7 +5,7 @@ surface: layers above import from ``assembly``, never from its modules.
 """
 
 from assembly.blueprint import Blueprint, BlueprintMove, OutputConfig
-from assembly.commands import FFmpegCommandBuilder, frames_for_timeline
+from assembly.commands import FFmpegCommandBuilder, fit_filter, frames_for_timeline
 from assembly.errors import (
     AssemblyTimeoutError,
     BlueprintError,
@@ -28,12 +28,13 @@ from assembly.media import (
     retime_clip,
 )
 from assembly.probe import MediaInfo, probe
-from assembly.runner import run_process
+from assembly.runner import NICENESS, run_process
 from assembly.service import STAGE_PROGRESS, AssemblyResult, ClipHint, VideoAssemblyService
 from assembly.tasks import gather_or_cancel
 from assembly.workdir import finish, remove_tree, work_dir
 
 __all__ = [
+    "NICENESS",
     "STAGE_PROGRESS",
     "AssemblyResult",
     "AssemblyTimeoutError",
@@ -59,6 +60,7 @@ __all__ = [
     "elementary_stream",
     "extract_poster",
     "finish",
+    "fit_filter",
     "frames_for_timeline",
     "gather_or_cancel",
     "prepare_clip",

@@ -42,6 +42,24 @@ def loudnorm_filter(fmt: AudioFormat, measured: LoudnessMeasurement) -> str:
     )
 
 
+def fit_filter(fmt: VideoFormat) -> str:
+    """The filter chain that puts any source in ``fmt``'s frame: scaled to fit, padded, never
+    stretched.
+
+    Non-square pixels are made square first (``scale=iw*sar``), so anamorphic footage keeps its
+    shape. The picture is then scaled, up or down, until it touches two opposite edges, and the
+    rest is black: bars above and below a wider source, at the sides of a portrait one. A small
+    source is upscaled rather than shown small in a black frame, so a dancer is the same size on
+    screen whichever phone filmed the move.
+    """
+    w, h = fmt.width, fmt.height
+    return (
+        "scale='trunc(iw*sar/2)*2':'trunc(ih/2)*2',setsar=1,"
+        f"scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+        f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:black,setsar=1,fps={fmt.fps},format={fmt.pix_fmt}"
+    )
+
+
 class FFmpegCommandBuilder:
     """Builds every FFmpeg/ffprobe command choreo runs, as argv lists."""
 
@@ -117,11 +135,6 @@ class FFmpegCommandBuilder:
 
     def normalize_clip(self, source: Path, output: Path, fmt: VideoFormat) -> list[str]:
         """Transcode a clip once into the library's canonical format (video only, no B-frames)."""
-        w, h = fmt.width, fmt.height
-        vf = (
-            f"scale={w}:{h}:force_original_aspect_ratio=decrease,"
-            f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={fmt.fps},format={fmt.pix_fmt}"
-        )
         return [
             *self.base_args(),
             "-i",
@@ -134,7 +147,7 @@ class FFmpegCommandBuilder:
             "-map_metadata",
             "-1",
             "-vf",
-            vf,
+            fit_filter(fmt),
             *self.canonical_video_codec_args(fmt),
             str(output),
         ]

@@ -146,6 +146,7 @@ class SongAdmin(UploadMixin, admin.ModelAdmin):
     search_fields = ("title", "artist")
     readonly_fields = (
         "audio_key",
+        "original_key",
         "content_hash",
         "created_at",
         "preview",
@@ -203,6 +204,8 @@ class MoveAdmin(UploadMixin, admin.ModelAdmin):
         "clip_key",
         "stream_key",
         "poster_key",
+        "original_key",
+        "clip_format",
         "frames",
         "content_hash",
         "created_at",

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from assembly import VideoFormat
 from storage import InvalidKeyError, validate_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -63,8 +64,12 @@ class ChoreoConfig(BaseModel):
     """Largest media upload (POST /api/songs/ and /api/moves/, multipart), in MiB."""
     ffmpeg: str = Field("ffmpeg", alias="CHOREO_FFMPEG")
     ffprobe: str = Field("ffprobe", alias="CHOREO_FFPROBE")
-    video_size: str = Field("640x360", alias="CHOREO_VIDEO_SIZE")
+    video_size: str = Field("1280x720", alias="CHOREO_VIDEO_SIZE")
     video_fps: int = Field(30, ge=1, le=120, alias="CHOREO_VIDEO_FPS")
+    video_crf: int = Field(
+        VideoFormat.model_fields["crf"].default, ge=0, le=51, alias="CHOREO_VIDEO_CRF"
+    )
+    """x264 CRF of canonical clips (bench/quality.py chose the default on SSIM and bitrate)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", alias="CHOREO_LOG_LEVEL"
     )
@@ -224,6 +229,12 @@ class ChoreoConfig(BaseModel):
     def video_dimensions(self) -> tuple[int, int]:
         width, _, height = self.video_size.partition("x")
         return int(width), int(height)
+
+    @property
+    def video_format(self) -> VideoFormat:
+        """The library's canonical clip format: what imports produce and generations join."""
+        width, height = self.video_dimensions
+        return VideoFormat(width=width, height=height, fps=self.video_fps, crf=self.video_crf)
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> ChoreoConfig:

@@ -42,6 +42,9 @@ class Song(models.Model):
     title = models.CharField(max_length=200)
     artist = models.CharField(max_length=200, blank=True)
     audio_key = models.CharField(max_length=500, help_text="Storage key of the canonical AAC file")
+    original_key = models.CharField(
+        max_length=500, blank=True, help_text="Storage key of the file as imported; empty: not kept"
+    )
     duration_seconds = models.FloatField()
     bpm = models.FloatField()
     first_beat_seconds = models.FloatField(default=0.0, help_text="Time of the first downbeat")
@@ -97,6 +100,14 @@ class Move(models.Model):
     name = models.SlugField(max_length=100, unique=True)
     label = models.CharField(max_length=100)
     clip_key = models.CharField(max_length=500, help_text="Storage key of the canonical clip")
+    original_key = models.CharField(
+        max_length=500, blank=True, help_text="Storage key of the file as imported; empty: not kept"
+    )
+    clip_format = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="VideoFormat.label its clip was built in; empty: imported before it was recorded",
+    )
     stream_key = models.CharField(
         max_length=500, blank=True, help_text="Storage key of its H.264 elementary stream"
     )

@@ -91,8 +91,7 @@ class Runtime:
 
     @property
     def video_format(self) -> VideoFormat:
-        width, height = self.config.video_dimensions
-        return VideoFormat(width=width, height=height, fps=self.config.video_fps)
+        return self.config.video_format
 
     @property
     def audio_format(self) -> AudioFormat:

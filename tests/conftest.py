@@ -84,10 +84,9 @@ async def library(transactional_db, canonical_clips, song_file, imported_library
         song = await Song.objects.acreate(**saved["song"])
         return song, [await Move.objects.acreate(**fields) for fields in saved["moves"]]
     song, moves = await import_library(canonical_clips, song_file)
-    saved["keys"] = [
-        song.audio_key,
-        *(k for m in moves for k in (m.clip_key, m.stream_key, m.poster_key) if k),
-    ]
+    objects = [(song.audio_key, song.original_key)]
+    objects += [(m.clip_key, m.stream_key, m.poster_key, m.original_key) for m in moves]
+    saved["keys"] = [key for keys in objects for key in keys if key]
     for key in saved["keys"]:
         (saved["dir"] / key).parent.mkdir(parents=True, exist_ok=True)
         await storage.download(key, saved["dir"] / key)

@@ -72,7 +72,8 @@ async def test_generate_on_s3_returns_a_presigned_url_to_a_playable_video(
     assert set(body["stage_seconds"]) >= {"fetching", "uploading"}
     stored = await s3_backend.list("library/")
     assert sorted(stored) == sorted(
-        {song.audio_key, *(k for m in moves for k in (m.clip_key, m.stream_key, m.poster_key))}
+        {song.audio_key, song.original_key}
+        | {key for m in moves for key in (m.clip_key, m.stream_key, m.poster_key, m.original_key)}
     )
     messages = [r.getMessage() for r in caplog.records if r.name == "assembly.service"]
     assert any(m.startswith("fetched ") and " from s3 storage (" in m for m in messages), messages

@@ -4,7 +4,7 @@ import itertools
 from pathlib import Path
 
 from assembly import FFmpegCommandBuilder, VideoFormat
-from assembly.commands import frames_for_timeline
+from assembly.commands import fit_filter, frames_for_timeline
 from assembly.elementary import ByteRange, join_ranges, parse_packet_index, ranges_for
 
 
@@ -55,8 +55,25 @@ def test_normalize_clip_has_no_b_frames_and_a_fixed_time_base():
     assert pairs["-video_track_timescale"] == "15360"
     assert pairs["-x264-params"] == "stitchable=1"
     assert "-an" in argv
-    assert pairs["-vf"].startswith("scale=1280:720:force_original_aspect_ratio=decrease")
+    assert pairs["-vf"] == fit_filter(VideoFormat(width=1280, height=720, fps=30))
     assert argv[-1] == "out.mp4"
+
+
+def test_fit_filter_squares_pixels_then_scales_to_fit_and_pads_black():
+    """Anamorphic pixels are squared first; then scale to fit (up or down), pad, never stretch."""
+    assert fit_filter(VideoFormat(width=1280, height=720, fps=25)) == (
+        "scale='trunc(iw*sar/2)*2':'trunc(ih/2)*2',setsar=1,"
+        "scale=1280:720:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+        "pad=1280:720:(ow-iw)/2:(oh-ih)/2:black,setsar=1,fps=25,format=yuv420p"
+    )
+
+
+def test_video_format_defaults_to_720p_and_labels_what_it_was_built_with():
+    """The default canonical format is 1280x720 at 30 fps; the label names every encoder input."""
+    fmt = VideoFormat()
+    assert (fmt.width, fmt.height, fmt.fps) == (1280, 720, 30)
+    assert fmt.frame == "1280x720@30"
+    assert fmt.label == f"1280x720@30 crf{fmt.crf} {fmt.preset}"
 
 
 def test_packet_index_parsing():

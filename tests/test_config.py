@@ -15,7 +15,8 @@ def test_defaults_are_the_embedded_demo():
     assert config.env == "demo"
     assert config.storage_backend == "local"
     assert config.assembly_timeout_s == 600
-    assert config.video_dimensions == (640, 360)
+    assert config.video_dimensions == (1280, 720)
+    assert config.video_format.frame == "1280x720@30"
     assert not config.json_logs
 
 
@@ -26,6 +27,7 @@ def test_defaults_are_the_embedded_demo():
         ({"CHOREO_ASSEMBLY_TIMEOUT_S": "-1"}, "greater than 0"),
         ({"CHOREO_VIDEO_SIZE": "1280*720"}, "expected WIDTHxHEIGHT"),
         ({"CHOREO_VIDEO_SIZE": "1281x720"}, "must be even"),
+        ({"CHOREO_VIDEO_CRF": "52"}, "CHOREO_VIDEO_CRF='52'"),
         ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND='ftp'"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL='mysql://x'"),
         ({"CHOREO_MAX_CONCURRENT_ASSEMBLIES": "0"}, "CHOREO_MAX_CONCURRENT_ASSEMBLIES='0'"),

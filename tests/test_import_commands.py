@@ -230,7 +230,7 @@ def test_an_s3_outage_fails_each_file_by_name_and_a_rerun_imports_them(
     assert "run the same command again" in err
     _, err, error = run_command("import_song", click_song, "--title", "Click", "--bpm", "141")
     assert error is not None and error.returncode == 1
-    assert err.startswith(f"failed {click_song}: S3 upload of 'library/songs/"), err
+    assert err.startswith(f"failed {click_song}: S3 upload of 'library/"), err
     assert "cannot connect to the endpoint" in err
     assert (Move.objects.count(), Song.objects.count()) == (1, 0)
     assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
@@ -245,10 +245,11 @@ def test_an_s3_outage_fails_each_file_by_name_and_a_rerun_imports_them(
     stored = {
         key
         for move in Move.objects.all()
-        for key in (move.clip_key, move.stream_key, move.poster_key)
+        for key in (move.clip_key, move.stream_key, move.poster_key, move.original_key)
     }
     variants = set(MoveVariant.objects.values_list("stream_key", flat=True))  # the song's tempo
-    assert bucket_keys(own_s3) == stored | variants | {Song.objects.get().audio_key}
+    song = Song.objects.get()
+    assert bucket_keys(own_s3) == stored | variants | {song.audio_key, song.original_key}
 
 
 def test_the_exit_status_is_non_zero_from_the_shell(tmp_path):

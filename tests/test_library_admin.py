@@ -193,9 +193,10 @@ async def test_delete_removes_rows_and_objects(staff, runtime, library):
     assert (await staff.delete(f"/api/songs/{song.id}/")).status_code == 204
     assert (await staff.delete(f"/api/moves/{moves[0].id}/")).status_code == 204
     keys = set(await runtime.storage.list(""))
-    assert song.audio_key not in keys
+    assert song.audio_key not in keys and song.original_key not in keys
     assert not keys & {moves[0].clip_key, moves[0].stream_key, moves[0].poster_key}
-    assert moves[1].clip_key in keys
+    assert moves[0].original_key not in keys
+    assert moves[1].clip_key in keys and moves[1].original_key in keys
     assert not await Song.objects.filter(pk=song.id).aexists()
     assert (await staff.delete(f"/api/songs/{song.id}/")).status_code == 404
 
@@ -219,13 +220,13 @@ async def test_upload_and_delete_on_s3(s3_backend, staff, library, tmp_path):
     response = await upload(staff, "/api/moves/", source, style="romantic")
     assert response.status_code == 201, response.content
     move = await Move.objects.aget(pk=response.json()["id"])
-    stored = {move.clip_key, move.stream_key, move.poster_key}
-    assert stored <= set(await s3_backend.list("library/"))
+    objects = {move.clip_key, move.stream_key, move.poster_key, move.original_key}
+    assert objects <= set(await s3_backend.list("library/"))
     song, _ = library
     assert (await staff.delete(f"/api/moves/{move.id}/")).status_code == 204
     assert (await staff.delete(f"/api/songs/{song.id}/")).status_code == 204
     left = set(await s3_backend.list("library/"))
-    assert not left & {move.clip_key, move.stream_key, move.poster_key, song.audio_key}
+    assert not left & {*objects, song.audio_key, song.original_key}
 
 
 async def test_upload_file_is_removed_on_cancellation(transactional_db, runtime, song_file):

@@ -43,6 +43,7 @@ from choreography.generation.selectors import (
     song_facts,
     variant_hints,
 )
+from choreography.library.formats import joinable
 from choreography.library.variants import ensure_variants, needed_for_plan
 from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
@@ -136,8 +137,17 @@ async def prepare_generation(
     if song is None:
         raise NotFoundError(f"song {song_id} does not exist", stage="lookup")
     await check_quota(user, action="generate")
-    moves = [move async for move in Move.objects.all()]
+    # Only clips of the configured size and rate join by stream copy (library/formats.py).
+    fmt = runtime.current().video_format
+    moves = [move async for move in Move.objects.filter(joinable(fmt))]
     if not moves:
+        if await Move.objects.aexists():
+            raise ChoreoError(
+                f"no move of the library is in the configured format {fmt.frame}",
+                stage="planning",
+                details="set CHOREO_VIDEO_SIZE and CHOREO_VIDEO_FPS to the library's format, "
+                "or run manage.py renormalize",
+            )
         raise ChoreoError("the move library is empty", stage="planning")
     seed = seed if seed is not None else secrets.randbelow(2**31)
     assembler = runtime.current().assembler  # fails fast if FFmpeg is missing

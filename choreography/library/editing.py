@@ -80,17 +80,19 @@ async def delete_song(song: Song) -> None:
     if users := await song_users(song):
         raise _refuse("song", song.title, users)
     await song.adelete()
-    await _delete_objects([song.audio_key])
+    await _delete_objects([song.audio_key, song.original_key])
 
 
 async def delete_move(move: Move) -> None:
-    """Delete the row, then its clip, elementary stream, poster and tempo variants;
+    """Delete the row, then its clip, elementary stream, poster, original and tempo variants;
     InUseError if still used."""
     if users := await move_users(move):
         raise _refuse("move", move.name, users)
     variants = [key async for key in move.variants.values_list("stream_key", flat=True)]
     await move.adelete()
-    await _delete_objects([move.clip_key, move.stream_key, move.poster_key, *variants])
+    await _delete_objects(
+        [move.clip_key, move.stream_key, move.poster_key, move.original_key, *variants]
+    )
 
 
 async def _delete_objects(keys: list[str]) -> None:

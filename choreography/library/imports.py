@@ -1,6 +1,8 @@
 """Importing media into the library: normalize once, store by content hash, record the facts.
 
-Re-importing the same file is a no-op (the content hash is the identity). Songs are analysed
+Re-importing the same file is a no-op (the content hash is the identity). The file as imported is
+kept beside its canonical form (``original_key``), so ``manage.py renormalize`` can rebuild the
+library in another format without the operator's source files. Songs are analysed
 (tempo, first downbeat, per-phrase energy) unless told their tempo and first beat; a clip without
 a tempo in its metadata gets the tempo of its own audio track, measured before normalization drops
 it, else ``DEFAULT_CLIP_TEMPO_BPM``.
@@ -28,6 +30,8 @@ from assembly import (
     work_dir,
 )
 from choreography import runtime
+from choreography.library.formats import clip_duration, clip_fields
+from choreography.library.originals import original_key
 from choreography.library.variants import warm_song
 from choreography.models import Move, Song, TempoSource
 from choreography.music.analysis import SongAnalysis, analyse_file, detect_clip_tempo
@@ -71,12 +75,9 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
         if tempo is None:
             tempo = await _own_tempo(source, work, builder)
             tempo_source = TempoSource.DETECTED if tempo else TempoSource.DEFAULT
-        prepared = await prepare_clip(source, work, runtime.current().video_format, builder)
-        video = prepared.info.video
-        assert video is not None
-        duration = (
-            float(round(video.frames / video.fps, 6)) if video.fps else prepared.info.duration
-        )
+        fmt = runtime.current().video_format
+        prepared = await prepare_clip(source, work, fmt, builder)
+        duration = clip_duration(prepared.info)
         stream, poster = await gather_or_cancel(
             (
                 elementary_stream(prepared.path, work / "clip.h264", builder),
@@ -86,9 +87,11 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
         key = f"library/clips/{content_hash[:24]}.mp4"
         stream_key = f"library/streams/{content_hash[:24]}.h264"
         poster_key = f"library/posters/{content_hash[:24]}.jpg"
+        kept = original_key("clips", content_hash, source)
         storage = runtime.current().storage
         await gather_or_cancel(
             (
+                storage.upload(source, kept),
                 storage.upload(prepared.path, key),
                 storage.upload(stream.path, stream_key),
                 storage.upload(poster, poster_key),
@@ -98,10 +101,9 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
         "label": meta.label,
         "clip_key": key,
         "stream_key": stream_key,
-        "frame_offsets": list(stream.offsets),
         "poster_key": poster_key,
-        "duration_seconds": duration,
-        "frames": stream.frames,
+        "original_key": kept,
+        **clip_fields(prepared.info, stream, fmt),
         "difficulty": meta.difficulty,
         "energy_level": meta.energy_level,
         "style": meta.style,
@@ -161,11 +163,14 @@ async def import_song(
         # Analyse what will be played: beat times are relative to the canonical file.
         analysis = await analyse_file(prepared.path, work, builder, bpm=bpm, first_beat=first_beat)
         key = f"library/songs/{content_hash[:24]}.m4a"
-        await runtime.current().storage.upload(prepared.path, key)
+        kept = original_key("songs", content_hash, source)
+        storage = runtime.current().storage
+        await gather_or_cancel((storage.upload(source, kept), storage.upload(prepared.path, key)))
     song = await Song.objects.acreate(
         title=title,
         artist=artist,
         audio_key=key,
+        original_key=kept,
         duration_seconds=round(prepared.info.duration, 6),
         bpm=analysis.bpm,
         first_beat_seconds=analysis.first_beat,

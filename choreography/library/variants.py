@@ -26,6 +26,7 @@ from assembly import (
     AssemblyTimeoutError,
     ChoreoError,
     FFmpegCommandBuilder,
+    VideoFormat,
     finish,
     gather_or_cancel,
     retime_clip,
@@ -151,8 +152,10 @@ async def _stored_or_render(move: Move, step: int) -> MoveVariant:
     return existing if existing is not None else await render_variant(move, step)
 
 
-async def render_variant(move: Move, step: int) -> MoveVariant:
-    """Re-time the move's canonical clip to ``step``, store the stream, record the row."""
+async def render_variant(move: Move, step: int, fmt: VideoFormat | None = None) -> MoveVariant:
+    """Re-time the move's canonical clip to ``step``, store the stream, record the row.
+
+    ``fmt`` is the clip's format: the configured one unless ``renormalize`` is rebuilding it."""
     current = runtime.current()
     storage = current.storage
     started = time.monotonic()
@@ -169,7 +172,7 @@ async def render_variant(move: Move, step: int) -> MoveVariant:
         stream = await retime_clip(
             source,
             work,
-            current.video_format,
+            fmt or current.video_format,
             FFmpegCommandBuilder(current.config.ffmpeg, current.config.ffprobe),
             frames=move.frames,
             target_frames=variant_frames(move.frames, step),
