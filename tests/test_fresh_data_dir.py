@@ -42,6 +42,8 @@ CASES: dict[str, tuple[list[str], dict[str, str], int, str]] = {
     "revoke_token": (["--user", "dancer"], {}, 1, "no active token matched"),
     "prune_videos": (["--dry-run"], {}, 0, "would delete 0"),
     "signin_link": (["dancer"], {}, 0, "/signin/"),
+    "warm_variants": ([], {}, 0, "rendered 0 tempo variants"),
+    "renormalize": (["--video-size", "160x90"], {}, 0, "0 rebuilt"),
     # serve on a fresh data dir: tests/test_signin_address.py starts it there.
 }
 

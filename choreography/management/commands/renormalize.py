@@ -6,13 +6,13 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from pydantic import ValidationError
 
 from assembly import VideoFormat
 from choreography.config import ChoreoConfig
 from choreography.library.renormalize import Outcome, renormalize_library
+from choreography.management.commands._database import ensure_database
 from choreography.management.commands._reporting import progress_line
 from choreography.runtime import run_sync
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
     def handle(self, *args, video_size: str | None, fps: int | None, crf: int | None, **options):
         configured: ChoreoConfig = settings.CHOREO
         fmt = target_format(configured, video_size=video_size, fps=fps, crf=crf)
-        call_command("migrate", interactive=False, verbosity=0)
+        ensure_database()
         started = time.monotonic()
         self.stdout.write(f"renormalizing the library to {fmt.label}...")
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from assembly import ChoreoError
 from choreography.library.variants import warm_library
+from choreography.management.commands._database import ensure_database
 from choreography.runtime import run_sync
 
 
@@ -18,8 +20,14 @@ class Command(BaseCommand):
     help = "Render the missing tempo variants the library's songs need (see README)."
 
     def handle(self, *args, **options) -> None:
+        ensure_database()
         started = time.monotonic()
-        rendered = run_sync(warm_library)
+        try:
+            rendered = run_sync(warm_library)
+        except ChoreoError as exc:
+            raise CommandError(
+                f"{exc.message} ({exc.stage}): {exc.details or ''}".strip()
+            ) from None
         self.stdout.write(
             f"rendered {rendered} tempo variants in {time.monotonic() - started:.1f} s"
         )
