@@ -16,14 +16,13 @@ import argparse
 import asyncio
 import os
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.fresh_django import django_in_a_fresh_data_dir  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -73,23 +72,8 @@ async def bench(render_fps: int | None) -> None:
 
 def main() -> None:
     args = parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="choreo-bench-demo-"))
-    os.environ.update(
-        {
-            "CHOREO_DATA_DIR": str(data_dir),
-            "CHOREO_VIDEO_SIZE": args.video_size,
-            "CHOREO_LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "asgi_project.settings",
-            "STORAGE_BACKEND": "local",
-        }
-    )
-    import django
-
-    django.setup()
-    try:
+    with django_in_a_fresh_data_dir("choreo-bench-demo-", CHOREO_VIDEO_SIZE=args.video_size):
         asyncio.run(bench(args.render_fps))
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

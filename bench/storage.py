@@ -14,15 +14,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.fresh_django import django_in_a_fresh_data_dir  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -133,27 +132,15 @@ async def bench(rounds: int) -> None:
 
 def main() -> None:
     args = parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="choreo-bench-"))
-    os.environ.update(
-        {
-            "CHOREO_DATA_DIR": str(data_dir),
-            "CHOREO_VIDEO_SIZE": args.video_size,
-            "CHOREO_LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "asgi_project.settings",
-            "STORAGE_BACKEND": "local",
-            # The benchmark's S3 server accepts exactly these (see tests/s3server.py).
-            "AWS_ACCESS_KEY_ID": "choreo-test-access",
-            "AWS_SECRET_ACCESS_KEY": "choreo-test-secret-key",
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
-    )
-    import django
-
-    django.setup()
-    try:
+    with django_in_a_fresh_data_dir(
+        "choreo-bench-",
+        CHOREO_VIDEO_SIZE=args.video_size,
+        # The benchmark's S3 server accepts exactly these (see tests/s3server.py).
+        AWS_ACCESS_KEY_ID="choreo-test-access",
+        AWS_SECRET_ACCESS_KEY="choreo-test-secret-key",
+        AWS_EC2_METADATA_DISABLED="true",
+    ):
         asyncio.run(bench(args.rounds))
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -147,6 +147,10 @@ def content_key() -> str:
     return digest.hexdigest()[:16]
 
 
+STALE_AFTER_S = 2 * 24 * 3600
+"""A cached template unused for this long is removed when another is built."""
+
+
 def cached_template(name: str, build: Callable[[Path], None]) -> Path:
     """``build(dir)`` once per content key, kept in the test cache (``CHOREO_TEST_CACHE``, by
     default ~/.cache/choreo-tests) and reused by later sessions: CI's PostgreSQL run reuses what
@@ -157,8 +161,10 @@ def cached_template(name: str, build: Callable[[Path], None]) -> Path:
     with (root / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not target.exists():
+            # Another checkout may be using its own key right now: only long-unused ones go.
             for stale in root.glob(f"{name}-*"):
-                shutil.rmtree(stale, ignore_errors=True)
+                if time.time() - stale.stat().st_mtime > STALE_AFTER_S:
+                    shutil.rmtree(stale, ignore_errors=True)
             partial = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
             try:
                 build(partial)
@@ -166,6 +172,7 @@ def cached_template(name: str, build: Callable[[Path], None]) -> Path:
             except BaseException:
                 shutil.rmtree(partial, ignore_errors=True)
                 raise
+        target.touch()  # in use: not stale
     return target
 
 

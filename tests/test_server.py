@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -11,8 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from choreography.library.demo import DEMO_FRAMING, DEMO_SONGS, demo_move_metadata
 from tests.helpers import decode_errors, isolated_database_env, streams
 from tests.live import spawn_serve
+from tests.test_demo_library import MOTION_THRESHOLD, motion
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,12 +59,43 @@ def server(tmp_path_factory):
 
 
 def test_demo_library_is_created_and_listed(server):
-    """serve created at least 3 songs of 30-90 s and 24 moves."""
+    """serve created the demo songs, 30-90 s long, each at its own tempo."""
     base, *_ = server
     items = httpx.get(f"{base}/api/songs/").json()["items"]
-    assert len(items) >= 3
+    assert len(items) == len(DEMO_SONGS)
     assert all(30 <= song["duration_seconds"] <= 90 for song in items)
     assert len({song["bpm"] for song in items}) == len(items)
+
+
+MOVES_AS_JSON = """
+import json, django
+django.setup()
+from choreography.models import Move
+print(json.dumps(list(Move.objects.values(
+    "name", "clip_key", "poster_key", "duration_seconds", "frames", "tempo_bpm"))))
+"""
+
+
+def test_every_demo_clip_decodes_dances_and_has_a_poster(server):
+    """The library serve built: every clip decodes cleanly, moves, lasts its 8 or 16 counts at
+    its tempo and has a JPEG poster (local storage: the files are in the data dir)."""
+    _, _, data_dir, env = server
+    listed = subprocess.run(
+        [sys.executable, "-c", MOVES_AS_JSON], cwd=ROOT, env=env, capture_output=True,
+        text=True, check=True, timeout=60,
+    )  # fmt: skip
+    moves = json.loads(listed.stdout)
+    assert len(moves) == len(demo_move_metadata()) + len(DEMO_FRAMING)
+    media = data_dir / "media"
+    for move in moves:
+        clip = media / move["clip_key"]
+        assert decode_errors(clip) == "", move["name"]
+        assert (media / move["poster_key"]).read_bytes().startswith(b"\xff\xd8\xff")
+        assert motion(clip) > MOTION_THRESHOLD, move["name"]
+        assert move["frames"] == round(move["duration_seconds"] * 30)
+        beats = move["duration_seconds"] * move["tempo_bpm"] / 60
+        assert round(beats) in (8, 16), (move["name"], beats)
+        assert abs(beats - round(beats)) < 0.1, (move["name"], beats)
 
 
 def test_generate_over_a_real_socket_returns_a_playable_video(server, tmp_path):

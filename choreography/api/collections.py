@@ -23,7 +23,9 @@ from choreography.api.schemas import (
     ErrorOut,
     GenerationParameters,
     PageQuery,
+    PosterUrl,
     SongRef,
+    VideoUrl,
 )
 from choreography.collections import services
 from choreography.collections.models import SavedChoreography
@@ -83,12 +85,9 @@ class SavedOut(BaseModel):
     size_bytes: int
     created_at: dt.datetime
     updated_at: dt.datetime
-    video_url: str = Field(description="Signed link to the video; expires (CHOREO_URL_TTL_S)")
+    video_url: VideoUrl
     video_url_expires_at: dt.datetime
-    poster_url: str | None = Field(
-        description="Signed link to a JPEG of its first move (expires with video_url); "
-        "null when that move has no poster"
-    )
+    poster_url: PosterUrl
     share_url: str | None = Field(description="The public link while shared, else null")
     share_expires_at: dt.datetime | None
 

@@ -65,21 +65,33 @@ class TimelineEntry(BaseModel):
     )
 
 
+VideoUrl = Annotated[str, Field(description="Signed link to the video; expires (CHOREO_URL_TTL_S)")]
+DownloadUrl = Annotated[
+    str,
+    Field(
+        description="The same video as an attachment named after the song and parameters "
+        "(e.g. demo-bachata-lenta-beginner-medium-romantic.mp4); expires with video_url"
+    ),
+]
+PosterUrl = Annotated[
+    str | None,
+    Field(
+        description="Signed link to a JPEG of its first move (expires with video_url); "
+        "null when that move has no poster"
+    ),
+]
+"""The links every answer about a finished video carries (generate, history, detail)."""
+
+
 class GenerateResponse(BaseModel):
     """The finished choreography (the plain response, and the SSE ``completed`` event)."""
 
     task_id: str
     status: Literal["completed"]
-    video_url: str = Field(description="Signed link to the video; expires (CHOREO_URL_TTL_S)")
+    video_url: VideoUrl
     video_url_expires_at: datetime
-    download_url: str = Field(
-        description="The same video as an attachment named after the song and parameters "
-        "(e.g. demo-bachata-lenta-beginner-medium-romantic.mp4); expires with video_url"
-    )
-    poster_url: str | None = Field(
-        description="Signed link to a JPEG of its first move (expires with video_url); "
-        "null when that move has no poster"
-    )
+    download_url: DownloadUrl
+    poster_url: PosterUrl
     duration_seconds: float
     song_id: int
     seed: int
@@ -134,16 +146,10 @@ class VideoOut(BaseModel):
     song: SongRef | None
     parameters: GenerationParameters
     created_at: datetime
-    video_url: str = Field(description="Signed link to the video; expires (CHOREO_URL_TTL_S)")
+    video_url: VideoUrl
     video_url_expires_at: datetime
-    download_url: str = Field(
-        description="The same video as an attachment named after the song and parameters "
-        "(e.g. demo-bachata-lenta-beginner-medium-romantic.mp4); expires with video_url"
-    )
-    poster_url: str | None = Field(
-        description="Signed link to a JPEG of its first move (expires with video_url); "
-        "null when that move has no poster"
-    )
+    download_url: DownloadUrl
+    poster_url: PosterUrl
     duration_seconds: float
 
 
