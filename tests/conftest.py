@@ -20,6 +20,26 @@ FMT = VideoFormat(width=320, height=180, fps=30)
 CLIP_FRAMES = (61, 47, 75, 53, 90, 66)
 
 
+LONGEST_FIRST = (
+    "test_server.py",  # serve builds the demo library
+    "test_schemathesis.py",
+    "test_browser_player.py",
+    "test_security.py",
+    "test_live.py",
+    "test_startup.py",
+    "test_import_commands.py",
+    "test_browser_honest_page.py",
+    "test_variants.py",
+    "test_renormalize.py",
+)
+"""Files that take longest, started first so parallel workers finish together."""
+
+
+def pytest_collection_modifyitems(items) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto``: one worker per core, at most four (each runs its own servers and FFmpeg)."""
     return max(1, min(4, os.cpu_count() or 1))
