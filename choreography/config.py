@@ -45,6 +45,9 @@ class ChoreoConfig(BaseModel):
         default_factory=lambda: os.cpu_count() or 1, ge=1, alias="CHOREO_MAX_CONCURRENT_ASSEMBLIES"
     )
     max_concurrent_fetches: int = Field(8, ge=1, alias="CHOREO_MAX_CONCURRENT_FETCHES")
+    warm_on_start: bool = Field(False, alias="CHOREO_WARM_ON_START")
+    """A serving process renders the library's missing tempo variants in the background (serve
+    sets it after building the demo library)."""
     # The generate request as a long request (back-pressure, streaming, signed links, limits).
     queue_timeout_s: float = Field(60.0, gt=0, le=3600, alias="CHOREO_QUEUE_TIMEOUT_S")
     queue_size: int = Field(16, ge=0, le=10000, alias="CHOREO_QUEUE_SIZE")

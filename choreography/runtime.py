@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import secrets
 import socket
@@ -28,6 +29,8 @@ from choreography.generation.admission import GenerationGate
 from choreography.generation.leases import LeaseKeeper
 from choreography.generation.singleflight import SingleFlight
 from storage import LocalStorage, Storage
+
+logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -76,6 +79,7 @@ class Runtime:
         self._assembler: VideoAssemblyService | None = None
         self._ffmpeg_version: tuple[float, str] | None = None
         self._running: dict[object, asyncio.Future] = {}
+        self._warming: asyncio.Task | None = None
 
     @classmethod
     def from_settings(cls) -> Runtime:
@@ -135,11 +139,35 @@ class Runtime:
         return self._running.get(task_id)
 
     async def start(self) -> None:
-        """Start the background work of a serving process (lease renewal and sweeps)."""
+        """Start the background work of a serving process (lease renewal and sweeps, and the
+        tempo-variant warm-up when configured)."""
         self.leases.start()
+        if self.config.warm_on_start:
+            self._warming = asyncio.create_task(self._warm_up(), name="warm tempo variants")
+
+    async def _warm_up(self) -> None:
+        """Render the variants the library's songs need while the server already answers; a
+        request meanwhile renders what it needs itself (the same single flight)."""
+        from choreography.library.variants import warm_library  # uses this runtime
+
+        started = time.monotonic()
+        try:
+            rendered = await warm_library(shuffled=True)
+        except Exception:
+            logger.exception("tempo variant warm-up failed; requests render what they need")
+            return
+        logger.info(
+            "tempo variant warm-up: done in %.1f s (%d variants stored meanwhile)",
+            time.monotonic() - started,
+            rendered,
+        )
 
     async def aclose(self) -> None:
-        """Stop background work and release the storage client."""
+        """Stop background work (an unfinished warm-up is cancelled: its FFmpeg killed and
+        reaped, nothing half-stored) and release the storage client."""
+        if self._warming is not None:
+            self._warming.cancel()
+            await asyncio.wait({self._warming})
         await self.leases.stop()
         await self.storage.aclose()
 

@@ -14,7 +14,7 @@ import pytest
 
 from choreography.library.demo import DEMO_FRAMING, DEMO_SONGS, demo_move_metadata
 from tests.helpers import decode_errors, isolated_database_env, streams
-from tests.live import spawn_serve
+from tests.live import spawn_serve, wait_for
 from tests.test_demo_library import MOTION_THRESHOLD, motion
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,7 @@ def server(tmp_path_factory):
         "CHOREO_DATA_DIR": str(data_dir),
         "CHOREO_VIDEO_SIZE": "320x180",
         "CHOREO_MAX_PER_USER": "8",  # one user sends the 8 simultaneous generations below
+        "CHOREO_LOG_LEVEL": "INFO",  # the background warm-up says when it is done
         "DJANGO_SETTINGS_MODULE": "asgi_project.settings",
         **isolated_database_env(),
     }
@@ -96,6 +97,44 @@ def test_every_demo_clip_decodes_dances_and_has_a_poster(server):
         beats = move["duration_seconds"] * move["tempo_bpm"] / 60
         assert round(beats) in (8, 16), (move["name"], beats)
         assert abs(beats - round(beats)) < 0.1, (move["name"], beats)
+
+
+VARIANTS_MISSING = """
+import json, django
+django.setup()
+from choreography.runtime import run_sync
+
+async def count():
+    from choreography.library.variants import needed_for_song
+    from choreography.models import Move, MoveVariant, Song
+
+    moves = [m async for m in Move.objects.all()]
+    stored = {(v.move_id, v.step) async for v in MoveVariant.objects.all()}
+    needed = [(m.pk, step) async for song in Song.objects.all()
+              for m, step in needed_for_song(song, moves)]
+    return len(needed), len([key for key in needed if key not in stored])
+
+print(json.dumps(run_sync(count)))
+"""
+
+
+def test_the_demo_tempo_variants_are_rendered_in_the_background(server):
+    """serve answers before the demo's tempo variants exist; its workers then render every one
+    the demo songs need (a request meanwhile renders what it needs itself)."""
+    _, _, data_dir, env = server
+    log = data_dir / "serve.log"
+    wait_for(
+        lambda: "tempo variant warm-up:" in log.read_text(),
+        timeout=240,
+        interval=0.5,
+        what="warm-up",
+    )
+    counted = subprocess.run(
+        [sys.executable, "-c", VARIANTS_MISSING], cwd=ROOT, env=env, capture_output=True,
+        text=True, check=True, timeout=60,
+    )  # fmt: skip
+    needed, missing = json.loads(counted.stdout.strip().splitlines()[-1])
+    assert needed > 0 and missing == 0, (needed, missing)
 
 
 def test_generate_over_a_real_socket_returns_a_playable_video(server, tmp_path):

@@ -191,8 +191,12 @@ async def create_demo_library(
     songs: tuple[DemoSong, ...] = DEMO_SONGS,
     move_count: int = 24,
     render_fps: int | None = None,
+    warm: bool = True,
 ) -> tuple[int, int]:
     """Synthesize and import the demo library; returns (songs, moves) created.
+
+    With ``warm`` the tempo variants its songs need are rendered before it returns; ``serve``
+    leaves them to the server's background warm-up, so the library is usable sooner.
 
     Frames are drawn at ``render_fps`` (default: half the video rate, each shown twice) and
     FFmpeg brings them to the canonical rate: half the drawing and encoding, still smooth.
@@ -237,7 +241,7 @@ async def create_demo_library(
             clip_tasks = [group.create_task(make_clip(meta)) for meta in metas]
         created_songs = sum(task.result() for task in song_tasks)
         created_moves = sum(task.result() for task in clip_tasks)
-    # Songs and clips were imported side by side: warm once both are in.
-    await warm_library()
+    if warm:  # songs and clips were imported side by side: warm once both are in
+        await warm_library()
     logger.info("demo library: %d songs, %d moves created", created_songs, created_moves)
     return created_songs, created_moves

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -128,12 +129,22 @@ async def warm_song(song: Song, moves: Sequence[Move] | None = None) -> int:
     return rendered
 
 
-async def warm_library() -> int:
-    """Render every variant the library's songs need; how many were rendered."""
+async def warm_library(*, shuffled: bool = False) -> int:
+    """Render every variant the library's songs need; how many were rendered.
+
+    ``shuffled``: in a random order, so several server processes warming at once mostly render
+    different variants (each checks for a stored one first; the unique row settles a tie)."""
     moves = [move async for move in Move.objects.all()]
     rendered = 0
     async for song in Song.objects.all():
-        rendered += await warm_song(song, moves)
+        if not shuffled:
+            rendered += await warm_song(song, moves)
+            continue
+        needed = needed_for_song(song, moves)
+        random.shuffle(needed)
+        before = await MoveVariant.objects.acount()
+        await ensure_variants(needed)
+        rendered += await MoveVariant.objects.acount() - before
     return rendered
 
 

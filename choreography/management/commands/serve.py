@@ -70,7 +70,11 @@ class Command(BaseCommand):
         if not no_demo and not Song.objects.exists() and not Move.objects.exists():
             started = time.monotonic()
             self.stdout.write("library is empty: creating the demo library with FFmpeg...")
-            songs, moves = run_sync(create_demo_library)
+            songs, moves = run_sync(create_demo_library, warm=False)
+            # Its tempo variants are rendered by the server in the background (the workers
+            # inherit the setting); a request before that renders the ones it needs.
+            os.environ["CHOREO_WARM_ON_START"] = "1"
+            settings.CHOREO = settings.CHOREO.model_copy(update={"warm_on_start": True})
             self.stdout.write(
                 f"demo library ready: {songs} songs, {moves} moves "
                 f"({time.monotonic() - started:.1f} s)"
