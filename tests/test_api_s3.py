@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from choreography.accounts.tokens import issue_token
-from choreography.models import ChoreographyTask, TaskStatus
+from choreography.models import ChoreographyTask, MoveVariant, TaskStatus
 from choreography.runtime import current
 from tests.conftest import s3_config_update
 from tests.helpers import decode_errors, streams
@@ -71,9 +71,12 @@ async def test_generate_on_s3_returns_a_presigned_url_to_a_playable_video(
     assert (task.status, task.progress) == (TaskStatus.COMPLETED, 100)
     assert set(body["stage_seconds"]) >= {"fetching", "uploading"}
     stored = await s3_backend.list("library/")
+    # Plus any tempo variant the plan needed (rendered on demand, stored beside the clips).
+    variants = {v.stream_key async for v in MoveVariant.objects.all()}
     assert sorted(stored) == sorted(
         {song.audio_key, song.original_key}
         | {key for m in moves for key in (m.clip_key, m.stream_key, m.poster_key, m.original_key)}
+        | variants
     )
     messages = [r.getMessage() for r in caplog.records if r.name == "assembly.service"]
     assert any(m.startswith("fetched ") and " from s3 storage (" in m for m in messages), messages
