@@ -139,6 +139,19 @@ def test_mirror_flips_the_picture_and_back(player):
     assert player.get_attribute("#mirror", "aria-pressed") == "false"
 
 
+def test_mute_turns_the_sound_off_and_on(player):
+    """The player's own controls replace the browser's, sound included (the fixture starts it
+    muted, so the button shows that state first: it follows the video's volumechange)."""
+    muted = "() => document.getElementById('player').muted"
+    player.wait_for_selector('#mute[aria-pressed="true"]')
+    player.click("#mute")
+    assert player.evaluate(muted) is False
+    player.wait_for_selector('#mute[aria-pressed="false"]')
+    player.click("#mute")
+    assert player.evaluate(muted) is True
+    player.wait_for_selector('#mute[aria-pressed="true"]')
+
+
 def test_loop_returns_to_the_move_start_twice_within_a_frame(player, made):
     moves = made["moves"]
     # The shortest move but the last (whose end is the video's: that path is the `ended` event).

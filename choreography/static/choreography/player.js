@@ -205,6 +205,11 @@ const ChoreoPlayer = (() => {
     applyMirror();
   }
 
+  /** The player has its own controls (the browser's would flip with Mirror): sound on/off too. */
+  function toggleMute() {
+    video.muted = !video.muted;
+  }
+
   function applyCountIn() {
     byId("count-in").setAttribute("aria-pressed", String(settings.countIn));
   }
@@ -382,6 +387,8 @@ const ChoreoPlayer = (() => {
   byId("loop").addEventListener("click", toggleLoop);
   byId("count-in").addEventListener("click", toggleCountIn);
   byId("fullscreen").addEventListener("click", toggleFullscreen);
+  byId("mute").addEventListener("click", toggleMute);
+  video.addEventListener("volumechange", () => byId("mute").setAttribute("aria-pressed", String(video.muted)));
   byId("help-open").addEventListener("click", openHelp);
   byId("help-close").addEventListener("click", () => byId("player-help").close());
   byId("position").addEventListener("input", (event) => seek(Number(event.target.value)));
