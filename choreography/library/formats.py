@@ -8,9 +8,21 @@ a broken video (during a ``renormalize``, before the server is restarted with th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.db.models import Q
 
-from assembly import ElementaryStream, MediaInfo, VideoFormat
+from assembly import (
+    ElementaryStream,
+    FFmpegCommandBuilder,
+    MediaInfo,
+    VideoFormat,
+    elementary_stream,
+    extract_poster,
+    gather_or_cancel,
+    prepare_clip,
+)
+from storage import Storage
 
 
 def joinable(fmt: VideoFormat) -> Q:
@@ -36,4 +48,42 @@ def clip_fields(info: MediaInfo, stream: ElementaryStream, fmt: VideoFormat) -> 
         "duration_seconds": clip_duration(info),
         "frames": stream.frames,
         "clip_format": fmt.label,
+    }
+
+
+async def store_canonical_clip(
+    source: Path,
+    work: Path,
+    fmt: VideoFormat,
+    builder: FFmpegCommandBuilder,
+    storage: Storage,
+    keys: tuple[str, str, str],
+    *,
+    stage: str = "importing",
+) -> dict:
+    """Put ``source`` in ``fmt``, index its elementary stream, take its poster, store the three
+    under ``keys`` (clip, stream, poster); returns the move row's fields for them. The one way
+    a move's canonical media is made: at import and by ``renormalize``."""
+    clip_key, stream_key, poster_key = keys
+    prepared = await prepare_clip(source, work, fmt, builder)
+    stream, poster = await gather_or_cancel(
+        (
+            elementary_stream(prepared.path, work / "clip.h264", builder, stage=stage),
+            extract_poster(
+                prepared.path, work / "poster.jpg", builder, duration=clip_duration(prepared.info)
+            ),
+        )
+    )
+    await gather_or_cancel(
+        (
+            storage.upload(prepared.path, clip_key),
+            storage.upload(stream.path, stream_key),
+            storage.upload(poster, poster_key),
+        )
+    )
+    return {
+        "clip_key": clip_key,
+        "stream_key": stream_key,
+        "poster_key": poster_key,
+        **clip_fields(prepared.info, stream, fmt),
     }

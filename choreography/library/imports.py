@@ -21,16 +21,13 @@ from assembly import (
     FFmpegCommandBuilder,
     LoudnessResult,
     MediaError,
-    elementary_stream,
-    extract_poster,
     gather_or_cancel,
-    prepare_clip,
     prepare_song,
     probe,
     work_dir,
 )
 from choreography import runtime
-from choreography.library.formats import clip_duration, clip_fields
+from choreography.library.formats import store_canonical_clip
 from choreography.library.originals import original_key
 from choreography.library.variants import warm_song
 from choreography.models import Move, Song, TempoSource
@@ -75,35 +72,26 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
         if tempo is None:
             tempo = await _own_tempo(source, work, builder)
             tempo_source = TempoSource.DETECTED if tempo else TempoSource.DEFAULT
-        fmt = runtime.current().video_format
-        prepared = await prepare_clip(source, work, fmt, builder)
-        duration = clip_duration(prepared.info)
-        stream, poster = await gather_or_cancel(
-            (
-                elementary_stream(prepared.path, work / "clip.h264", builder),
-                extract_poster(prepared.path, work / "poster.jpg", builder, duration=duration),
-            )
+        stem = content_hash[:24]
+        keys = (
+            f"library/clips/{stem}.mp4",
+            f"library/streams/{stem}.h264",
+            f"library/posters/{stem}.jpg",
         )
-        key = f"library/clips/{content_hash[:24]}.mp4"
-        stream_key = f"library/streams/{content_hash[:24]}.h264"
-        poster_key = f"library/posters/{content_hash[:24]}.jpg"
         kept = original_key("clips", content_hash, source)
         storage = runtime.current().storage
-        await gather_or_cancel(
+        media, _ = await gather_or_cancel(
             (
+                store_canonical_clip(
+                    source, work, runtime.current().video_format, builder, storage, keys
+                ),
                 storage.upload(source, kept),
-                storage.upload(prepared.path, key),
-                storage.upload(stream.path, stream_key),
-                storage.upload(poster, poster_key),
             )
         )
     fields = {
         "label": meta.label,
-        "clip_key": key,
-        "stream_key": stream_key,
-        "poster_key": poster_key,
+        **media,
         "original_key": kept,
-        **clip_fields(prepared.info, stream, fmt),
         "difficulty": meta.difficulty,
         "energy_level": meta.energy_level,
         "style": meta.style,

@@ -22,14 +22,10 @@ from assembly import (
     FFmpegCommandBuilder,
     MediaError,
     VideoFormat,
-    elementary_stream,
-    extract_poster,
-    gather_or_cancel,
-    prepare_clip,
     work_dir,
 )
 from choreography import runtime
-from choreography.library.formats import clip_duration, clip_fields
+from choreography.library.formats import store_canonical_clip
 from choreography.library.variants import forget_variants, render_variant
 from choreography.models import Move
 from storage import StorageError
@@ -64,37 +60,15 @@ async def rebuild_move(move: Move, fmt: VideoFormat) -> bool:
     current = runtime.current()
     storage = current.storage
     builder = FFmpegCommandBuilder(current.config.ffmpeg, current.config.ffprobe)
-    new_keys = clip_key, stream_key, poster_key = format_keys(move, fmt)
+    new_keys = format_keys(move, fmt)
     async with work_dir(current.work_root, "renormalize-") as work:
         source = await storage.local_path(move.original_key)
         if source is None:
             source = work / f"original{Path(move.original_key).suffix}"
             await storage.download(move.original_key, source)
-        prepared = await prepare_clip(source, work, fmt, builder)
-        stream, poster = await gather_or_cancel(
-            (
-                elementary_stream(prepared.path, work / "clip.h264", builder, stage=STAGE),
-                extract_poster(
-                    prepared.path,
-                    work / "poster.jpg",
-                    builder,
-                    duration=clip_duration(prepared.info),
-                ),
-            )
+        fields = await store_canonical_clip(
+            source, work, fmt, builder, storage, new_keys, stage=STAGE
         )
-        await gather_or_cancel(
-            (
-                storage.upload(prepared.path, clip_key),
-                storage.upload(stream.path, stream_key),
-                storage.upload(poster, poster_key),
-            )
-        )
-    fields = {
-        "clip_key": clip_key,
-        "stream_key": stream_key,
-        "poster_key": poster_key,
-        **clip_fields(prepared.info, stream, fmt),
-    }
     old = {move.clip_key, move.stream_key, move.poster_key} - {*new_keys, move.original_key, ""}
     # Tempo variants are re-timed copies of the clip in its format: those of the old clip go
     # before the switch (a generation meanwhile re-renders from the old clip, consistently) and
