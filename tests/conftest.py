@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import os
 import uuid
 from pathlib import Path
@@ -18,6 +19,8 @@ FMT = VideoFormat(width=320, height=180, fps=30)
 """Matches tests.settings (CHOREO_VIDEO_SIZE=320x180, 30 fps)."""
 
 CLIP_FRAMES = (61, 47, 75, 53, 90, 66)
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("asgi_project", "assembly", "choreography", "storage")
 
 
 LONGEST_FIRST = (
@@ -33,6 +36,19 @@ LONGEST_FIRST = (
     "test_renormalize.py",
 )
 """Files that take longest, started first so parallel workers finish together."""
+
+
+def pytest_configure(config) -> None:
+    """Compile the project's own modules once, before workers and servers start.
+
+    Where PYTHONDONTWRITEBYTECODE is set (CI sets it), every process the suite starts (xdist
+    workers, live servers, management commands, each a Django start-up) would compile them
+    again; the installed packages are compiled at install (pyproject: compile-bytecode).
+    """
+    if hasattr(config, "workerinput"):
+        return
+    for name in (*PACKAGES, "tests"):
+        compileall.compile_dir(ROOT / name, quiet=2, workers=0)
 
 
 def pytest_collection_modifyitems(items) -> None:
