@@ -43,7 +43,7 @@ def pytest_configure(config) -> None:
 
     Where PYTHONDONTWRITEBYTECODE is set (CI sets it), every process the suite starts (xdist
     workers, live servers, management commands, each a Django start-up) would compile them
-    again; the installed packages are compiled at install (pyproject: compile-bytecode).
+    again; .ci/run has uv compile the installed packages at install (UV_COMPILE_BYTECODE).
     """
     if hasattr(config, "workerinput"):
         return
