@@ -15,3 +15,7 @@ from asgi_project.settings import *  # noqa: E402, F403
 
 # In-process requests come from Django's test client, whose host is "testserver".
 CHOREO = CHOREO.model_copy(update={"public_url": "http://testserver"})  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # The same backend with a flush that deletes rows instead of truncating tables (see there).
+    DATABASES["default"]["ENGINE"] = "tests.postgresql_fast_flush"  # noqa: F405
