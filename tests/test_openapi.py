@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
+from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 
 from choreography.api.schemas import GenerateRequest
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 
 
-@pytest.fixture
-async def schema(transactional_db) -> dict:
-    response = await AsyncClient().get("/api/openapi.json")
+@pytest.fixture(scope="module")
+def served_schema() -> dict:
+    """/api/openapi.json as the app serves it, fetched once: the document does not depend on
+    the database or on anything a test does, and serving it takes no database access."""
+    response = async_to_sync(AsyncClient().get)("/api/openapi.json")
     assert response.status_code == 200
     return response.json()
+
+
+@pytest.fixture
+def schema(served_schema) -> dict:
+    """A copy per test: nothing one test does to it reaches another."""
+    return copy.deepcopy(served_schema)
 
 
 async def test_operations_and_request_schema_come_from_the_pydantic_models(schema):

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import collections
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from tests.live import copy_data_dir, start_server
+from tests.live import cached_template, copy_data_dir, start_server
 
 MIN_REQUESTS = 500
 SLICES = {
@@ -45,6 +47,31 @@ def server(live_template, tmp_path_factory):
     server.stop()
 
 
+UNICODE_TABLES = (
+    "import warnings; warnings.simplefilter('ignore'); from hypothesis import strategies as st; "
+    "st.text(st.characters(codec='utf-8')).example()"
+)
+"""Makes Hypothesis write the Unicode tables Schemathesis's strings are drawn from (the
+character categories, and what UTF-8 encodes) to ./.hypothesis/unicode_data."""
+
+
+@pytest.fixture
+def workdir(tmp_path) -> Path:
+    """Schemathesis's working directory, its .hypothesis/ holding Hypothesis's Unicode tables.
+
+    Hypothesis keeps them in .hypothesis/ of the working directory; computing the UTF-8 one
+    (every code point encoded) costs ~1.5 CPU s, so it is done once per cache key and copied
+    here. Nothing else is: the example database Schemathesis writes there starts empty.
+    """
+
+    def build(root: Path) -> None:
+        subprocess.run([sys.executable, "-c", UNICODE_TABLES], cwd=root, check=True, timeout=120)
+
+    tables = cached_template("hypothesis-unicode", build) / ".hypothesis" / "unicode_data"
+    shutil.copytree(tables, tmp_path / ".hypothesis" / "unicode_data")
+    return tmp_path
+
+
 def run_schemathesis(server, har, options: list[str]) -> list[dict]:
     command = [
         sys.executable, "-m", "schemathesis.cli", "run", f"{server.base}/api/openapi.json",
@@ -57,17 +84,18 @@ def run_schemathesis(server, har, options: list[str]) -> list[dict]:
         "--no-color",
         *options,
     ]  # fmt: skip
-    # cwd: Schemathesis keeps a .schemathesis/ cache in its working directory.
+    # cwd: Schemathesis keeps a .schemathesis/ cache, Hypothesis a .hypothesis/ one, in its
+    # working directory.
     result = subprocess.run(command, cwd=har.parent, capture_output=True, text=True, timeout=600)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-8000:]
     return json.loads(har.read_text())["log"]["entries"]
 
 
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(server, tmp_path):
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(server, workdir):
     entries = []
     for name, options in SLICES.items():
-        entries += run_schemathesis(server, tmp_path / f"{name}.har", options)
+        entries += run_schemathesis(server, workdir / f"{name}.har", options)
     statuses = collections.Counter(entry["response"]["status"] for entry in entries)
     print(f"schemathesis: {len(entries)} requests, statuses {dict(sorted(statuses.items()))}")
     assert len(entries) >= MIN_REQUESTS
