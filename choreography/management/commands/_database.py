@@ -3,9 +3,17 @@ does, so each works on a fresh data directory; an unreachable database is one li
 
 from __future__ import annotations
 
+from django.core.checks import Tags
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection
+
+#: ``requires_system_checks`` of every command but ``serve``: all tagged checks except the URL
+#: configuration's, which import the whole HTTP API (every route's schemas, about 40 % of a
+#: command's start-up) that a command never uses. ``serve`` and ``manage.py check`` run them all.
+NO_URL_CHECKS = [
+    tag for name, tag in vars(Tags).items() if not name.startswith("_") and tag != Tags.urls
+]
 
 
 def ensure_database() -> None:
