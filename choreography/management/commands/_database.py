@@ -7,6 +7,7 @@ from django.core.checks import Tags
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 
 #: ``requires_system_checks`` of every command but ``serve``: all tagged checks except the URL
 #: configuration's, which import the whole HTTP API (every route's schemas, about 40 % of a
@@ -19,10 +20,15 @@ NO_URL_CHECKS = [
 def ensure_database() -> None:
     """Apply pending migrations (quietly; a no-op when there are none).
 
+    ``migrate`` runs only when a migration is pending: with none it would still render every
+    model's state and re-sync the content types and permissions, a sixth of a command's start-up.
     CommandError (exit status 1) naming the database when it cannot be reached or migrated.
     """
     try:
-        call_command("migrate", interactive=False, verbosity=0)
+        executor = MigrationExecutor(connection)
+        executor.loader.check_consistent_history(connection)  # as migrate does
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            call_command("migrate", interactive=False, verbosity=0)
     except DatabaseError as exc:
         raise CommandError(f"the database is not usable ({_where()}): {exc}") from None
 
