@@ -134,7 +134,7 @@ STATIC_ROOT = DATA_DIR / "static"
 # files are indexed once at start-up, never looked up on disk per request.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "servestatic.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "choreography.api.static_files.CompressedStaticFiles"},
 }
 SERVESTATIC_AUTOREFRESH = False
 SERVESTATIC_MAX_AGE = 60  # the file names carry no hash: revalidate (ETag, 304) soon

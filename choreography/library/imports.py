@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError
 
@@ -31,9 +32,13 @@ from choreography.library.formats import store_canonical_clip
 from choreography.library.originals import original_key
 from choreography.library.variants import warm_song
 from choreography.models import Move, Song, TempoSource
-from choreography.music.analysis import SongAnalysis, analyse_file, detect_clip_tempo
 from choreography.music.catalog import ClipMetadata
 from choreography.music.generator import DEFAULT_CLIP_TEMPO_BPM
+
+# choreography.music.analysis (NumPy, a tenth of a second) is imported where a file is analysed:
+# the admin, and so every management command and server process, imports this module at start-up.
+if TYPE_CHECKING:
+    from choreography.music.analysis import SongAnalysis
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +125,8 @@ async def _own_tempo(source: Path, work: Path, builder: FFmpegCommandBuilder) ->
     info = await probe(source, builder, count_frames=False, stage="importing")
     if info.audio is None:
         return None
+    from choreography.music.analysis import detect_clip_tempo  # lazily: see the imports
+
     tempo = await detect_clip_tempo(source, work, builder)
     logger.info("%s: tempo from its audio: %s", source.name, tempo or "no clear beat")
     return tempo
@@ -149,6 +156,8 @@ async def import_song(
     async with _work_dir() as work:
         prepared = await prepare_song(source, work, runtime.current().audio_format, builder)
         # Analyse what will be played: beat times are relative to the canonical file.
+        from choreography.music.analysis import analyse_file  # lazily: see the imports
+
         analysis = await analyse_file(prepared.path, work, builder, bpm=bpm, first_beat=first_beat)
         key = f"library/songs/{content_hash[:24]}.m4a"
         kept = original_key("songs", content_hash, source)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from choreography.library.batch import NOT_IMPORTED, ClipOutcome, import_clip_jobs
-from choreography.management.commands._database import ensure_database
+from choreography.management.commands._database import NO_URL_CHECKS, ensure_database
 from choreography.management.commands._reporting import progress_line
 from choreography.models import Difficulty, EnergyLevel, MoveRole, Style
 from choreography.music.catalog import Defaults, ManifestError, jobs_from_manifest, jobs_from_paths
@@ -25,6 +25,7 @@ class Command(BaseCommand):
         "the storage could not take (e.g. S3 unreachable) are reported as failed; the exit status "
         "is then 1, and re-running the same command imports only what is missing."
     )
+    requires_system_checks = NO_URL_CHECKS
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("paths", nargs="*", type=Path, metavar="FILES_OR_DIRS")

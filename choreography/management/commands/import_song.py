@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from choreography.library.batch import IMPORT_ERRORS, failure_reason, failure_status
 from choreography.library.imports import import_song
-from choreography.management.commands._database import ensure_database
+from choreography.management.commands._database import NO_URL_CHECKS, ensure_database
 from choreography.runtime import run_sync
 
 
@@ -20,6 +20,7 @@ class Command(BaseCommand):
         "Idempotent (content hash). Exit status 1 if the file is missing or cannot be decoded, "
         "or if the storage fails (e.g. S3 unreachable: run it again once it is back)."
     )
+    requires_system_checks = NO_URL_CHECKS
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", type=Path, metavar="FILE")

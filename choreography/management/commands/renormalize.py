@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from assembly import VideoFormat
 from choreography.config import ChoreoConfig
 from choreography.library.renormalize import Outcome, renormalize_library
-from choreography.management.commands._database import ensure_database
+from choreography.management.commands._database import NO_URL_CHECKS, ensure_database
 from choreography.management.commands._reporting import progress_line
 from choreography.runtime import run_sync
 
@@ -26,6 +26,7 @@ class Command(BaseCommand):
         "kept are counted: re-import them. The server joins only clips of its configured "
         "CHOREO_VIDEO_SIZE and CHOREO_VIDEO_FPS: set them to the new format and restart it."
     )
+    requires_system_checks = NO_URL_CHECKS
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--video-size", metavar="WxH", help="default: CHOREO_VIDEO_SIZE")

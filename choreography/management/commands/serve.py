@@ -17,7 +17,6 @@ from django.core.management.base import BaseCommand, CommandError
 from assembly import ChoreoError
 from choreography import runtime
 from choreography.api.pages import sign_in_path
-from choreography.library.demo import create_demo_library
 from choreography.management.commands._address import base_url_for, recorded
 from choreography.management.commands._database import ensure_database
 from choreography.models import Move, Song
@@ -68,6 +67,9 @@ class Command(BaseCommand):
         ensure_database()
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo and not Song.objects.exists() and not Move.objects.exists():
+            # Imported here: it synthesizes with NumPy, which a server never needs otherwise.
+            from choreography.library.demo import create_demo_library
+
             started = time.monotonic()
             self.stdout.write("library is empty: creating the demo library with FFmpeg...")
             songs, moves = run_sync(create_demo_library, warm=False)

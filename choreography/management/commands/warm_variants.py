@@ -12,12 +12,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assembly import ChoreoError
 from choreography.library.variants import warm_library
-from choreography.management.commands._database import ensure_database
+from choreography.management.commands._database import NO_URL_CHECKS, ensure_database
 from choreography.runtime import run_sync
 
 
 class Command(BaseCommand):
     help = "Render the missing tempo variants the library's songs need (see README)."
+    requires_system_checks = NO_URL_CHECKS
 
     def handle(self, *args, **options) -> None:
         ensure_database()
