@@ -18,7 +18,6 @@ from assembly import (
     MediaInfo,
     VideoFormat,
     elementary_stream,
-    extract_poster,
     gather_or_cancel,
     prepare_clip,
 )
@@ -66,13 +65,13 @@ async def store_canonical_clip(
     a move's canonical media is made: at import and by ``renormalize``."""
     clip_key, stream_key, poster_key = keys
     prepared = await prepare_clip(source, work, fmt, builder)
-    stream, poster = await gather_or_cancel(
-        (
-            elementary_stream(prepared.path, work / "clip.h264", builder, stage=stage),
-            extract_poster(
-                prepared.path, work / "poster.jpg", builder, duration=clip_duration(prepared.info)
-            ),
-        )
+    poster = work / "poster.jpg"
+    stream = await elementary_stream(
+        prepared.path,
+        work / "clip.h264",
+        builder,
+        stage=stage,
+        poster=(poster, clip_duration(prepared.info) / 2),
     )
     await gather_or_cancel(
         (
