@@ -113,10 +113,17 @@ async def retime_clip(
 
 
 async def prepare_clip(
-    source: Path, work_dir: Path, fmt: VideoFormat, builder: FFmpegCommandBuilder
+    source: Path,
+    work_dir: Path,
+    fmt: VideoFormat,
+    builder: FFmpegCommandBuilder,
+    *,
+    info: MediaInfo | None = None,
 ) -> PreparedMedia:
-    """A canonical version of ``source`` (the file itself when it already is one)."""
-    info = await probe(source, builder, stage="importing")
+    """A canonical version of ``source`` (the file itself when it already is one); ``info`` is
+    ``source``'s probe (with frame counts) when the caller has it, saving a second ffprobe."""
+    if info is None:
+        info = await probe(source, builder, stage="importing")
     if info.video is None:
         raise MediaError(f"{source.name!r} has no video stream", stage="importing")
     if info.is_canonical_clip(fmt):
