@@ -118,15 +118,20 @@ async def stored_path(runtime, key: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def retime_source(media_dir) -> Path:
+    """A 61-frame canonical clip, made once for every step re-timed from it."""
+    return make_canonical_clip(media_dir / "retime-src.mp4", 61, FMT, hue=10)
+
+
 @pytest.mark.parametrize("step", [-8, -1, 3, 8])
 async def test_a_variant_has_the_frames_its_tempo_implies_and_decodes_cleanly(
-    tmp_path, media_dir, step
+    tmp_path, retime_source, step
 ):
     """Re-timing gives exactly round(frames / 1.02**step) frames, a stream FFmpeg decodes
     without a single error."""
-    clip = make_canonical_clip(media_dir / "retime-src.mp4", 61, FMT, hue=10)
     stream = await retime_clip(
-        clip,
+        retime_source,
         tmp_path,
         FMT,
         FFmpegCommandBuilder(),
