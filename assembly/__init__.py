@@ -22,7 +22,6 @@ from assembly.loudness import LoudnessResult
 from assembly.media import (
     ElementaryStream,
     elementary_stream,
-    extract_poster,
     prepare_clip,
     prepare_song,
     retime_clip,
@@ -58,7 +57,6 @@ __all__ = [
     "VideoAssemblyService",
     "VideoFormat",
     "elementary_stream",
-    "extract_poster",
     "finish",
     "fit_filter",
     "frames_for_timeline",

@@ -86,20 +86,29 @@ class FFmpegCommandBuilder:
             str(path),
         ]
 
-    def packet_index(self, stream: Path) -> list[str]:
-        """Position and size of every frame of an Annex B H.264 stream (see elementary.py)."""
-        return [
-            self.ffprobe, "-v", "error", "-f", "h264", "-show_entries", "packet=pos,size",
-            "-of", "compact=p=0", str(stream),
-        ]  # fmt: skip
+    def to_annexb(
+        self, clip: Path, output: Path, packets: Path, *, poster: tuple[Path, float] | None = None
+    ) -> list[str]:
+        """Rewrap a canonical MP4 clip's video as an Annex B elementary stream (no re-encode),
+        and list the packets written to ``packets`` (``framecrc``, through the same bitstream
+        filter): the stream is those packets back to back, so their sizes say where each frame
+        starts (elementary.py), with no second process to parse it again.
 
-    def to_annexb(self, clip: Path, output: Path) -> list[str]:
-        """Rewrap a canonical MP4 clip's video as an Annex B elementary stream (no re-encode)."""
-        return [
-            *self.base_args(),
-            "-i", str(clip), "-map", "0:v:0", "-c", "copy",
-            "-bsf:v", "h264_mp4toannexb", "-f", "h264", str(output),
-        ]  # fmt: skip
+        ``poster`` (path, seconds) also takes the poster, a JPEG of the frame at that time, from
+        the clip opened a second time: ``-ss`` before that ``-i`` jumps to the keyframe before
+        it and decodes from there (still exact: FFmpeg's accurate seek).
+        """
+        annexb = ["-map", "0:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb"]
+        argv = [*self.base_args(), "-i", str(clip)]
+        if poster is not None:
+            argv += ["-ss", f"{poster[1]:.3f}", "-i", str(clip)]
+        argv += [*annexb, "-f", "h264", str(output), *annexb, "-f", "framecrc", str(packets)]
+        if poster is not None:
+            argv += [
+                "-map", "1:v:0", "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg",
+                "-pix_fmt", "yuvj420p", "-update", "1", str(poster[0]),
+            ]  # fmt: skip
+        return argv
 
     def mux(
         self,
@@ -201,16 +210,6 @@ class FFmpegCommandBuilder:
             "-movflags",
             "+faststart",
         ]
-
-    def poster(self, clip: Path, output: Path, *, at_seconds: float) -> list[str]:
-        """One frame of ``clip`` at ``at_seconds`` as a JPEG. ``-ss`` before ``-i`` jumps to the
-        keyframe before it and decodes from there (still exact: FFmpeg's accurate seek)."""
-        return [
-            *self.base_args(),
-            "-ss", f"{at_seconds:.3f}", "-i", str(clip), "-map", "0:v:0",
-            "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg",
-            "-pix_fmt", "yuvj420p", "-update", "1", str(output),
-        ]  # fmt: skip
 
     def measure_loudness(self, source: Path) -> list[str]:
         """Loudness pass one: the EBU R128 scanner with true peak; its summary goes to stderr

@@ -25,25 +25,18 @@ class ByteRange:
     end: int
 
 
-def parse_packet_index(text: str) -> tuple[int, ...]:
-    """Frame start offsets plus the end of the last frame.
+def parse_framecrc(text: str) -> tuple[int, ...]:
+    """Frame start offsets plus the end of the last frame, from the ``framecrc`` listing of the
+    packets an elementary stream was written from (one per frame, written back to back).
 
-    Parses ``ffprobe -show_entries packet=pos,size -of compact=p=0`` lines such as
-    ``size=4407|pos=0`` (by key: ffprobe picks the field order, not the caller).
+    Lines such as ``0,          0,          0,      512,     4407, 0x8a1d2d8e`` (stream, dts,
+    pts, duration, size, checksum); ``#`` lines are the header.
     """
-    offsets: list[int] = []
-    end = 0
+    offsets = [0]
     for line in text.splitlines():
-        fields = dict(part.split("=", 1) for part in line.strip().split("|") if "=" in part)
-        if "pos" not in fields or "size" not in fields:
-            continue
-        pos, size = int(fields["pos"]), int(fields["size"])
-        offsets.append(pos)
-        end = pos + size
-    if not offsets:
-        return ()
-    offsets[0] = 0  # the first access unit owns the parameter sets written before it
-    return (*offsets, end)
+        if line and not line.startswith("#"):
+            offsets.append(offsets[-1] + int(line.split(",")[4]))
+    return tuple(offsets) if len(offsets) > 1 else ()
 
 
 def ranges_for(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assembly.commands import FFmpegCommandBuilder
-from assembly.elementary import parse_packet_index
+from assembly.elementary import parse_framecrc
 from assembly.errors import FFmpegError, MediaError
 from assembly.formats import AudioFormat, VideoFormat
 from assembly.loudness import (
@@ -48,20 +48,33 @@ class ElementaryStream:
 
 
 async def elementary_stream(
-    clip: Path, output: Path, builder: FFmpegCommandBuilder, *, stage: str = "importing"
+    clip: Path,
+    output: Path,
+    builder: FFmpegCommandBuilder,
+    *,
+    stage: str = "importing",
+    poster: tuple[Path, float] | None = None,
 ) -> ElementaryStream:
-    """Rewrap a canonical clip as an elementary stream (a copy, no encode) and index its frames."""
+    """Rewrap a canonical clip as an elementary stream (a copy, no encode) and index its frames,
+    in one FFmpeg run; ``poster`` (path, seconds) takes the poster frame in that run too."""
+    packets = output.with_name(f"{output.name}.framecrc")
     try:
-        await run_process(builder.to_annexb(clip, output), stage=stage)
-        listing = await run_process(builder.packet_index(output), stage=stage)
+        await run_process(builder.to_annexb(clip, output, packets, poster=poster), stage=stage)
     except FFmpegError as exc:
+        what = "index" if poster is None else "index or take a poster from"
         raise MediaError(
-            f"cannot index {clip.name!r}", stage=stage, details=exc.stderr_tail
+            f"cannot {what} {clip.name!r}", stage=stage, details=exc.stderr_tail
         ) from exc
-    offsets = parse_packet_index(listing.stdout)
+    offsets = parse_framecrc(await asyncio.to_thread(packets.read_text))
     if len(offsets) < 2:
         raise MediaError(f"{clip.name!r} has no video frames", stage=stage)
+    if poster is not None and not await asyncio.to_thread(_non_empty, poster[0]):
+        raise MediaError(f"{clip.name!r} gave no poster frame", stage=stage)
     return ElementaryStream(output, offsets)
+
+
+def _non_empty(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0
 
 
 async def retime_clip(
@@ -99,26 +112,18 @@ async def retime_clip(
     return stream
 
 
-async def extract_poster(
-    clip: Path, output: Path, builder: FFmpegCommandBuilder, *, duration: float
-) -> Path:
-    """A JPEG of the frame in the middle of ``clip``: what a player shows before it plays."""
-    try:
-        await run_process(builder.poster(clip, output, at_seconds=duration / 2), stage="importing")
-    except FFmpegError as exc:
-        raise MediaError(
-            f"cannot take a poster from {clip.name!r}", stage="importing", details=exc.stderr_tail
-        ) from exc
-    if not await asyncio.to_thread(lambda: output.exists() and output.stat().st_size > 0):
-        raise MediaError(f"{clip.name!r} gave no poster frame", stage="importing")
-    return output
-
-
 async def prepare_clip(
-    source: Path, work_dir: Path, fmt: VideoFormat, builder: FFmpegCommandBuilder
+    source: Path,
+    work_dir: Path,
+    fmt: VideoFormat,
+    builder: FFmpegCommandBuilder,
+    *,
+    info: MediaInfo | None = None,
 ) -> PreparedMedia:
-    """A canonical version of ``source`` (the file itself when it already is one)."""
-    info = await probe(source, builder, stage="importing")
+    """A canonical version of ``source`` (the file itself when it already is one); ``info`` is
+    ``source``'s probe (with frame counts) when the caller has it, saving a second ffprobe."""
+    if info is None:
+        info = await probe(source, builder, stage="importing")
     if info.video is None:
         raise MediaError(f"{source.name!r} has no video stream", stage="importing")
     if info.is_canonical_clip(fmt):

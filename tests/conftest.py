@@ -111,21 +111,14 @@ async def library(transactional_db, canonical_clips, song_file, imported_library
     then restored (the same rows, the same stored objects) into each later test's database and
     storage: importing normalizes every clip with FFmpeg, which need not be redone per test."""
     from choreography.models import Move, Song
-    from choreography.runtime import current
 
-    storage, saved = current().storage, imported_library
+    saved = imported_library
     if "song" in saved:
-        for key in saved["keys"]:
-            await storage.upload(saved["dir"] / key, key)
+        await restore_objects(saved)
         song = await Song.objects.acreate(**saved["song"])
         return song, [await Move.objects.acreate(**fields) for fields in saved["moves"]]
     song, moves = await import_library(canonical_clips, song_file)
-    objects = [(song.audio_key, song.original_key)]
-    objects += [(m.clip_key, m.stream_key, m.poster_key, m.original_key) for m in moves]
-    saved["keys"] = [key for keys in objects for key in keys if key]
-    for key in saved["keys"]:
-        (saved["dir"] / key).parent.mkdir(parents=True, exist_ok=True)
-        await storage.download(key, saved["dir"] / key)
+    await keep_objects(saved, [song.audio_key, song.original_key, *move_keys(moves)])
     saved["song"], saved["moves"] = row_fields(song), [row_fields(move) for move in moves]
     return song, moves
 
@@ -134,6 +127,29 @@ async def library(transactional_db, canonical_clips, song_file, imported_library
 def imported_library(tmp_path_factory) -> dict:
     """Filled by the first ``library``: the rows' fields and a copy of the stored objects."""
     return {"dir": tmp_path_factory.mktemp("imported-library")}
+
+
+async def keep_objects(saved: dict, keys: list[str]) -> None:
+    """Copy the stored objects ``keys`` into ``saved["dir"]``, for ``restore_objects``."""
+    from choreography.runtime import current
+
+    saved["keys"] = [key for key in keys if key]
+    for key in saved["keys"]:
+        (saved["dir"] / key).parent.mkdir(parents=True, exist_ok=True)
+        await current().storage.download(key, saved["dir"] / key)
+
+
+async def restore_objects(saved: dict) -> None:
+    """Store again, under the same keys, the objects ``keep_objects`` copied."""
+    from choreography.runtime import current
+
+    for key in saved["keys"]:
+        await current().storage.upload(saved["dir"] / key, key)
+
+
+def move_keys(moves) -> list[str]:
+    """Every stored object of ``moves``: clip, stream, poster, original."""
+    return [key for m in moves for key in (m.clip_key, m.stream_key, m.poster_key, m.original_key)]
 
 
 def row_fields(row) -> dict:

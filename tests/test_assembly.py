@@ -226,12 +226,15 @@ def test_missing_ffmpeg_is_a_clear_error_when_the_service_is_built(store, tmp_pa
 
 
 def test_poster_command_seeks_then_takes_one_jpeg_frame(tmp_path):
-    """A poster is one MJPEG frame at the given time, the seek made on the input."""
+    """A poster is one MJPEG frame at the given time, the seek made on an input of its own (the
+    stream copy in the same run reads the clip from its start)."""
     builder = FFmpegCommandBuilder()
-    argv = builder.poster(tmp_path / "c.mp4", tmp_path / "p.jpg", at_seconds=1.25)
-    assert argv == [
-        *builder.base_args(),
-        "-ss", "1.250", "-i", str(tmp_path / "c.mp4"), "-map", "0:v:0",
-        "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg",
-        "-pix_fmt", "yuvj420p", "-update", "1", str(tmp_path / "p.jpg"),
+    clip, poster = tmp_path / "c.mp4", tmp_path / "p.jpg"
+    argv = builder.to_annexb(clip, tmp_path / "c.h264", tmp_path / "c.crc", poster=(poster, 1.25))
+    assert argv[: len(builder.base_args()) + 6] == [
+        *builder.base_args(), "-i", str(clip), "-ss", "1.250", "-i", str(clip),
+    ]  # fmt: skip
+    assert argv[argv.index("1:v:0") - 1 :] == [
+        "-map", "1:v:0", "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg",
+        "-pix_fmt", "yuvj420p", "-update", "1", str(poster),
     ]  # fmt: skip

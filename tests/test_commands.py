@@ -5,7 +5,7 @@ from pathlib import Path
 
 from assembly import FFmpegCommandBuilder, VideoFormat
 from assembly.commands import fit_filter, frames_for_timeline
-from assembly.elementary import ByteRange, join_ranges, parse_packet_index, ranges_for
+from assembly.elementary import ByteRange, join_ranges, parse_framecrc, ranges_for
 
 
 def test_mux_wraps_the_stream_copies_both_and_cuts_to_duration():
@@ -31,16 +31,22 @@ def test_mux_encodes_audio_when_song_is_not_aac():
     assert argv[argv.index("-c:v") + 1] == "copy"
 
 
-def test_to_annexb_and_packet_index_commands():
-    """Rewrapping is a stream copy through h264_mp4toannexb; the index is ffprobe's packet list."""
+def test_to_annexb_lists_its_packets_and_can_take_the_poster():
+    """Rewrapping is a stream copy through h264_mp4toannexb; the index is the list of packets
+    written (framecrc through the same filter); the poster comes from a second, seeking input."""
     builder = FFmpegCommandBuilder("ff", "fp")
-    assert builder.to_annexb(Path("c.mp4"), Path("c.h264"))[7:] == [
-        "-i", "c.mp4", "-map", "0:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb",
-        "-f", "h264", "c.h264",
+    annexb = ["-map", "0:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb"]
+    assert builder.to_annexb(Path("c.mp4"), Path("c.h264"), Path("c.crc"))[7:] == [
+        "-i", "c.mp4", *annexb, "-f", "h264", "c.h264", *annexb, "-f", "framecrc", "c.crc",
     ]  # fmt: skip
-    assert builder.packet_index(Path("c.h264")) == [
-        "fp", "-v", "error", "-f", "h264", "-show_entries", "packet=pos,size",
-        "-of", "compact=p=0", "c.h264",
+    argv = builder.to_annexb(
+        Path("c.mp4"), Path("c.h264"), Path("c.crc"), poster=(Path("p.jpg"), 1.25)
+    )
+    assert argv[7:] == [
+        "-i", "c.mp4", "-ss", "1.250", "-i", "c.mp4",
+        *annexb, "-f", "h264", "c.h264", *annexb, "-f", "framecrc", "c.crc",
+        "-map", "1:v:0", "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg",
+        "-pix_fmt", "yuvj420p", "-update", "1", "p.jpg",
     ]  # fmt: skip
 
 
@@ -76,11 +82,17 @@ def test_video_format_defaults_to_720p_and_labels_what_it_was_built_with():
     assert fmt.label == f"1280x720@30 crf{fmt.crf} {fmt.preset}"
 
 
-def test_packet_index_parsing():
-    """Offsets start at 0 (parameter sets belong to frame 0) and end with the last frame's end."""
-    listing = "size=1027|pos=0\npos=1027|size=200\nsize=300|pos=1227\n\n"
-    assert parse_packet_index(listing) == (0, 1027, 1227, 1527)
-    assert parse_packet_index("") == ()
+def test_packet_list_parsing():
+    """Offsets start at 0 (parameter sets belong to frame 0), each frame starts where the packets
+    before it end, and the last offset is the end of the last frame."""
+    listing = (
+        "#tb 0: 1/15360\n#media_type 0: video\n"
+        "0,          0,          0,      512,     1027, 0x8a1d2d8e\n"
+        "0,        512,        512,      512,      200, 0x0b6f1a2c, F=0x0\n"
+        "0,       1024,       1024,      512,      300, 0x5a3f0c11\n"
+    )
+    assert parse_framecrc(listing) == (0, 1027, 1227, 1527)
+    assert parse_framecrc("#tb 0: 1/15360\n") == ()
 
 
 def test_ranges_loop_a_clip_that_is_too_short():

@@ -18,7 +18,7 @@ from choreography.library.variants import (
 )
 from choreography.models import Move, MoveVariant
 from choreography.music.tempo import MAX_GRID_ERROR, ClipTempo, variant_frames
-from tests.conftest import FMT
+from tests.conftest import FMT, keep_objects, move_keys, restore_objects, row_fields
 from tests.helpers import child_ffmpeg_pids, decode_errors, frame_hashes, make_canonical_clip
 from tests.test_api import TokenClient, media_path
 
@@ -44,14 +44,29 @@ def tempo_clips(media_dir) -> list[Path]:
     ]
 
 
+@pytest.fixture(scope="session")
+def imported_tempo_moves(tmp_path_factory) -> dict:
+    """Filled by the first ``tempo_moves``: the rows' fields and a copy of the stored objects."""
+    return {"dir": tmp_path_factory.mktemp("imported-tempo-moves")}
+
+
 @pytest.fixture
-async def tempo_moves(transactional_db, tempo_clips) -> list[Move]:
+async def tempo_moves(transactional_db, tempo_clips, imported_tempo_moves) -> list[Move]:
+    """The tempo clips as moves: imported through the real import path by the first test that
+    asks, then restored (the same rows and stored objects) into each later test's database and
+    storage, like the ``library`` fixture: these tests are about variants, not importing."""
     from choreography.library.imports import ClipMetadata, import_clip
 
+    saved = imported_tempo_moves
+    if "moves" in saved:
+        await restore_objects(saved)
+        return [await Move.objects.acreate(**fields) for fields in saved["moves"]]
     moves = []
     for i, (path, tempo) in enumerate(zip(tempo_clips, CLIP_TEMPOS, strict=True)):
         meta = ClipMetadata(f"tempo-{i}", f"Tempo {i}", "beginner", "medium", "romantic", tempo)
         moves.append((await import_clip(path, meta))[0])
+    await keep_objects(saved, move_keys(moves))
+    saved["moves"] = [row_fields(move) for move in moves]
     return moves
 
 
@@ -103,15 +118,20 @@ async def stored_path(runtime, key: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def retime_source(media_dir) -> Path:
+    """A 61-frame canonical clip, made once for every step re-timed from it."""
+    return make_canonical_clip(media_dir / "retime-src.mp4", 61, FMT, hue=10)
+
+
 @pytest.mark.parametrize("step", [-8, -1, 3, 8])
 async def test_a_variant_has_the_frames_its_tempo_implies_and_decodes_cleanly(
-    tmp_path, media_dir, step
+    tmp_path, retime_source, step
 ):
     """Re-timing gives exactly round(frames / 1.02**step) frames, a stream FFmpeg decodes
     without a single error."""
-    clip = make_canonical_clip(media_dir / "retime-src.mp4", 61, FMT, hue=10)
     stream = await retime_clip(
-        clip,
+        retime_source,
         tmp_path,
         FMT,
         FFmpegCommandBuilder(),

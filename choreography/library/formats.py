@@ -18,7 +18,6 @@ from assembly import (
     MediaInfo,
     VideoFormat,
     elementary_stream,
-    extract_poster,
     gather_or_cancel,
     prepare_clip,
 )
@@ -60,19 +59,21 @@ async def store_canonical_clip(
     keys: tuple[str, str, str],
     *,
     stage: str = "importing",
+    info: MediaInfo | None = None,
 ) -> dict:
     """Put ``source`` in ``fmt``, index its elementary stream, take its poster, store the three
     under ``keys`` (clip, stream, poster); returns the move row's fields for them. The one way
-    a move's canonical media is made: at import and by ``renormalize``."""
+    a move's canonical media is made: at import and by ``renormalize``. ``info``: ``source``'s
+    probe, when the caller has it already."""
     clip_key, stream_key, poster_key = keys
-    prepared = await prepare_clip(source, work, fmt, builder)
-    stream, poster = await gather_or_cancel(
-        (
-            elementary_stream(prepared.path, work / "clip.h264", builder, stage=stage),
-            extract_poster(
-                prepared.path, work / "poster.jpg", builder, duration=clip_duration(prepared.info)
-            ),
-        )
+    prepared = await prepare_clip(source, work, fmt, builder, info=info)
+    poster = work / "poster.jpg"
+    stream = await elementary_stream(
+        prepared.path,
+        work / "clip.h264",
+        builder,
+        stage=stage,
+        poster=(poster, clip_duration(prepared.info) / 2),
     )
     await gather_or_cancel(
         (

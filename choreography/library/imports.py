@@ -22,6 +22,7 @@ from assembly import (
     FFmpegCommandBuilder,
     LoudnessResult,
     MediaError,
+    MediaInfo,
     gather_or_cancel,
     prepare_song,
     probe,
@@ -74,8 +75,10 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
     builder = _builder()
     async with _work_dir() as work:
         tempo, tempo_source = meta.tempo_bpm, TempoSource.METADATA
+        info: MediaInfo | None = None  # probed once: for its audio, then for the canonical check
         if tempo is None:
-            tempo = await _own_tempo(source, work, builder)
+            info = await probe(source, builder, stage="importing")
+            tempo = await _own_tempo(source, info, work, builder)
             tempo_source = TempoSource.DETECTED if tempo else TempoSource.DEFAULT
         stem = content_hash[:24]
         keys = (
@@ -88,7 +91,7 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
         media, _ = await gather_or_cancel(
             (
                 store_canonical_clip(
-                    source, work, runtime.current().video_format, builder, storage, keys
+                    source, work, runtime.current().video_format, builder, storage, keys, info=info
                 ),
                 storage.upload(source, kept),
             )
@@ -120,9 +123,11 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
     return move, True
 
 
-async def _own_tempo(source: Path, work: Path, builder: FFmpegCommandBuilder) -> float | None:
-    """The tempo of the clip's audio track; None when it has none or no clear beat."""
-    info = await probe(source, builder, count_frames=False, stage="importing")
+async def _own_tempo(
+    source: Path, info: MediaInfo, work: Path, builder: FFmpegCommandBuilder
+) -> float | None:
+    """The tempo of the clip's audio track (``info``: its probe); None when it has none or no
+    clear beat."""
     if info.audio is None:
         return None
     from choreography.music.analysis import detect_clip_tempo  # lazily: see the imports
