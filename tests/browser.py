@@ -110,9 +110,9 @@ def sign_in_link():
 def live_site(live_template, tmp_path_factory) -> LiveServer:
     """One server on a copy of ``live_template`` for the modules whose data cannot interfere
     (one module after another on a worker): each has its own users (player: alice; honest page:
-    bob and honest-*; class plans: carol; accounts: rosa; accounts_live: forgetful; the others a
-    dancer of their own). CORS allows https://app.example for test_accounts_live; the pages are
-    on the server's own origin, which CORS does not touch."""
+    bob and honest-*; class plans: carol; accounts: rosa; accounts_live: forgetful and dave;
+    the others a dancer of their own). CORS allows https://app.example for test_accounts_live;
+    the pages are on the server's own origin, which CORS does not touch."""
     data_dir = copy_data_dir(live_template, tmp_path_factory.mktemp("live-site") / "data")
     server = start_server(data_dir, CORS_ALLOWED_ORIGINS="https://app.example")
     yield server

@@ -16,7 +16,7 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml"}
 @pytest.fixture(scope="module")
 def server(live_site):
     """The browser tests' shared server (tests/browser.py), which allows CORS from
-    https://app.example; this module's user is forgetful (and alice's token for the stream)."""
+    https://app.example; its users are forgetful and dave (whose token reads the stream)."""
     return live_site
 
 
@@ -75,7 +75,7 @@ def test_the_generate_stream_is_readable_cross_origin(server):
         f"{server.base}/api/choreography/generate/",
         json={"song_id": 1},
         headers={
-            **server.auth("alice"),
+            **server.auth("dave"),
             "Accept": "text/event-stream",
             "Origin": "https://app.example",
         },
