@@ -8,17 +8,16 @@ import re
 import httpx
 import pytest
 
-from tests.live import copy_data_dir, start_server, wait_for
+from tests.live import wait_for
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml"}
 
 
 @pytest.fixture(scope="module")
-def server(live_template, tmp_path_factory):
-    data_dir = copy_data_dir(live_template, tmp_path_factory.mktemp("accounts-live") / "data")
-    server = start_server(data_dir, CORS_ALLOWED_ORIGINS="https://app.example")
-    yield server
-    server.stop()
+def server(live_site):
+    """The browser tests' shared server (tests/browser.py), which allows CORS from
+    https://app.example; its users are forgetful and dave (whose token reads the stream)."""
+    return live_site
 
 
 def csrf_post(client: httpx.Client, url: str, data: dict) -> httpx.Response:
@@ -76,7 +75,7 @@ def test_the_generate_stream_is_readable_cross_origin(server):
         f"{server.base}/api/choreography/generate/",
         json={"song_id": 1},
         headers={
-            **server.auth("alice"),
+            **server.auth("dave"),
             "Accept": "text/event-stream",
             "Origin": "https://app.example",
         },

@@ -5,14 +5,12 @@ Screenshots of each state are saved under ``screenshots/`` (git-ignored) for peo
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.browser import CHROMIUM, SHOTS, new_page
-from tests.live import ROOT, child_pids, copy_data_dir, server_env, start_server, wait_for
+from tests.live import child_pids, copy_data_dir, start_server, wait_for
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -27,20 +25,8 @@ def site(long_template, tmp_path_factory):
     server.stop()
 
 
-def sign_in_link(server, username: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "manage.py", "signin_link", username, "--base-url", server.base],
-        cwd=ROOT,
-        env=server_env(server.data_dir),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
-
-
 @pytest.fixture
-def page(site, browser, request):
+def page(site, browser, sign_in_link, request):
     context, page, errors = new_page(browser)
     page.goto(sign_in_link(site, f"dancer-{request.node.name[:20]}"))
     page.wait_for_selector("input[name=song]")
@@ -156,7 +142,7 @@ def test_errors_are_shown_in_words(site, page):
     page.console_errors.remove(expected[0])
 
 
-def test_phone_width_layout(site, browser):
+def test_phone_width_layout(site, browser, sign_in_link):
     """At 390 px wide the controls fit without horizontal scrolling."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import CHROMIUM, new_page
-from tests.live import copy_data_dir, start_server
 from tests.test_browser import shot
 
 pytestmark = pytest.mark.skipif(
@@ -18,11 +17,9 @@ PASSWORD = "cumbia-under-the-stars"
 
 
 @pytest.fixture(scope="module")
-def site(live_template, tmp_path_factory):
-    data_dir = copy_data_dir(live_template, tmp_path_factory.mktemp("browser-acc") / "data")
-    server = start_server(data_dir)
-    yield server
-    server.stop()
+def site(live_site):
+    """The shared server: this module's user is rosa, who signs up."""
+    return live_site
 
 
 def test_sign_up_generate_log_out_log_in_and_keep_preferences(site, browser):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import hashlib
 from pathlib import Path
 
 import pytest
 
 from tests.browser import CHROMIUM, new_page
-from tests.live import ROOT, run_in_server_env, seed, server_env, start_server
+from tests.live import cached_template, copy_data_dir, run_in_server_env, seed, start_server
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -29,27 +28,26 @@ for i in range(30):
 """
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("catalog-browser") / "data"
+def build_catalog(root: Path) -> None:
+    data_dir = root / "data"
     data_dir.mkdir()
     seed(data_dir, users=("alice",))  # migrated, no media: songs are inserted as rows below
     run_in_server_env(data_dir, SONGS_SCRIPT)
-    server = start_server(data_dir)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A server on a copy of the catalog template (cached like the others, and rebuilt when
+    SONGS_SCRIPT changes: its digest is in the name)."""
+    name = "catalog-template-" + hashlib.sha256(SONGS_SCRIPT.encode()).hexdigest()[:8]
+    template = cached_template(name, build_catalog) / "data"
+    server = start_server(copy_data_dir(template, tmp_path_factory.mktemp("catalog") / "data"))
     yield server
     server.stop()
 
 
-def sign_in(page, server, username: str) -> None:
-    out = subprocess.run(
-        [sys.executable, "manage.py", "signin_link", username, "--base-url", server.base],
-        cwd=ROOT,
-        env=server_env(server.data_dir),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    page.goto(out.stdout.strip().splitlines()[-1])
+def sign_in(page, link: str) -> None:
+    page.goto(link)
     page.wait_for_selector("input[name=song]")
 
 
@@ -65,10 +63,10 @@ def wait_status(page, text: str) -> None:
     )
 
 
-def test_search_filter_sort_and_page_the_songs(site, browser):
+def test_search_filter_sort_and_page_the_songs(site, browser, sign_in_link):
     """Accent-free search, a BPM range, sorting by BPM and paging all update the list."""
     context, page, errors = new_page(browser)
-    sign_in(page, site, "dancer-catalog")
+    sign_in(page, sign_in_link(site, "dancer-catalog"))
     assert page.text_content("#song-status") == "30 songs"
     assert len(rows(page)) == 20
     assert page.text_content("#song-page") == "page 1 of 2"
@@ -111,10 +109,10 @@ def test_search_filter_sort_and_page_the_songs(site, browser):
     assert errors == [], errors
 
 
-def test_the_song_list_fits_a_phone(site, browser):
+def test_the_song_list_fits_a_phone(site, browser, sign_in_link):
     """On a 390 px wide screen the filters and list fit without sideways scrolling."""
     context, page, errors = new_page(browser, width=390, height=844)
-    sign_in(page, site, "dancer-phone")
+    sign_in(page, sign_in_link(site, "dancer-phone"))
     page.get_by_label("Search songs").fill("romeo")
     wait_status(page, "10 songs")
     width = page.evaluate("() => document.documentElement.scrollWidth")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import CHROMIUM, new_page
-from tests.live import copy_data_dir, run_in_server_env, start_server
-from tests.test_browser import shot, sign_in_link
+from tests.live import run_in_server_env
+from tests.test_browser import shot
 
 pytestmark = pytest.mark.skipif(
     not __import__("pathlib").Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
@@ -23,7 +23,7 @@ from choreography.accounts.models import Profile
 from choreography.collections.models import SavedChoreography
 from choreography.models import ChoreographyTask, Song
 
-user = get_user_model().objects.get(username="alice")
+user = get_user_model().objects.get(username="carol")
 Profile.objects.update_or_create(user=user, defaults={"is_instructor": True})
 song = Song.objects.order_by("id").first()
 phrase = 8 * 60 / song.bpm
@@ -43,19 +43,18 @@ for title, names in (("Warm-up", ["basic", "side"]), ("Turns", ["turn", "dip", "
 
 
 @pytest.fixture(scope="module")
-def site(live_template, tmp_path_factory):
-    data_dir = copy_data_dir(live_template, tmp_path_factory.mktemp("browser-plans") / "data")
-    run_in_server_env(data_dir, SEED_INSTRUCTOR)
-    server = start_server(data_dir)
-    yield server
-    server.stop()
+def site(live_site):
+    """The shared server: this module's user is carol, made an instructor with two saved
+    choreographies."""
+    run_in_server_env(live_site.data_dir, SEED_INSTRUCTOR)
+    return live_site
 
 
-def test_instructor_builds_reorders_and_prints_a_plan(site, browser):
+def test_instructor_builds_reorders_and_prints_a_plan(site, browser, sign_in_link):
     """An instructor follows the link from /, creates a plan, adds two sequences, moves the
     second up, and opens the print page with the 8-counts, without console errors."""
     context, page, errors = new_page(browser)
-    page.goto(sign_in_link(site, "alice"))
+    page.goto(sign_in_link(site, "carol"))
     page.wait_for_selector("input[name=song]")
     page.get_by_role("link", name="Class plans").click()
     page.fill("#plan-title", "Friday beginners")

@@ -9,8 +9,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.browser import CHROMIUM, new_page
-from tests.live import copy_data_dir, start_server
-from tests.test_browser import sign_in_link
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -18,14 +16,12 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def site(live_template, tmp_path_factory):
-    data_dir = copy_data_dir(live_template, tmp_path_factory.mktemp("browser-coll") / "data")
-    server = start_server(data_dir)
-    yield server
-    server.stop()
+def site(live_site):
+    """The shared server: this module's user is dancer-collections."""
+    return live_site
 
 
-def test_save_rename_share_and_delete(site, browser):
+def test_save_rename_share_and_delete(site, browser, sign_in_link):
     """Generate, save, rename, share (a fresh context without a session plays it), delete."""
     context, page, errors = new_page(browser)
     page.goto(sign_in_link(site, "dancer-collections"))

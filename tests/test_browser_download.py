@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 
 from tests.browser import CHROMIUM, new_page
-from tests.live import copy_data_dir, start_server
-from tests.test_browser import sign_in_link
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -16,14 +14,12 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def site(live_template, tmp_path_factory):
-    data_dir = copy_data_dir(live_template, tmp_path_factory.mktemp("download") / "data")
-    server = start_server(data_dir)
-    yield server
-    server.stop()
+def site(live_site):
+    """The shared server: this module's user is downloader."""
+    return live_site
 
 
-def test_the_download_link_saves_under_the_song_and_parameters(site, browser):
+def test_the_download_link_saves_under_the_song_and_parameters(site, browser, sign_in_link):
     context, page, errors = new_page(browser)
     try:
         page.goto(sign_in_link(site, "downloader"))

@@ -13,7 +13,7 @@ import pytest
 
 from tests.browser import CHROMIUM, new_page
 from tests.live import copy_data_dir, start_server, wait_for
-from tests.test_browser import shot, sign_in_link
+from tests.test_browser import shot
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -54,14 +54,13 @@ HOLD_COMPLETED = """
 
 
 @pytest.fixture(scope="module")
-def site(live_template, tmp_path_factory):
-    server = start_server(copy_data_dir(live_template, tmp_path_factory.mktemp("honest") / "data"))
-    yield server
-    server.stop()
+def site(live_site):
+    """The shared server: this module's users are bob and honest-*."""
+    return live_site
 
 
 @pytest.fixture
-def page(site, browser, request):
+def page(site, browser, sign_in_link, request):
     context, page, errors = new_page(browser, height=600)
     page.goto(sign_in_link(site, f"honest-{request.node.name[5:25]}"))
     page.wait_for_selector("input[name=song]")
@@ -83,7 +82,7 @@ def test_relaxed_filters_level_and_style_scroll_and_download_name(site, page):
     expected = httpx.post(
         f"{site.base}/api/choreography/generate/",
         json={"song_id": 1, **ASKED},
-        headers=site.auth("alice"),
+        headers=site.auth("bob"),
         timeout=120,
     ).json()
     assert expected["relaxed_filters"]  # six clips: too few romantic low-energy beginner moves
@@ -118,14 +117,14 @@ def test_relaxed_filters_level_and_style_scroll_and_download_name(site, page):
     assert download.value.suggested_filename == name
 
 
-def test_history_without_relaxed_filters_says_nothing(site, page):
+def test_history_without_relaxed_filters_says_nothing(site, page, sign_in_link):
     made = httpx.post(
         f"{site.base}/api/choreography/generate/",
         json={"song_id": 2, "seed": 1},
-        headers=site.auth("alice"),
+        headers=site.auth("bob"),
         timeout=120,
     ).json()
-    page.goto(sign_in_link(site, "alice"))
+    page.goto(sign_in_link(site, "bob"))
     page.wait_for_selector("#history li button")
     page.evaluate("(id) => watch(id)", made["task_id"])
     page.wait_for_selector("#result:not([hidden])")
@@ -161,7 +160,7 @@ def short_links(live_template, tmp_path_factory):
     server.stop()
 
 
-def test_an_expired_link_is_renewed_and_seeking_still_works(short_links, browser):
+def test_an_expired_link_is_renewed_and_seeking_still_works(short_links, browser, sign_in_link):
     site = short_links
     made = httpx.post(
         f"{site.base}/api/choreography/generate/",

@@ -15,8 +15,7 @@ import pytest
 
 from tests.axe_asset import axe_source, serious_violations
 from tests.browser import CHROMIUM, SHOTS, new_page
-from tests.live import copy_data_dir, start_server
-from tests.test_browser import shot, sign_in_link
+from tests.test_browser import shot
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -26,10 +25,9 @@ FRAME = 1 / 30  # the test library's frame rate
 
 
 @pytest.fixture(scope="module")
-def site(live_template, tmp_path_factory):
-    server = start_server(copy_data_dir(live_template, tmp_path_factory.mktemp("player") / "data"))
-    yield server
-    server.stop()
+def site(live_site):
+    """The shared server: this module's user is alice."""
+    return live_site
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +44,7 @@ def made(site) -> dict:
 
 
 @pytest.fixture(scope="module")
-def alice_state(site, browser, tmp_path_factory) -> str:
+def alice_state(site, browser, sign_in_link, tmp_path_factory) -> str:
     """Alice's signed-in browser state, so each test starts signed in without a new link."""
     context, page, _ = new_page(browser)
     page.goto(sign_in_link(site, "alice"))
