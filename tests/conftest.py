@@ -106,45 +106,21 @@ def song_file(media_dir) -> Path:
 
 
 @pytest.fixture
-async def library(transactional_db, canonical_clips, song_file, imported_library):
-    """The small library: imported through the real import path by the first test that asks,
-    then restored (the same rows, the same stored objects) into each later test's database and
-    storage: importing normalizes every clip with FFmpeg, which need not be redone per test."""
+async def library(transactional_db, canonical_clips, song_file):
+    """The small library: imported through the real import path once per code version, then
+    restored (the same rows, the same stored objects) into each test's database and storage:
+    importing normalizes every clip with FFmpeg, which need not be redone per test."""
     from choreography.models import Move, Song
+    from tests.live import KeptImport
 
-    saved = imported_library
-    if "song" in saved:
-        await restore_objects(saved)
-        song = await Song.objects.acreate(**saved["song"])
-        return song, [await Move.objects.acreate(**fields) for fields in saved["moves"]]
+    kept = KeptImport("imported-library")
+    if rows := await kept.restore():
+        song = await Song.objects.acreate(**rows["song"])
+        return song, [await Move.objects.acreate(**fields) for fields in rows["moves"]]
     song, moves = await import_library(canonical_clips, song_file)
-    await keep_objects(saved, [song.audio_key, song.original_key, *move_keys(moves)])
-    saved["song"], saved["moves"] = row_fields(song), [row_fields(move) for move in moves]
+    rows = {"song": row_fields(song), "moves": [row_fields(move) for move in moves]}
+    await kept.keep([song.audio_key, song.original_key, *move_keys(moves)], rows)
     return song, moves
-
-
-@pytest.fixture(scope="session")
-def imported_library(tmp_path_factory) -> dict:
-    """Filled by the first ``library``: the rows' fields and a copy of the stored objects."""
-    return {"dir": tmp_path_factory.mktemp("imported-library")}
-
-
-async def keep_objects(saved: dict, keys: list[str]) -> None:
-    """Copy the stored objects ``keys`` into ``saved["dir"]``, for ``restore_objects``."""
-    from choreography.runtime import current
-
-    saved["keys"] = [key for key in keys if key]
-    for key in saved["keys"]:
-        (saved["dir"] / key).parent.mkdir(parents=True, exist_ok=True)
-        await current().storage.download(key, saved["dir"] / key)
-
-
-async def restore_objects(saved: dict) -> None:
-    """Store again, under the same keys, the objects ``keep_objects`` copied."""
-    from choreography.runtime import current
-
-    for key in saved["keys"]:
-        await current().storage.upload(saved["dir"] / key, key)
 
 
 def move_keys(moves) -> list[str]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
+import shutil
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 from assembly import VideoFormat
@@ -15,9 +20,58 @@ def run(argv: list[str]) -> None:
     subprocess.run(argv, check=True, capture_output=True, timeout=120)
 
 
+def test_cache_root() -> Path:
+    """Where tests keep what they build once for many sessions (``CHOREO_TEST_CACHE``, by
+    default ~/.cache/choreo-tests): CI's PostgreSQL run reuses what its SQLite run made."""
+    root = Path(os.environ.get("CHOREO_TEST_CACHE", Path.home() / ".cache" / "choreo-tests"))
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+STALE_AFTER_S = 2 * 24 * 3600
+"""A cached entry unused for this long is removed when another is made."""
+
+
+def remove_stale(paths) -> None:
+    """Remove the cached entries among ``paths`` no session used for ``STALE_AFTER_S``
+    (another checkout may be using its own entries right now: only long-unused ones go)."""
+    for path in paths:
+        try:
+            if time.time() - path.stat().st_mtime <= STALE_AFTER_S:
+                continue
+        except FileNotFoundError:  # removed meanwhile by another worker
+            continue
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+
+
+@functools.cache
+def ffmpeg_version() -> str:
+    return subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, check=True).stdout
+
+
+def synthesize(argv: list[str]) -> Path:
+    """Run an FFmpeg command that makes a file from lavfi sources alone (its output path last),
+    or copy that file from the test cache: the same command with the same FFmpeg makes the same
+    bytes, so each worker and each run need not encode it again."""
+    path = Path(argv[-1])
+    digest = hashlib.sha256("\0".join([ffmpeg_version(), *argv[:-1], path.suffix]).encode())
+    folder = test_cache_root() / "media"
+    folder.mkdir(exist_ok=True)
+    cached = folder / f"{digest.hexdigest()[:24]}{path.suffix}"
+    if not cached.exists():
+        remove_stale(folder.iterdir())
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".") as partial:
+            made = Path(partial) / f"made{path.suffix}"
+            run([*argv[:-1], str(made)])
+            made.replace(cached)  # whole or not at all: a parallel worker never sees a part
+    cached.touch()  # in use: not stale
+    shutil.copyfile(cached, path)
+    return path
+
+
 def make_canonical_clip(path: Path, frames: int, fmt: VideoFormat, hue: int = 0) -> Path:
     builder = FFmpegCommandBuilder()
-    run(
+    synthesize(
         [
             "ffmpeg", "-nostdin", "-v", "error", "-y",
             "-f", "lavfi", "-i", f"testsrc2=s={fmt.width}x{fmt.height}:r={fmt.fps}",
@@ -30,7 +84,7 @@ def make_canonical_clip(path: Path, frames: int, fmt: VideoFormat, hue: int = 0)
 
 def make_phone_clip(path: Path, seconds: float, size: str = "352x288", fps: int = 25) -> Path:
     """Like camera footage: H.264 with B-frames and an AAC track, not canonical."""
-    run(
+    synthesize(
         [
             "ffmpeg", "-nostdin", "-v", "error", "-y",
             "-f", "lavfi", "-i", f"testsrc2=s={size}:r={fps}:d={seconds}",
@@ -43,7 +97,7 @@ def make_phone_clip(path: Path, seconds: float, size: str = "352x288", fps: int 
 
 
 def make_song(path: Path, seconds: float, codec_args: tuple[str, ...] = ("-c:a", "aac")) -> Path:
-    run(
+    synthesize(
         [
             "ffmpeg", "-nostdin", "-v", "error", "-y",
             "-f", "lavfi", "-i", f"sine=frequency=330:beep_factor=4:duration={seconds}",
@@ -184,7 +238,7 @@ def make_click_track(path: Path, bpm: float, first_beat: float, seconds: float, 
     Mono at 22.05 kHz: FFmpeg evaluates the expression per sample, and that is what costs.
     """
     expr = click_track_expr(bpm, first_beat, **options)
-    run(
+    synthesize(
         [
             "ffmpeg", "-nostdin", "-v", "error", "-y",
             "-f", "lavfi", "-i", f"aevalsrc=exprs='{expr}':s=22050:d={seconds}",
@@ -203,7 +257,7 @@ def make_dance_clip(
         if bpm
         else []
     )
-    run(
+    synthesize(
         [
             "ffmpeg", "-nostdin", "-v", "error", "-y",
             "-f", "lavfi", "-i", f"testsrc2=s={size}:r={fps}:d={seconds}", *audio,
@@ -217,7 +271,7 @@ def make_dance_clip(
 def make_solid_clip(path: Path, frames: int, fmt: VideoFormat, color: str) -> Path:
     """A canonical clip of one flat colour, so a frame's colour tells which clip it came from."""
     builder = FFmpegCommandBuilder()
-    run(
+    synthesize(
         [
             "ffmpeg", "-nostdin", "-v", "error", "-y",
             "-f", "lavfi", "-i", f"color=c={color}:s={fmt.width}x{fmt.height}:r={fmt.fps}",

@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import signal
 import socket
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import children
+from tests.helpers import children, ffmpeg_version, remove_stale, test_cache_root
 
 ROOT = Path(__file__).resolve().parent.parent
 USERS = ("alice", "bob", "carol", "dave", "erin")
@@ -130,41 +131,33 @@ def run_in_server_env(data_dir: Path, script: str, *args: str) -> None:
 
 CACHE_INPUTS = (
     *("asgi_project", "assembly", "choreography", "storage", "uv.lock"),
-    *("tests/conftest.py", "tests/helpers.py", "tests/live.py"),
+    *("tests/conftest.py", "tests/helpers.py", "tests/live.py", "tests/settings.py"),
 )
 """What a seeded template is made of: when none of it changed, the template is reused."""
 
 
-def content_key() -> str:
-    """A digest of the code and tools that build a template: any change makes a new one."""
+def content_key(*extra: Path) -> str:
+    """A digest of the code and tools that build a template (and of ``extra`` files): any
+    change makes a new one."""
     digest = hashlib.sha256()
-    for name in CACHE_INPUTS:
+    for name in (*CACHE_INPUTS, *(str(path.relative_to(ROOT)) for path in extra)):
         root = ROOT / name
         for path in sorted(root.rglob("*.py") if root.is_dir() else [root]):
             digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, check=True)
-    digest.update(version.stdout.encode())
+    digest.update(ffmpeg_version().encode())
     return digest.hexdigest()[:16]
-
-
-STALE_AFTER_S = 2 * 24 * 3600
-"""A cached template unused for this long is removed when another is built."""
 
 
 def cached_template(name: str, build: Callable[[Path], None]) -> Path:
     """``build(dir)`` once per content key, kept in the test cache (``CHOREO_TEST_CACHE``, by
     default ~/.cache/choreo-tests) and reused by later sessions: CI's PostgreSQL run reuses what
     its SQLite run seeded. Parallel workers wait on a lock; a partial build is never visible."""
-    root = Path(os.environ.get("CHOREO_TEST_CACHE", Path.home() / ".cache" / "choreo-tests"))
-    root.mkdir(parents=True, exist_ok=True)
+    root = test_cache_root()
     target = root / f"{name}-{content_key()}"
     with (root / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not target.exists():
-            # Another checkout may be using its own key right now: only long-unused ones go.
-            for stale in root.glob(f"{name}-*"):
-                if time.time() - stale.stat().st_mtime > STALE_AFTER_S:
-                    shutil.rmtree(stale, ignore_errors=True)
+            remove_stale(root.glob(f"{name}-*"))
             partial = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
             try:
                 build(partial)
@@ -174,6 +167,56 @@ def cached_template(name: str, build: Callable[[Path], None]) -> Path:
                 raise
         target.touch()  # in use: not stale
     return target
+
+
+class KeptImport:
+    """What an import made (row fields and stored objects), kept in the test cache by content
+    key: the first test that needs it imports through the real import path, every later one
+    (in any worker, in later runs on the same code) gets the same rows and objects restored into
+    its own database and storage. For tests about what is imported, not about importing."""
+
+    def __init__(self, name: str, *sources: Path) -> None:
+        self.entry = test_cache_root() / f"{name}-{content_key(*sources)}"
+
+    async def restore(self) -> dict | None:
+        """The kept row fields after storing the kept objects again; None if nothing is kept."""
+        from choreography.runtime import current
+
+        kept = self._load()
+        if kept is None:
+            return None
+        for key in kept["keys"]:
+            await current().storage.upload(self.entry / "objects" / key, key)
+        return kept["rows"]
+
+    async def keep(self, keys: list[str], rows: dict) -> None:
+        """Copy the stored objects ``keys`` and the row fields ``rows`` into the cache."""
+        from choreography.runtime import current
+
+        partial = Path(tempfile.mkdtemp(prefix=".kept-", dir=self.entry.parent))
+        try:
+            keys = [key for key in keys if key]
+            for key in keys:
+                (partial / "objects" / key).parent.mkdir(parents=True, exist_ok=True)
+                await current().storage.download(key, partial / "objects" / key)
+            self._publish(partial, {"keys": keys, "rows": rows})
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+
+    def _load(self) -> dict | None:
+        if not self.entry.exists():
+            return None
+        self.entry.touch()  # in use: not stale
+        return pickle.loads((self.entry / "rows.pickle").read_bytes())
+
+    def _publish(self, partial: Path, kept: dict) -> None:
+        remove_stale(self.entry.parent.glob(f"{self.entry.name.rsplit('-', 1)[0]}-*"))
+        (partial / "rows.pickle").write_bytes(pickle.dumps(kept))
+        try:
+            partial.rename(self.entry)  # whole or not at all
+        except OSError:
+            if not self.entry.exists():  # else: another worker kept the same import first
+                raise
 
 
 def copy_data_dir(template: Path, dest: Path) -> Path:

@@ -18,8 +18,9 @@ from choreography.library.variants import (
 )
 from choreography.models import Move, MoveVariant
 from choreography.music.tempo import MAX_GRID_ERROR, ClipTempo, variant_frames
-from tests.conftest import FMT, keep_objects, move_keys, restore_objects, row_fields
+from tests.conftest import FMT, move_keys, row_fields
 from tests.helpers import child_ffmpeg_pids, decode_errors, frame_hashes, make_canonical_clip
+from tests.live import KeptImport
 from tests.test_api import TokenClient, media_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,29 +45,21 @@ def tempo_clips(media_dir) -> list[Path]:
     ]
 
 
-@pytest.fixture(scope="session")
-def imported_tempo_moves(tmp_path_factory) -> dict:
-    """Filled by the first ``tempo_moves``: the rows' fields and a copy of the stored objects."""
-    return {"dir": tmp_path_factory.mktemp("imported-tempo-moves")}
-
-
 @pytest.fixture
-async def tempo_moves(transactional_db, tempo_clips, imported_tempo_moves) -> list[Move]:
-    """The tempo clips as moves: imported through the real import path by the first test that
-    asks, then restored (the same rows and stored objects) into each later test's database and
-    storage, like the ``library`` fixture: these tests are about variants, not importing."""
+async def tempo_moves(transactional_db, tempo_clips) -> list[Move]:
+    """The tempo clips as moves: imported through the real import path once per code version,
+    then restored (the same rows and stored objects) into each test's database and storage, like
+    the ``library`` fixture: these tests are about variants, not importing."""
     from choreography.library.imports import ClipMetadata, import_clip
 
-    saved = imported_tempo_moves
-    if "moves" in saved:
-        await restore_objects(saved)
-        return [await Move.objects.acreate(**fields) for fields in saved["moves"]]
+    kept = KeptImport("imported-tempo-moves", Path(__file__))
+    if rows := await kept.restore():
+        return [await Move.objects.acreate(**fields) for fields in rows["moves"]]
     moves = []
     for i, (path, tempo) in enumerate(zip(tempo_clips, CLIP_TEMPOS, strict=True)):
         meta = ClipMetadata(f"tempo-{i}", f"Tempo {i}", "beginner", "medium", "romantic", tempo)
         moves.append((await import_clip(path, meta))[0])
-    await keep_objects(saved, move_keys(moves))
-    saved["moves"] = [row_fields(move) for move in moves]
+    await kept.keep(move_keys(moves), {"moves": [row_fields(move) for move in moves]})
     return moves
 
 
