@@ -130,11 +130,12 @@ STATIC_URL = "static/"
 # Collected by `serve` at start-up. Served roots hold nothing else: the secret key and the SQLite
 # database sit in DATA_DIR itself, which no route serves.
 STATIC_ROOT = DATA_DIR / "static"
-# servestatic (choreography.api.static_files): collectstatic writes gzip variants beside each file;
-# files are indexed once at start-up, never looked up on disk per request.
+# servestatic (choreography.api.static_files): collectstatic writes gzip variants beside each file
+# (again only for files it copied anew); files are indexed once at start-up, never looked up on
+# disk per request.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "servestatic.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "choreography.api.static_files.CompressedStaticFilesStorage"},
 }
 SERVESTATIC_AUTOREFRESH = False
 SERVESTATIC_MAX_AGE = 60  # the file names carry no hash: revalidate (ETag, 304) soon
