@@ -77,6 +77,48 @@ def _close_thread_connections(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _flush_restores_static_rows():
+    """After a transactional test's flush, content types and permissions come back from a copy.
+
+    Django re-creates them through post_migrate after every flush: 14 of the 24 CPU-ms a
+    transactional test costs beyond a plain one. The first flush of each database runs the real
+    signal and keeps the rows it made; later ones insert those rows (the same ids and values).
+    """
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.color import no_style
+    from django.core.management.commands import flush
+    from django.db import connections
+
+    real, saved = flush.emit_post_migrate_signal, {}
+
+    def restore(verbosity, interactive, db, **kwargs) -> None:
+        connection = connections[db]
+        models = (ContentType, Permission)  # in foreign key order
+        if db not in saved:
+            real(verbosity, interactive, db, **kwargs)
+            saved[db] = []
+        with connection.cursor() as cursor:
+            for model in models:
+                table = connection.ops.quote_name(model._meta.db_table)
+                columns = [connection.ops.quote_name(f.column) for f in model._meta.concrete_fields]
+                if len(saved[db]) < len(models):
+                    cursor.execute(f"SELECT {', '.join(columns)} FROM {table}")
+                    saved[db].append(cursor.fetchall())
+                    continue
+                marks = ", ".join(["%s"] * len(columns))
+                insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+                cursor.executemany(insert, saved[db][models.index(model)])
+            for sql in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(sql)
+        ContentType.objects.clear_cache()
+
+    flush.emit_post_migrate_signal = restore
+    yield
+    flush.emit_post_migrate_signal = real
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _drop_live_databases():
     """Drop the databases live servers used on PostgreSQL runs (see helpers)."""
     yield

@@ -56,6 +56,8 @@ async def store_song(path, title, bpm, first_beat, duration):
 
 spec = json.loads(sys.argv[1])
 call_command("migrate", interactive=False, verbosity=0)
+# What serve collects at every start: collected once here, each copy starts with it.
+call_command("collectstatic", interactive=False, verbosity=0)
 
 async def seed():
     for i, clip in enumerate(spec["clips"]):
