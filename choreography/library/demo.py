@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from assembly import FFmpegCommandBuilder, VideoFormat, run_process, work_dir
 from choreography import runtime
 from choreography.library.figures import FIGURES
 from choreography.library.imports import ClipMetadata, import_clip, import_song
-from choreography.library.stage import PIX_FMT, Stage, frames
+from choreography.library.stage import MODE, PIX_FMT, Stage, frame_count, frames
 from choreography.library.variants import warm_library
 from choreography.models import Difficulty, EnergyLevel, Style
 
@@ -127,23 +128,34 @@ def clip_command(
     ]  # fmt: skip
 
 
-async def rendered(stage: Stage, meta: ClipMetadata, *, render_fps: int) -> AsyncIterator[bytes]:
+async def rendered(
+    stage: Stage, meta: ClipMetadata, *, render_fps: int, poster: Path | None = None
+) -> AsyncIterator[bytes]:
     """The move's frames, drawn on ``stage`` in a worker thread a few frames at a time (each
-    one written as it is, no joined copies)."""
-    source = frames(
-        stage,
-        FIGURES[figure_of(meta)],
-        tempo_bpm=meta.tempo_bpm or 120.0,
-        fps=render_fps,
-        label=meta.label,
-    )
+    one written as it is, no joined copies). With ``poster``, the middle frame is also saved
+    there as a JPEG: the move's poster, without decoding the clip again to take it."""
+    figure = FIGURES[figure_of(meta)]
+    tempo = meta.tempo_bpm or 120.0
+    middle = frame_count(figure, tempo_bpm=tempo, fps=render_fps) // 2
+    source = enumerate(frames(stage, figure, tempo_bpm=tempo, fps=render_fps, label=meta.label))
 
-    def take(source: Iterator[bytes]) -> list[bytes]:
-        return list(itertools.islice(source, FRAMES_PER_WRITE))
+    def take(source: Iterator[tuple[int, bytes]]) -> list[bytes]:
+        batch = []
+        for index, frame in itertools.islice(source, FRAMES_PER_WRITE):
+            if index == middle and poster is not None:
+                save_jpeg(stage, frame, poster)
+            batch.append(frame)
+        return batch
 
     while batch := await asyncio.to_thread(take, source):
         for frame in batch:
             yield frame
+
+
+def save_jpeg(stage: Stage, frame: bytes, path: Path) -> None:
+    """A raw frame of ``stage`` as a JPEG poster (quality 80: the size of FFmpeg's ``-q:v 3``)."""
+    image = Image.frombytes(MODE, (stage.width, stage.height), frame)
+    image.convert("RGB").save(path, "JPEG", quality=80)
 
 
 SAMPLE_RATE = 44100
@@ -214,14 +226,14 @@ async def create_demo_library(
     async with work_dir(current.work_root, "demo-") as work:
 
         async def make_clip(meta: ClipMetadata) -> bool:
-            path = work / f"{meta.name}.mp4"
+            path, poster = work / f"{meta.name}.mp4", work / f"{meta.name}.jpg"
             async with parallel:
                 await run_process(
                     clip_command(builder, fmt, path, render_fps=render_fps),
                     stage="demo",
-                    stdin=rendered(stage, meta, render_fps=render_fps),
+                    stdin=rendered(stage, meta, render_fps=render_fps, poster=poster),
                 )
-            _, created = await import_clip(path, meta)
+            _, created = await import_clip(path, meta, poster=poster)
             return created
 
         async def make_song(song: DemoSong) -> bool:

@@ -60,20 +60,32 @@ async def store_canonical_clip(
     keys: tuple[str, str, str],
     *,
     stage: str = "importing",
+    poster: Path | None = None,
 ) -> dict:
     """Put ``source`` in ``fmt``, index its elementary stream, take its poster, store the three
     under ``keys`` (clip, stream, poster); returns the move row's fields for them. The one way
-    a move's canonical media is made: at import and by ``renormalize``."""
+    a move's canonical media is made: at import and by ``renormalize``.
+
+    A ``poster`` (JPEG of the clip's middle frame) is stored as it is: a producer that drew the
+    frames (the demo library) has it already, and decoding the clip again would cost an FFmpeg.
+    """
     clip_key, stream_key, poster_key = keys
     prepared = await prepare_clip(source, work, fmt, builder)
-    stream, poster = await gather_or_cancel(
-        (
-            elementary_stream(prepared.path, work / "clip.h264", builder, stage=stage),
-            extract_poster(
-                prepared.path, work / "poster.jpg", builder, duration=clip_duration(prepared.info)
-            ),
+    indexing = elementary_stream(prepared.path, work / "clip.h264", builder, stage=stage)
+    if poster is None:
+        stream, poster = await gather_or_cancel(
+            (
+                indexing,
+                extract_poster(
+                    prepared.path,
+                    work / "poster.jpg",
+                    builder,
+                    duration=clip_duration(prepared.info),
+                ),
+            )
         )
-    )
+    else:
+        stream = await indexing
     await gather_or_cancel(
         (
             storage.upload(prepared.path, clip_key),

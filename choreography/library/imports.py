@@ -60,8 +60,12 @@ def _work_dir():
     return work_dir(runtime.current().work_root, "import-")
 
 
-async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
-    """Import one move clip; returns (move, created). MediaError if it cannot be decoded."""
+async def import_clip(
+    source: Path, meta: ClipMetadata, *, poster: Path | None = None
+) -> tuple[Move, bool]:
+    """Import one move clip; returns (move, created). MediaError if it cannot be decoded.
+
+    ``poster``: a JPEG of the clip's middle frame the caller already has (else one is taken)."""
     content_hash = await hash_file(source)
     existing = await Move.objects.filter(content_hash=content_hash).afirst()
     if existing is not None:
@@ -83,7 +87,13 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
         media, _ = await gather_or_cancel(
             (
                 store_canonical_clip(
-                    source, work, runtime.current().video_format, builder, storage, keys
+                    source,
+                    work,
+                    runtime.current().video_format,
+                    builder,
+                    storage,
+                    keys,
+                    poster=poster,
                 ),
                 storage.upload(source, kept),
             )

@@ -195,11 +195,15 @@ def _behind_back(body: Skeleton, hand: tuple[float, float]) -> bool:
     return abs(hand[0] - body.hip[0]) < 0.08 and body.hip[1] - 0.05 < hand[1] < body.chest[1]
 
 
+def frame_count(figure: Figure, *, tempo_bpm: float, fps: float) -> int:
+    """How many frames ``frames`` draws: the figure's counts at ``tempo_bpm``."""
+    return round(figure.counts * 60.0 / tempo_bpm * fps)
+
+
 def frames(
     stage: Stage, figure: Figure, *, tempo_bpm: float, fps: float, label: str
 ) -> Iterator[bytes]:
     """Raw frames (PIX_FMT) of ``figure`` danced at ``tempo_bpm``: one count per beat."""
-    total = round(figure.counts * 60.0 / tempo_bpm * fps)
-    for index in range(total):
+    for index in range(frame_count(figure, tempo_bpm=tempo_bpm, fps=fps)):
         beat = index / fps * tempo_bpm / 60.0
         yield stage.frame(figure, beat, label).tobytes()
