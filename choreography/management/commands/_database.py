@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from django.core.checks import Tags
 from django.core.management import call_command
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
-#: ``requires_system_checks`` of every command but ``serve``: all tagged checks except the URL
-#: configuration's, which import the whole HTTP API (every route's schemas, about 40 % of a
-#: command's start-up) that a command never uses. ``serve`` and ``manage.py check`` run them all.
-NO_URL_CHECKS = [
-    tag for name, tag in vars(Tags).items() if not name.startswith("_") and tag != Tags.urls
-]
+
+class DatabaseCommand(BaseCommand):
+    """A choreo command that works on the database and storage, not over HTTP.
+
+    It runs every tagged system check except the URL configuration's, which import the whole
+    HTTP API (every route's schemas, about 40 % of a command's start-up) that such a command
+    never uses; ``serve`` and ``manage.py check`` run them all.
+    """
+
+    requires_system_checks = tuple(
+        tag for name, tag in vars(Tags).items() if not name.startswith("_") and tag != Tags.urls
+    )
 
 
 def ensure_database() -> None:

@@ -1,17 +1,16 @@
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from assembly import ChoreoError
 from choreography.library.demo import create_demo_library
-from choreography.management.commands._database import NO_URL_CHECKS, ensure_database
+from choreography.management.commands._database import DatabaseCommand, ensure_database
 from choreography.runtime import run_sync
 from storage import StorageError
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Synthesize the demo songs and move clips with FFmpeg and import them (idempotent)."
-    requires_system_checks = NO_URL_CHECKS
 
     def handle(self, *args, **options) -> None:
         ensure_database()

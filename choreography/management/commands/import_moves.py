@@ -6,17 +6,17 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from choreography.library.batch import NOT_IMPORTED, ClipOutcome, import_clip_jobs
-from choreography.management.commands._database import NO_URL_CHECKS, ensure_database
+from choreography.management.commands._database import DatabaseCommand, ensure_database
 from choreography.management.commands._reporting import progress_line
 from choreography.models import Difficulty, EnergyLevel, MoveRole, Style
 from choreography.music.catalog import Defaults, ManifestError, jobs_from_manifest, jobs_from_paths
 from choreography.runtime import run_sync
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Import move clips into the library, normalized once to the canonical format. "
         "Give files or directories (metadata from the flags below, style and role derived from "
@@ -25,7 +25,6 @@ class Command(BaseCommand):
         "the storage could not take (e.g. S3 unreachable) are reported as failed; the exit status "
         "is then 1, and re-running the same command imports only what is missing."
     )
-    requires_system_checks = NO_URL_CHECKS
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("paths", nargs="*", type=Path, metavar="FILES_OR_DIRS")

@@ -5,22 +5,21 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from choreography.library.batch import IMPORT_ERRORS, failure_reason, failure_status
 from choreography.library.imports import import_song
-from choreography.management.commands._database import NO_URL_CHECKS, ensure_database
+from choreography.management.commands._database import DatabaseCommand, ensure_database
 from choreography.runtime import run_sync
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Import a song into the library as AAC/M4A. Its tempo and first downbeat are detected "
         "unless given with --bpm / --first-beat; its per-phrase energy is always measured. "
         "Idempotent (content hash). Exit status 1 if the file is missing or cannot be decoded, "
         "or if the storage fails (e.g. S3 unreachable: run it again once it is back)."
     )
-    requires_system_checks = NO_URL_CHECKS
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", type=Path, metavar="FILE")

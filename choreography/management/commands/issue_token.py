@@ -1,13 +1,11 @@
 from asgiref.sync import async_to_sync
-from django.core.management.base import BaseCommand
 
 from choreography.accounts.tokens import issue_token
-from choreography.management.commands._database import NO_URL_CHECKS, ensure_database
+from choreography.management.commands._database import DatabaseCommand, ensure_database
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Create USERNAME if needed and print a new API token (its last line is the token)."
-    requires_system_checks = NO_URL_CHECKS
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("username")

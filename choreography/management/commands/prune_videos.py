@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from choreography import runtime
-from choreography.management.commands._database import NO_URL_CHECKS, ensure_database
+from choreography.management.commands._database import DatabaseCommand, ensure_database
 from choreography.models import ChoreographyTask
 from choreography.runtime import run_sync
 from storage import StorageError
@@ -45,12 +45,11 @@ async def prune(older_than_days: float, *, dry_run: bool) -> tuple[int, int, lis
     return rows, videos, failures
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Delete unsaved generated videos (and their task rows) older than --older-than DAYS "
         "(default CHOREO_UNSAVED_TTL_DAYS); saved choreographies are never pruned."
     )
-    requires_system_checks = NO_URL_CHECKS
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--older-than", type=float, default=None, metavar="DAYS")

@@ -6,18 +6,18 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from pydantic import ValidationError
 
 from assembly import VideoFormat
 from choreography.config import ChoreoConfig
 from choreography.library.renormalize import Outcome, renormalize_library
-from choreography.management.commands._database import NO_URL_CHECKS, ensure_database
+from choreography.management.commands._database import DatabaseCommand, ensure_database
 from choreography.management.commands._reporting import progress_line
 from choreography.runtime import run_sync
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Rebuild every move's canonical clip (and its elementary stream and frame index) from its "
         "kept original, in the configured format or the one given by the flags. Moves already in "
@@ -26,7 +26,6 @@ class Command(BaseCommand):
         "kept are counted: re-import them. The server joins only clips of its configured "
         "CHOREO_VIDEO_SIZE and CHOREO_VIDEO_FPS: set them to the new format and restart it."
     )
-    requires_system_checks = NO_URL_CHECKS
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--video-size", metavar="WxH", help="default: CHOREO_VIDEO_SIZE")

@@ -1,16 +1,15 @@
 from asgiref.sync import async_to_sync
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from choreography.accounts.tokens import revoke_tokens
-from choreography.management.commands._database import NO_URL_CHECKS, ensure_database
+from choreography.management.commands._database import DatabaseCommand, ensure_database
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Revoke API tokens: one given in full, those starting with --prefix (as shown when "
         "issued), or all of --user's. A revoked token is refused (401) from then on."
     )
-    requires_system_checks = NO_URL_CHECKS
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("token", nargs="?", help="the full token to revoke")

@@ -6,19 +6,17 @@ address the ``serve`` running on this data directory recorded; else 127.0.0.1:80
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
 
 from choreography.api.pages import sign_in_path
 from choreography.management.commands._address import DEFAULT_URL, base_url_for, running_url
-from choreography.management.commands._database import NO_URL_CHECKS, ensure_database
+from choreography.management.commands._database import DatabaseCommand, ensure_database
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Print a one-time sign-in link for USERNAME (created if needed) for the web page, on the "
         "address of the server running on this data directory (or CHOREO_PUBLIC_URL)."
     )
-    requires_system_checks = NO_URL_CHECKS
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("username")

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from assembly import ChoreoError
 from choreography.library.variants import warm_library
-from choreography.management.commands._database import NO_URL_CHECKS, ensure_database
+from choreography.management.commands._database import DatabaseCommand, ensure_database
 from choreography.runtime import run_sync
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Render the missing tempo variants the library's songs need (see README)."
-    requires_system_checks = NO_URL_CHECKS
 
     def handle(self, *args, **options) -> None:
         ensure_database()
