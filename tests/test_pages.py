@@ -23,6 +23,9 @@ async def test_sign_in_link_works_once(library):
     assert b'name="song"' in page.content
     assert b"Test Song" in page.content
     assert b"signed in as dancer" in page.content
+    # Served disabled: a click before app.js runs would submit the form as a page load (seen in
+    # a browser test) and lose the choices; app.js enables it once it handles the submit.
+    assert b'id="generate" disabled' in page.content
     again = await AsyncClient().get(path, headers=BROWSER)
     assert again.status_code == 403
     assert b"links work once" in again.content

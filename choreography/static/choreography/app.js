@@ -363,5 +363,8 @@ async function loadHistory() {
 }
 
 $("generate-form").addEventListener("submit", generate);
+// The page renders before this script runs: until now a click would have submitted the form as
+// a plain page load, losing the dancer's choices. The button is served disabled for that reason.
+$("generate").disabled = false;
 $("cancel").addEventListener("click", () => { if (controller) controller.abort(); });
 loadHistory();
