@@ -347,6 +347,11 @@ async def test_plan_pages_are_for_the_instructor_who_owns_the_plan(teacher):
     mine = await session_client(user)
     listing = await mine.get("/class-plans/")
     assert listing.status_code == 200 and "Monday" in listing.content.decode()
+    # Served disabled until class_plans.js handles the forms (a click before would submit them
+    # as a page load and lose what was typed); the script enables the ones marked for it.
+    assert '<button type="submit" disabled data-ready-with-script>Create</button>' in (
+        listing.content.decode()
+    )
     assert 'href="/class-plans/"' in (await mine.get("/")).content.decode()
 
 

@@ -121,4 +121,7 @@
   });
 
   list.querySelectorAll(".plan").forEach((item) => load(item).catch((e) => (status.textContent = e.message)));
+  // The forms' buttons are served disabled: before this script handles them, a click would
+  // submit a form as a plain page load and lose what the instructor typed.
+  document.querySelectorAll("[data-ready-with-script]").forEach((button) => { button.disabled = false; });
 })();
