@@ -8,6 +8,7 @@ SQLite database directly (read-only) to see what it recorded.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -138,9 +139,11 @@ CACHE_INPUTS = (
 """What a seeded template is made of: when none of it changed, the template is reused."""
 
 
+@functools.cache
 def content_key(*extra: Path) -> str:
     """A digest of the code and tools that build a template (and of ``extra`` files): any
-    change makes a new one."""
+    change makes a new one. Computed once per process (the code does not change during a run;
+    every ``library`` fixture asks)."""
     digest = hashlib.sha256()
     for name in (*CACHE_INPUTS, *(str(path.relative_to(ROOT)) for path in extra)):
         root = ROOT / name
