@@ -117,11 +117,18 @@ async def ensure_variants(
     return rows
 
 
-async def warm_song(song: Song, moves: Sequence[Move] | None = None) -> int:
-    """Render the variants ``song`` needs that are not stored yet; how many were rendered."""
+async def warm_song(
+    song: Song, moves: Sequence[Move] | None = None, *, shuffled: bool = False
+) -> int:
+    """Render the variants ``song`` needs that are not stored yet; how many were rendered.
+
+    ``shuffled``: in a random order, so several server processes warming at once mostly render
+    different variants (each checks for a stored one first; the unique row settles a tie)."""
     if moves is None:
         moves = [move async for move in Move.objects.all()]
     needed = needed_for_song(song, moves)
+    if shuffled:
+        random.shuffle(needed)
     before = await MoveVariant.objects.acount()
     await ensure_variants(needed)
     rendered = await MoveVariant.objects.acount() - before
@@ -130,21 +137,12 @@ async def warm_song(song: Song, moves: Sequence[Move] | None = None) -> int:
 
 
 async def warm_library(*, shuffled: bool = False) -> int:
-    """Render every variant the library's songs need; how many were rendered.
-
-    ``shuffled``: in a random order, so several server processes warming at once mostly render
-    different variants (each checks for a stored one first; the unique row settles a tie)."""
+    """Render every variant the library's songs need (``shuffled``: see warm_song); how many
+    were rendered."""
     moves = [move async for move in Move.objects.all()]
     rendered = 0
     async for song in Song.objects.all():
-        if not shuffled:
-            rendered += await warm_song(song, moves)
-            continue
-        needed = needed_for_song(song, moves)
-        random.shuffle(needed)
-        before = await MoveVariant.objects.acount()
-        await ensure_variants(needed)
-        rendered += await MoveVariant.objects.acount() - before
+        rendered += await warm_song(song, moves, shuffled=shuffled)
     return rendered
 
 
