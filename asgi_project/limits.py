@@ -1,104 +1,166 @@
-"""ASGI middleware that refuses request bodies over a size limit before anything reads them.
+"""ASGI middleware that decides who may send how large a body before anything reads it.
 
-Media uploads (multipart ``POST /api/songs/`` and ``POST /api/moves/``) that carry credentials
-(a bearer token or a session cookie) get their own, larger limit (CHOREO_MAX_UPLOAD_MB); every
-other request keeps CHOREO_MAX_BODY_BYTES. Only staff may upload, but Django spools the whole
-body to disk before the view can say so: without credentials a stranger could not be staff, so
-a stranger never gets to send hundreds of megabytes.
+Every request body is limited to CHOREO_MAX_BODY_BYTES (64 KiB), except on the upload routes
+of ``UPLOAD_ROUTES``: there the caller is resolved from the headers first (bearer token or
+session with its X-CSRFToken header, ``choreography.accounts.callers``), and only a caller the
+route's predicate admits (staff, for the library uploads) gets CHOREO_MAX_UPLOAD_MB. A stranger,
+a made-up token or a session without its CSRF header is answered 401/403 at once, a signed-in
+user the route does not admit 403, all before one byte of the body is read: Django's ASGI
+handler would otherwise spool the whole body to a temporary file before the view could refuse.
 
-Django's ASGI handler spools a whole body to a temporary file before the view runs; this stops
-an oversized body at the door: a declared ``Content-Length`` over the limit is answered 413 at
-once, and a chunked body is counted as it arrives and refused as soon as it passes the limit.
+Bodies are streamed, never collected: each ``http.request`` message goes on to the app as it
+arrives, counted; past the limit the request is answered 413 and the app is told the client
+went away (``http.disconnect``), so Django drops what it spooled. A declared Content-Length
+over the limit is refused before the app starts. Every refusal closes the connection.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from choreography.api.responses import error_body
-from choreography.errors import PayloadTooLargeError
+from assembly import ChoreoError
+from choreography.api.responses import error_body, status_for
+from choreography.errors import PayloadTooLargeError, PermissionDeniedError
 
-SESSION_COOKIE = b"sessionid="
-"""Django's default SESSION_COOKIE_NAME, as it appears in a Cookie header."""
 
-UPLOAD_PATHS = frozenset({"/api/songs/", "/api/moves/"})
-"""The routes that take a multipart media upload (choreography.api.library_admin)."""
+def is_staff(user) -> bool:
+    return bool(user.is_active and user.is_staff)
+
+
+@dataclass(frozen=True)
+class UploadRoute:
+    """A route that takes a large (multipart) body from the callers ``admits`` lets in."""
+
+    method: str
+    path: str
+    admits: Callable[[object], bool]
+    """Whether this (authenticated) user may send up to CHOREO_MAX_UPLOAD_MB here."""
+    refusal: str
+    details: str
+
+    def matches(self, scope) -> bool:
+        return (
+            scope.get("method") == self.method
+            and scope.get("path") == self.path
+            and _header(scope, b"content-type").startswith(b"multipart/form-data")
+        )
+
+
+UPLOAD_ROUTES: tuple[UploadRoute, ...] = (
+    UploadRoute("POST", "/api/songs/", is_staff, "staff only", "managing the library needs a staff user"),
+    UploadRoute("POST", "/api/moves/", is_staff, "staff only", "managing the library needs a staff user"),
+)  # fmt: skip
+"""The media uploads (choreography.api.library_admin); a route for other callers (say,
+instructors uploading studio moves) is one more row with its own predicate."""
+
+
+async def _caller(scope):
+    # Imported on first use: the ORM and the session engine need Django's apps loaded, and
+    # asgi_project.asgi imports this module before it builds the Django application.
+    from choreography.accounts.callers import caller
+
+    return await caller(scope)
 
 
 class BodySizeLimit:
-    def __init__(self, app, *, max_bytes: int, max_upload_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        app,
+        *,
+        max_bytes: int,
+        max_upload_bytes: int | None = None,
+        routes: tuple[UploadRoute, ...] = UPLOAD_ROUTES,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_upload_bytes = max(max_bytes, max_upload_bytes or max_bytes)
+        self.routes = routes
 
-    def limit_for(self, scope) -> tuple[int, str]:
-        """(the limit, the setting that sets it) for this request."""
-        if (
-            scope.get("method") == "POST"
-            and scope.get("path") in UPLOAD_PATHS
-            and _header(scope, b"content-type").startswith(b"multipart/form-data")
-            and _has_credentials(scope)
-        ):
-            return self.max_upload_bytes, "CHOREO_MAX_UPLOAD_MB"
-        return self.max_bytes, "CHOREO_MAX_BODY_BYTES"
+    async def limit_for(self, scope) -> tuple[int, str]:
+        """(the limit, the setting that sets it) for this request; raises the ChoreoError that
+        refuses a caller who wants to send a large body to an upload route and may not."""
+        small = self.max_bytes, "CHOREO_MAX_BODY_BYTES"
+        route = next((route for route in self.routes if route.matches(scope)), None)
+        declared = _content_length(scope)
+        if route is None or (declared is not None and declared <= self.max_bytes):
+            return small  # nothing large to let in: the app authenticates as usual
+        user = await _caller(scope)
+        if not route.admits(user):
+            raise PermissionDeniedError(route.refusal, details=route.details)
+        return self.max_upload_bytes, "CHOREO_MAX_UPLOAD_MB"
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit, setting = self.limit_for(scope)
+        try:
+            limit, setting = await self.limit_for(scope)
+        except ChoreoError as refusal:
+            await _refuse(send, refusal)
+            return
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await self._refuse(send, limit, setting, f"{declared} bytes declared")
+            await _refuse(send, _too_large(limit, setting, f"{declared} bytes declared"))
             return
-        if declared is not None:
-            # The server holds the client to its Content-Length, so nothing more to count.
-            await self.app(scope, receive, send)
-            return
-        # No length given (chunked): read up to the limit ourselves, then replay to the app.
-        messages, total = [], 0
-        while True:
+        await _Counted(self.app, limit, setting)(scope, receive, send)
+
+
+class _Counted:
+    """Runs the app with a receive that counts the body as it passes and a send that goes
+    quiet once the door has answered 413 in the app's place."""
+
+    def __init__(self, app, limit: int, setting: str) -> None:
+        self.app, self.limit, self.setting = app, limit, setting
+        self.received = 0
+        self.started = False  # the app began its response: too late for a 413
+        self.refused = False
+
+    async def __call__(self, scope, receive, send) -> None:
+        async def counted_receive():
+            if self.refused:
+                return {"type": "http.disconnect"}
             message = await receive()
-            if message["type"] != "http.request":
-                messages.append(message)
-                break
-            total += len(message.get("body", b""))
-            if total > limit:
-                await self._refuse(send, limit, setting, f"more than {limit} bytes sent")
+            if message["type"] == "http.request":
+                self.received += len(message.get("body", b""))
+                if self.received > self.limit:
+                    self.refused = True
+                    if not self.started:
+                        got = f"more than {self.limit} bytes sent"
+                        await _refuse(send, _too_large(self.limit, self.setting, got))
+                    return {"type": "http.disconnect"}  # Django drops what it spooled
+            return message
+
+        async def guarded_send(message):
+            if self.refused:
                 return
-            messages.append(message)
-            if not message.get("more_body", False):
-                break
+            self.started = True
+            await send(message)
 
-        async def replay():
-            return messages.pop(0) if messages else await receive()
-
-        await self.app(scope, replay, send)
-
-    async def _refuse(self, send, limit: int, setting: str, got: str) -> None:
-        error = PayloadTooLargeError(
-            "request body too large", details=f"at most {limit} bytes ({setting}); {got}"
-        )
-        body = json.dumps(error_body(error)).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await self.app(scope, counted_receive, guarded_send)
 
 
-def _has_credentials(scope) -> bool:
-    """A bearer token or a session cookie is present (checked for real by the view)."""
-    if _header(scope, b"authorization").lower().startswith(b"bearer "):
-        return True
-    return SESSION_COOKIE in _header(scope, b"cookie")
+def _too_large(limit: int, setting: str, got: str) -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        "request body too large", details=f"at most {limit} bytes ({setting}); {got}"
+    )
+
+
+async def _refuse(send, error: ChoreoError) -> None:
+    """Answer ``error`` in the one error shape and close the connection (the body, if any,
+    stays unread)."""
+    body = json.dumps(error_body(error)).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    status = status_for(error)
+    if status == 401:
+        headers.append((b"www-authenticate", b'Bearer realm="choreo"'))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _content_length(scope) -> int | None:

@@ -320,9 +320,10 @@ def test_live_upload_passes_the_body_limit_on_its_route_only(live_template, tmp_
         server.stop()
 
 
-async def test_only_a_request_with_credentials_may_send_an_upload_sized_body():
-    """A stranger's multipart POST to an upload route keeps the 64 KiB door limit (Django would
-    spool it to disk before the view refuses it); with a token or a session it may be large."""
+async def test_only_staff_may_send_an_upload_sized_body(staff):
+    """A multipart POST to an upload route larger than the 64 KiB door limit reaches the app
+    only from staff: no credentials, a made-up token, Basic or a junk session are 401, a valid
+    non-staff token 403, all answered at the door (Django would spool the body first)."""
     from asgi_project.limits import BodySizeLimit
 
     reached: list[bool] = []
@@ -331,6 +332,7 @@ async def test_only_a_request_with_credentials_may_send_an_upload_sized_body():
         reached.append(True)
 
     limit = BodySizeLimit(app, max_bytes=64 * 1024, max_upload_bytes=10 * 1024 * 1024)
+    user_token = await issue_token("alice")
 
     async def status_for(*extra: tuple[bytes, bytes]) -> int | None:
         sent: list[dict] = []
@@ -352,7 +354,9 @@ async def test_only_a_request_with_credentials_may_send_an_upload_sized_body():
         await limit(scope, None, send)
         return None if reached else sent[0]["status"]
 
-    assert await status_for() == 413
-    assert await status_for((b"authorization", b"Basic eDp5")) == 413
-    assert await status_for((b"authorization", b"Bearer chor_abc")) is None
-    assert await status_for((b"cookie", b"csrftoken=a; sessionid=b")) is None
+    assert await status_for() == 401
+    assert await status_for((b"authorization", b"Basic eDp5")) == 401
+    assert await status_for((b"authorization", b"Bearer chor_abc")) == 401
+    assert await status_for((b"cookie", b"csrftoken=a; sessionid=b")) == 401
+    assert await status_for((b"authorization", f"Bearer {user_token}".encode())) == 403
+    assert await status_for((b"authorization", f"Bearer {staff.token}".encode())) is None

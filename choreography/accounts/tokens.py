@@ -55,22 +55,41 @@ async def authenticate_bearer(header: str | None):
         raise AuthenticationError(
             "authentication required", details="send 'Authorization: Bearer <token>'"
         )
+    token = bearer_token(header)
+    now = timezone.now()
+    record = await _active_record(token, now)
+    if record is None:
+        raise AuthenticationError("invalid or revoked token")
+    await _record_use(record, now)
+    return record.user
+
+
+def bearer_token(header: str) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header; AuthenticationError otherwise."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError(
             "malformed Authorization header", details="expected 'Authorization: Bearer <token>'"
         )
-    now = timezone.now()
+    return token
+
+
+async def token_owner(token: str):
+    """The active user owning ``token``, or None; reads only (the ASGI body gate asks before
+    the request reaches Django, which authenticates again and records the use)."""
+    record = await _active_record(token, timezone.now())
+    return None if record is None else record.user
+
+
+async def _active_record(token: str, now: dt.datetime) -> ApiToken | None:
+    """The active token record for ``token`` whose user is active, with that user loaded."""
     record = (
         await active_tokens(now)
         .select_related("user")
         .filter(token_hash=hash_token(token.strip()))
         .afirst()
     )
-    if record is None or not record.user.is_active:
-        raise AuthenticationError("invalid or revoked token")
-    await _record_use(record, now)
-    return record.user
+    return record if record is not None and record.user.is_active else None
 
 
 async def _record_use(record: ApiToken, now: dt.datetime) -> None:

@@ -21,9 +21,9 @@ from ninja import NinjaAPI
 from ninja import errors as ninja_errors
 from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
-from ninja.utils import check_csrf
 
 from assembly import ChoreoError
+from choreography.accounts.callers import csrf_refusal
 from choreography.accounts.tokens import authenticate_bearer
 from choreography.api.responses import error_response
 from choreography.errors import (
@@ -54,7 +54,8 @@ class BearerTokenAuth(HttpBearer):
 
 
 class SessionCookieAuth(APIKeyCookie):
-    """Django's session (the web page); unsafe methods also need the CSRF token."""
+    """Django's session (the web page); unsafe methods also need the CSRF token, in the
+    X-CSRFToken header (a form field would mean parsing the body: an upload's, spooled)."""
 
     param_name = settings.SESSION_COOKIE_NAME
 
@@ -64,12 +65,8 @@ class SessionCookieAuth(APIKeyCookie):
         user = await request.auser()
         if not user.is_authenticated:
             return None
-        if request.method not in SAFE_METHODS and check_csrf(request) is not None:
-            raise PermissionDeniedError(
-                "CSRF check failed",
-                details="send the csrftoken cookie's value in the X-CSRFToken header",
-                stage="authentication",
-            )
+        if request.method not in SAFE_METHODS and (refusal := csrf_refusal(request)):
+            raise refusal  # judged on the X-CSRFToken header: a body is never parsed for it
         return user
 
     def authenticate(self, request: HttpRequest, key):  # pragma: no cover - see __call__

@@ -193,7 +193,7 @@ def _too_large(limit: int, got: str) -> PayloadTooLargeError:
 
 def _parse(request: HttpRequest, handler: WorkDirUploadHandler):
     """Parse the multipart body (blocking file I/O: called in a worker thread)."""
-    with contextlib.suppress(AttributeError):  # already parsed (a session's CSRF check reads it)
+    with contextlib.suppress(AttributeError):  # already parsed (by middleware; the API does not)
         request.upload_handlers = [handler]
     return request.POST, request.FILES
 
