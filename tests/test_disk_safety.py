@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import threading
 import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
 from choreography import runtime as runtime_module
 from choreography.errors import QuotaExceededError
+from choreography.generation import service
 from choreography.generation.pruning import LEASE_NAME, Pruner, take_lease
 from choreography.generation.reservations import MIB, estimate_bytes, reserved_bytes
 from choreography.generation.service import admit, prepare_generation, run_generation
@@ -93,6 +96,45 @@ async def test_the_estimate_is_an_upper_bound_of_the_real_size(alice, library):
     assert response.status_code == 200, response.content
     task = await ChoreographyTask.objects.aget(pk=response.json()["task_id"])
     assert 0 < task.result["size_bytes"] <= await estimate_for(song)
+
+
+async def test_claims_racing_in_threads_never_overshoot_the_quota(
+    alice, library, reconfigure, tmp_path
+):
+    """Four claims at once, each in its own thread and database connection (as in four server
+    processes): the user's row lock lets exactly one reserve the room for one."""
+    if connection.vendor == "sqlite":
+        pytest.skip(
+            "the SQLite test database lives in memory with a shared cache, which fails concurrent "
+            "writers (table locked) instead of making them wait as the file database does"
+        )
+    await reconfigure(user_quota_mb=1, max_per_user=10)
+    song, _ = library
+    estimate = await leave_room_for_one("alice", song, tmp_path)
+    owner = await user("alice")
+    start = threading.Barrier(4)
+
+    def claim() -> str:
+        task = ChoreographyTask(
+            id=uuid.uuid4(),
+            user=owner,
+            song=song,
+            stage="queued",
+            owner="racer",
+            heartbeat_at=timezone.now(),
+            reserved_bytes=estimate,
+        )
+        try:
+            start.wait()
+            service._claim_row.func(task, cap=10, lease_s=30.0, retry_after=1)
+            return "claimed"
+        except QuotaExceededError:
+            return "quota"
+        finally:
+            connection.close()
+
+    outcomes = await asyncio.gather(*(asyncio.to_thread(claim) for _ in range(4)))
+    assert sorted(outcomes) == ["claimed", "quota", "quota", "quota"]
 
 
 async def admitted(name: str, song, *, seed: int = 1):
