@@ -60,7 +60,13 @@ class ChoreoConfig(BaseModel):
         64 * 1024, ge=1024, le=10 * 1024 * 1024, alias="CHOREO_MAX_BODY_BYTES"
     )
     unsaved_ttl_days: float = Field(7.0, ge=0, le=36500, alias="CHOREO_UNSAVED_TTL_DAYS")
-    """Unsaved generations are kept this long, then prune_videos removes them (row and video)."""
+    """Unsaved generations are kept this long, then pruning removes them (row and video)."""
+    prune_interval_s: float = Field(3600.0, ge=0, le=7 * 24 * 3600, alias="CHOREO_PRUNE_INTERVAL_S")
+    """How often a serving process prunes unsaved generations older than CHOREO_UNSAVED_TTL_DAYS
+    (one process at a time, under a lease); 0 turns the schedule off (prune_videos by hand)."""
+    min_free_disk_mb: int = Field(500, ge=0, le=10_000_000, alias="CHOREO_MIN_FREE_DISK_MB")
+    """Generations and uploads are refused (507) while the data dir's filesystem has less free
+    space than this, in MiB; 0 turns the floor off."""
     user_quota_mb: int = Field(2048, ge=1, le=10_000_000, alias="CHOREO_USER_QUOTA_MB")
     """Per-user storage quota: the sum of the user's completed videos, in MiB."""
     max_upload_mb: int = Field(500, ge=1, le=100_000, alias="CHOREO_MAX_UPLOAD_MB")

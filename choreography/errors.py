@@ -16,6 +16,7 @@ ChoreoError (assembly.errors)
 │   ├── TooManyGenerationsError  this user already runs CHOREO_MAX_PER_USER (429)
 │   ├── ServerBusyError          in-flight cap and wait queue are full (503)
 │   └── ShuttingDownError        the server is stopping; work was stopped (503)
+├── InsufficientStorageError     the data dir's free space is below CHOREO_MIN_FREE_DISK_MB (507)
 └── ClientDisconnectedError      recorded on a task whose client went away
 """
 
@@ -119,6 +120,13 @@ class ServerBusyError(OverloadedError):
 
 class ShuttingDownError(OverloadedError):
     """The server is shutting down: new work is refused and running work stopped (HTTP 503)."""
+
+
+class InsufficientStorageError(ChoreoError):
+    """A generation or upload refused because the server's disk is nearly full: the free space
+    of the data dir's filesystem is below CHOREO_MIN_FREE_DISK_MB (HTTP 507)."""
+
+    default_stage = "storage"
 
 
 class ClientDisconnectedError(ChoreoError):

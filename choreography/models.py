@@ -201,6 +201,10 @@ class ChoreographyTask(models.Model):
     idempotency_key = models.CharField(
         max_length=200, blank=True, help_text="Idempotency-Key of the request that made it"
     )
+    reserved_bytes = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Estimated video size held against the user's quota while it runs",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -220,6 +224,18 @@ class ChoreographyTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} ({self.status} {self.stage} {self.progress}%)"
+
+
+class WorkLease(models.Model):
+    """Who may do a piece of periodic work (e.g. pruning) until when: one holder at a time
+    across every serving process sharing the database (choreography.generation.pruning)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    owner = models.CharField(max_length=100, help_text="Instance id of the holding process")
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.owner} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
 
 
 class ApiToken(models.Model):

@@ -1,4 +1,5 @@
-"""The process-wide state of choreo in one object: storage, assembler, admission, leases.
+"""The process-wide state of choreo in one object: storage, assembler, admission, leases,
+scheduled pruning and the disk floor.
 
 Like Starlette's ``app.state``: the ASGI lifespan builds one ``Runtime`` when the process
 starts and closes it at shutdown (asgi_project.asgi); a management command opens one for the
@@ -25,8 +26,10 @@ from django.conf import settings
 
 from assembly import AudioFormat, VideoAssemblyService, VideoFormat
 from choreography.config import ChoreoConfig
+from choreography.diskspace import ensure_free_disk
 from choreography.generation.admission import GenerationGate
 from choreography.generation.leases import LeaseKeeper
+from choreography.generation.pruning import Pruner
 from choreography.generation.singleflight import SingleFlight
 from storage import LocalStorage, Storage
 
@@ -63,6 +66,10 @@ class Runtime:
         self.work_root = self.shared_work_root / self.instance_id
         """This process's own work dir: nobody else sweeps it while its lease is renewed."""
         self.storage: Storage = build_storage(config, Path(media_root), url_signer)
+        self.disk_paths = [self.shared_work_root]
+        """Where this process writes files: the disk floor is checked on their filesystems."""
+        if config.storage_backend == "local":
+            self.disk_paths.append(Path(media_root))
         self.gate = GenerationGate(
             slots=config.max_concurrent_assemblies,
             queue_size=config.queue_size,
@@ -74,6 +81,12 @@ class Runtime:
             work_root=self.work_root,
             shared_work_root=self.shared_work_root,
         )
+        self.pruner = Pruner(
+            instance_id=self.instance_id,
+            interval_s=config.prune_interval_s,
+            older_than_days=config.unsaved_ttl_days,
+        )
+        """Prunes old unsaved generations on a schedule, one process at a time (a work lease)."""
         self.renders = SingleFlight(slots=config.max_concurrent_assemblies)
         """Tempo variant renders: each once per process, at most one per assembly slot."""
         self._assembler: VideoAssemblyService | None = None
@@ -126,6 +139,12 @@ class Runtime:
             self._ffmpeg_version = (now, await assembler.ffmpeg_version())
         return self._ffmpeg_version[1]
 
+    async def ensure_free_disk(self, *, action: str) -> None:
+        """InsufficientStorageError (507) while free space is below CHOREO_MIN_FREE_DISK_MB."""
+        await ensure_free_disk(
+            self.disk_paths, floor_mb=self.config.min_free_disk_mb, action=action
+        )
+
     def announce(self, task_id) -> asyncio.Future:
         """Register a generation running here; its future gets the finished row or the error."""
         future = self._running[task_id] = asyncio.get_running_loop().create_future()
@@ -139,9 +158,10 @@ class Runtime:
         return self._running.get(task_id)
 
     async def start(self) -> None:
-        """Start the background work of a serving process (lease renewal and sweeps, and the
-        tempo-variant warm-up when configured)."""
+        """Start the background work of a serving process (lease renewal and sweeps, scheduled
+        pruning, and the tempo-variant warm-up when configured)."""
         self.leases.start()
+        self.pruner.start()
         if self.config.warm_on_start:
             self._warming = asyncio.create_task(self._warm_up(), name="warm tempo variants")
 
@@ -168,6 +188,7 @@ class Runtime:
         if self._warming is not None:
             self._warming.cancel()
             await asyncio.wait({self._warming})
+        await self.pruner.stop()
         await self.leases.stop()
         await self.storage.aclose()
 

@@ -5,7 +5,8 @@ Uploads are ``multipart/form-data`` (field ``file`` plus the fields of ``import_
 store by content hash): the same content again answers 200 with ``"duplicate": true`` and the
 existing id. The file is streamed to a temporary file under the runtime's work dir (never held in
 memory), limited to CHOREO_MAX_UPLOAD_MB (413), parsed in a worker thread, and removed on every
-path, cancellation included. Edits are strict JSON; deletes refuse (409) what completed
+path, cancellation included; below CHOREO_MIN_FREE_DISK_MB of free disk it is refused (507)
+before a byte is spooled. Edits are strict JSON; deletes refuse (409) what completed
 choreographies still use. Everyone else: 403 (staff only), anonymous 401.
 """
 
@@ -48,7 +49,7 @@ from choreography.music.catalog import ClipMetadata, derive_role, derive_style, 
 router = catalog_router
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 500: ErrorOut}
-UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut, 415: ErrorOut}
+UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut, 415: ErrorOut, 507: ErrorOut}
 
 DifficultyName = Literal[tuple(Difficulty.values)]  # type: ignore[valid-type]
 EnergyName = Literal[tuple(EnergyLevel.values)]  # type: ignore[valid-type]
@@ -211,6 +212,7 @@ async def _upload(request: HttpRequest) -> AsyncIterator[tuple[dict, Path, str]]
     declared = request.META.get("CONTENT_LENGTH") or ""
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(limit, f"{declared} bytes declared")
+    await runtime.current().ensure_free_disk(action="upload")  # 507 below the disk floor
     directory = runtime.current().work_root  # this instance's own: swept if the process dies
     directory.mkdir(parents=True, exist_ok=True)
     handler = WorkDirUploadHandler(request, directory=directory, max_bytes=limit)

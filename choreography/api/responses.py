@@ -21,6 +21,7 @@ from assembly import (
 from choreography.errors import (
     AuthenticationError,
     ConflictError,
+    InsufficientStorageError,
     InvalidRequestError,
     NotFoundError,
     OverloadedError,
@@ -50,6 +51,7 @@ STATUS_BY_ERROR: tuple[tuple[type[ChoreoError], int], ...] = (
     (ServerBusyError, 503),
     (ShuttingDownError, 503),
     (AssemblyTimeoutError, 504),
+    (InsufficientStorageError, 507),
     (FFmpegNotFoundError, 503),
 )
 """First match wins; any other ChoreoError is a 500."""

@@ -61,11 +61,13 @@ once, streaming Server-Sent Events on this same request:
 progress step, a `: keep-alive` comment at least every 15 s, then exactly one final
 `event: completed` (the same JSON as the plain response) or `event: error`
 (`{"error", "details", "stage"}`). Errors found before the work starts (400, 401, 403, 404,
-413, 429, 503) are answered with their status and the error JSON, not as a stream.
+409, 413, 429, 503, 507) are answered with their status and the error JSON, not as a stream.
 
 Closing the connection stops the work (FFmpeg is stopped, the task is marked failed with
 "client disconnected"). At most CHOREO_MAX_PER_USER generations per user run at once (429);
 past the server's in-flight cap and wait queue the answer is 503; both carry `Retry-After`.
+A generation whose estimated size does not fit in the user's quota beside their videos and
+running generations is 409 (stage `quota`); below the server's free-disk floor it is 507.
 
 **Retries**: send an `Idempotency-Key` (any string up to 200 characters). The same user and key
 within 24 h gets the same task, never a second render: a completed one answers the same JSON
@@ -165,6 +167,7 @@ def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False
         500: ErrorOut,
         503: ErrorOut,
         504: ErrorOut,
+        507: ErrorOut,
     },
     summary="Generate a choreography video (plain JSON, or live progress as SSE)",
     description=GENERATE_DOC,

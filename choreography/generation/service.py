@@ -36,6 +36,7 @@ from choreography.errors import (
 )
 from choreography.generation.admission import Ticket
 from choreography.generation.leases import live_rows
+from choreography.generation.reservations import check_room, estimate_bytes
 from choreography.generation.selectors import (
     clip_hints,
     move_option,
@@ -132,10 +133,12 @@ async def prepare_generation(
     style: str | None,
     seed: int | None,
 ) -> GenerationJob:
-    """Check the song, the library and FFmpeg; NotFoundError/ChoreoError before any row exists."""
+    """Check the song, the disk floor, the library and FFmpeg; NotFoundError/ChoreoError before
+    any row exists."""
     song = await Song.objects.filter(pk=song_id).afirst()
     if song is None:
         raise NotFoundError(f"song {song_id} does not exist", stage="lookup")
+    await runtime.current().ensure_free_disk(action="generation")
     await check_quota(user, action="generate")
     # Only clips of the configured size and rate join by stream copy (library/formats.py).
     fmt = runtime.current().video_format
@@ -183,7 +186,8 @@ async def find_by_idempotency_key(*, user, key: str) -> ChoreographyTask | None:
 
 async def admit(job: GenerationJob, *, idempotency_key: str = "") -> Admission:
     """Reserve a place in the queue (503 when full) and claim a task row under the user's cap
-    (429 when the user already runs CHOREO_MAX_PER_USER anywhere).
+    (429 when the user already runs CHOREO_MAX_PER_USER anywhere) and quota (409 when the
+    video's estimated size does not fit beside their videos and running reservations).
 
     Cancellation-safe: a cancel that lands while the row is inserted in its worker thread still
     marks that row failed (its id is chosen here; the UPDATE queues behind the INSERT).
@@ -191,6 +195,12 @@ async def admit(job: GenerationJob, *, idempotency_key: str = "") -> Admission:
     current = runtime.current()
     ticket = current.gate.reserve()
     task_id = uuid.uuid4()
+    estimate = estimate_bytes(
+        duration_s=job.song.duration_seconds,
+        moves=job.moves,
+        video=current.video_format,
+        audio=current.audio_format,
+    )
     try:
         task = await _claim_row(
             ChoreographyTask(
@@ -204,6 +214,7 @@ async def admit(job: GenerationJob, *, idempotency_key: str = "") -> Admission:
                 owner=current.instance_id,
                 heartbeat_at=timezone.now(),
                 idempotency_key=idempotency_key,
+                reserved_bytes=estimate,
             ),
             cap=current.config.max_per_user,
             lease_s=current.config.lease_s,
@@ -221,7 +232,8 @@ async def admit(job: GenerationJob, *, idempotency_key: str = "") -> Admission:
 def _claim_row(
     task: ChoreographyTask, *, cap: int, lease_s: float, retry_after: int
 ) -> ChoreographyTask:
-    """Insert ``task`` unless its user already has ``cap`` live generations, atomically.
+    """Insert ``task`` unless its user already has ``cap`` live generations or its
+    ``reserved_bytes`` do not fit in their quota, atomically.
 
     The user's row is locked (PostgreSQL: SELECT ... FOR UPDATE; SQLite: the IMMEDIATE
     transaction takes the write lock), so two workers cannot both see room for one more.
@@ -243,6 +255,7 @@ def _claim_row(
                 "wait for one to finish",
                 retry_after=retry_after,
             )
+        check_room(task.user_id, estimate=task.reserved_bytes, lease_s=lease_s)
         task.save(force_insert=True)
     return task
 
@@ -365,9 +378,13 @@ async def _generate(
         100,
         "video ready",
     )
+    task.reserved_bytes = 0  # the real size (result.size_bytes) counts from now on
     try:
         await task.asave(
-            update_fields=["result", "status", "stage", "progress", "message", "updated_at"]
+            update_fields=[
+                *("result", "status", "stage", "progress", "message"),
+                *("reserved_bytes", "updated_at"),
+            ]
         )
     except BaseException:
         # The row will say failed: its video must not stay behind in storage.
@@ -400,9 +417,11 @@ def _settle(outcome: asyncio.Future, value) -> None:
 
 
 async def _fail(task_id, exc: ChoreoError) -> None:
-    """Mark the row failed with the error and the stage it stopped in (no-op if no row)."""
+    """Mark the row failed with the error and the stage it stopped in (no-op if no row); its
+    quota reservation goes with its running status."""
     update = {
         "status": TaskStatus.FAILED,
+        "reserved_bytes": 0,
         "error": exc.message[:2000],
         "error_details": str(exc.details)[:10000],
     }

@@ -1,48 +1,16 @@
 """``manage.py prune_videos [--older-than DAYS]``: delete old unsaved results from storage and
 their rows. Saved choreographies (choreography.collections) are never pruned; the default age is
-CHOREO_UNSAVED_TTL_DAYS."""
+CHOREO_UNSAVED_TTL_DAYS. Serving processes run the same ``prune`` on a schedule
+(choreography.generation.pruning); this is the by-hand way."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.utils import timezone
 
-from choreography import runtime
+from choreography.generation.pruning import prune
 from choreography.management.commands._database import DatabaseCommand, ensure_database
-from choreography.models import ChoreographyTask
 from choreography.runtime import run_sync
-from storage import StorageError
-
-
-async def prune(older_than_days: float, *, dry_run: bool) -> tuple[int, int, list[str]]:
-    """Delete unsaved videos and task rows older than the cut-off; saved ones stay.
-
-    Returns (rows, videos, failures)."""
-    cutoff = timezone.now() - timedelta(days=older_than_days)
-    storage = runtime.current().storage
-    rows = videos = 0
-    failures: list[str] = []
-    async for task in ChoreographyTask.objects.filter(
-        created_at__lt=cutoff, saved__isnull=True
-    ).order_by("created_at"):
-        key = (task.result or {}).get("video_key")
-        if dry_run:
-            rows += 1
-            videos += bool(key)
-            continue
-        if key:
-            try:
-                await storage.delete(key)
-                videos += 1
-            except StorageError as exc:  # keep the row so the video is not orphaned silently
-                failures.append(f"{task.pk}: {exc}")
-                continue
-        await task.adelete()
-        rows += 1
-    return rows, videos, failures
 
 
 class Command(DatabaseCommand):
