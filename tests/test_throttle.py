@@ -6,7 +6,6 @@ trusted-proxy rule. The same against real servers: tests/test_throttle_live.py."
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import uuid
 
@@ -18,19 +17,8 @@ from django.core.cache import cache
 from choreography.accounts import throttle
 from choreography.api.request_context import resolve_client
 from choreography.config import load_config
+from tests.helpers import TEST_REDIS_URL, redis_unreachable
 from tests.test_accounts_api import ERROR_KEYS, PASSWORD, Client, register, signed_up
-
-REDIS_URL = os.environ.get("CHOREO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-"""Where the Redis runs of these tests keep their keys (under a prefix of their own)."""
-
-
-def redis_or_skip(url: str = REDIS_URL) -> None:
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_timeout=1).ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"no Redis answering at {url} ({exc})")
 
 
 @pytest.fixture(autouse=True)
@@ -44,11 +32,12 @@ async def any_cache(request, settings, transactional_db):
     """The throttle's cache: this process's memory, then Redis (keys under a fresh prefix);
     and the database."""
     if request.param == "redis":
-        redis_or_skip()
+        if why := redis_unreachable():
+            pytest.skip(why)
         settings.CACHES = {
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": REDIS_URL,
+                "LOCATION": TEST_REDIS_URL,
                 "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
             }
         }
