@@ -2,8 +2,9 @@
 
     uv run python bench/throttle.py [--rounds 2000] [--redis redis://127.0.0.1:6379/15]
 
-For each cache backend: the median and p99 of one login attempt's throttle work (``check`` then
-``failed``), and after how many failures the next attempt is refused (429).
+For each cache backend: the median and p99 of one failed login attempt's throttle work
+(``attempt`` then ``failed``), and after how many failures for one account from one address the
+next attempt is refused (429).
 """
 
 from __future__ import annotations
@@ -40,16 +41,16 @@ async def measure(rounds: int) -> tuple[float, float, int]:
     for i in range(rounds):
         ip, user = f"10.0.{i // 250}.{i % 250}", f"user-{uuid.uuid4().hex[:8]}"
         started = time.perf_counter()
-        await throttle.check(scope="login", ip=ip, username=user)
-        await throttle.failed(scope="login", ip=ip, username=user)
+        attempt = await throttle.attempt(scope="login", address=ip, account=user)
+        await attempt.failed()
         timings.append((time.perf_counter() - started) * 1000)
     refused_after = 0
     while True:
         try:
-            await throttle.check(scope="login", ip="192.0.2.1", username="victim")
+            attempt = await throttle.attempt(scope="login", address="192.0.2.1", account="victim")
         except TooManyAttemptsError:
             break
-        await throttle.failed(scope="login", ip="192.0.2.1", username="victim")
+        await attempt.failed()
         refused_after += 1
     timings.sort()
     return statistics.median(timings), timings[int(len(timings) * 0.99)], refused_after
@@ -68,7 +69,7 @@ def main() -> None:
         throttle.cache = backend  # what settings.CACHES would give with or without REDIS_URL
         median, p99, refused_after = asyncio.run(measure(args.rounds))
         print(
-            f"{name:7} check+failed per attempt: median {median:.3f} ms, p99 {p99:.3f} ms; "
+            f"{name:7} attempt+failed per attempt: median {median:.3f} ms, p99 {p99:.3f} ms; "
             f"refused after {refused_after} failures"
         )
 

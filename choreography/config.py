@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -88,7 +89,16 @@ class ChoreoConfig(BaseModel):
     # Accounts: login token lifetime, guessing throttle, the shared cache, browser origins.
     token_ttl_days: int = Field(30, ge=1, le=3650, alias="CHOREO_TOKEN_TTL_DAYS")
     throttle_failures: int = Field(10, ge=1, le=10000, alias="CHOREO_THROTTLE_FAILURES")
+    """Failed attempts per (account, client address) in a window before 429."""
+    throttle_address_failures: int = Field(
+        100, ge=1, le=1_000_000, alias="CHOREO_THROTTLE_ADDRESS_FAILURES"
+    )
+    """Failed attempts per client address, over every account, in a window before 429."""
     throttle_window_s: int = Field(900, ge=1, le=7 * 24 * 3600, alias="CHOREO_THROTTLE_WINDOW_S")
+    signups_per_hour: int = Field(10, ge=1, le=1_000_000, alias="CHOREO_SIGNUPS_PER_HOUR")
+    """Accounts created per client address in an hour before 429."""
+    trusted_proxies: str = Field("", alias="CHOREO_TRUSTED_PROXIES")
+    """Comma-separated IPs/CIDRs whose X-Forwarded-For is believed; none by default."""
     redis_url: str = Field("", alias="REDIS_URL")
     cors_allowed_origins: str = Field("", alias="CORS_ALLOWED_ORIGINS")
     # Email (password-reset links): the console backend unless EMAIL_HOST names an SMTP server.
@@ -157,6 +167,28 @@ class ChoreoConfig(BaseModel):
         if value and (scheme not in ("redis", "rediss") or not sep or not rest):
             raise ValueError("expected a redis:// or rediss:// URL")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    "expected comma-separated IP addresses or CIDR networks such as "
+                    f"10.0.0.5,172.16.0.0/12, got {entry!r}"
+                ) from None
+        return ",".join(entries)
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(
+            ipaddress.ip_network(entry, strict=False)
+            for entry in self.trusted_proxies.split(",")
+            if entry
+        )
 
     @field_validator("cors_allowed_origins")
     @classmethod

@@ -104,8 +104,9 @@ class OverloadedError(ChoreoError):
 
 
 class TooManyAttemptsError(OverloadedError):
-    """Too many failed attempts (log-in, sign-up, password reset) from this IP or for this
-    username within CHOREO_THROTTLE_WINDOW_S (HTTP 429)."""
+    """Too many attempts (log-in, sign-up, password reset) for this account from this client
+    address, or from this address over every account, within CHOREO_THROTTLE_WINDOW_S; or too
+    many sign-ups from this address within an hour (HTTP 429; choreography.accounts.throttle)."""
 
     default_stage = "authentication"
 

@@ -5,6 +5,10 @@ a generation can last minutes, so first the admission gate is closed (new genera
 and every generation in flight is stopped: FFmpeg is killed and reaped, temp dirs removed, the
 task rows marked failed with "server shutting down", and each client still gets an answer
 (503 JSON, or an ``error`` event on a stream). Then uvicorn's own shutdown proceeds.
+
+X-Forwarded-For and X-Forwarded-Proto are believed only from ``trusted_proxies``
+(CHOREO_TRUSTED_PROXIES); with none, uvicorn's proxy headers are off (its default would trust
+127.0.0.1, letting any client on the host choose its address).
 """
 
 from __future__ import annotations
@@ -30,7 +34,14 @@ class GracefulServer(uvicorn.Server):
 
 
 def serve(
-    app: str, *, host: str, port: int, workers: int, log_level: str, graceful_timeout: float = 30
+    app: str,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+    graceful_timeout: float = 30,
+    trusted_proxies: str = "",
 ) -> None:
     options = dict(
         host=host,
@@ -38,6 +49,8 @@ def serve(
         lifespan="on",  # closes the storage client at shutdown (asgi_project.asgi.Lifespan)
         log_level=log_level,
         timeout_graceful_shutdown=graceful_timeout,
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies or "",
     )
     if workers > 1:
         # Worker processes build uvicorn's own Server: each has its own runtime and queue (the

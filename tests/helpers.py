@@ -201,6 +201,22 @@ def isolated_database_env() -> dict[str, str]:
     return {"DATABASE_URL": f"{server}/{live}"}
 
 
+TEST_REDIS_URL = os.environ.get("CHOREO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+"""The Redis tests and the live servers that need a shared cache use (``serve --workers 2``
+refuses to start without one)."""
+
+
+def redis_unreachable(url: str = TEST_REDIS_URL) -> str:
+    """Why Redis at ``url`` cannot be used, or "" when it answers."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).ping()
+    except redis.RedisError as exc:
+        return f"no Redis answering at {url} ({exc})"
+    return ""
+
+
 def drop_live_databases() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):

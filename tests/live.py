@@ -27,7 +27,13 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import children, ffmpeg_version, remove_stale, test_cache_root
+from tests.helpers import (
+    TEST_REDIS_URL,
+    children,
+    ffmpeg_version,
+    remove_stale,
+    test_cache_root,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 USERS = ("alice", "bob", "carol", "dave", "erin")
@@ -343,7 +349,10 @@ def spawn_serve(
 
 
 def start_server(data_dir: Path, *, workers: int = 1, **env: str) -> LiveServer:
-    """``manage.py serve --no-demo`` on a seeded data dir; returns once /health/ answers 200."""
+    """``manage.py serve --no-demo`` on a seeded data dir; returns once /health/ answers 200.
+    Several workers get the test Redis as their shared cache (serve refuses to start without)."""
+    if workers > 1:
+        env.setdefault("REDIS_URL", TEST_REDIS_URL)
     log_path = data_dir / f"serve-{time.monotonic_ns()}.log"
     proc, port = spawn_serve(
         server_env(data_dir, **env), log_path, "--no-demo", "--workers", str(workers)

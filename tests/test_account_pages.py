@@ -125,11 +125,11 @@ async def test_throttled_login_says_when_to_try_again(monkeypatch):
     await make_user("ana")
     seen = []
 
-    async def refuse(*, scope, ip, username):
-        seen.append((scope, username))
+    async def refuse(*, scope, address, account):
+        seen.append((scope, account))
         raise TooManyAttemptsError("too many attempts", retry_after=125)
 
-    monkeypatch.setattr(throttle, "check", refuse)
+    monkeypatch.setattr(throttle, "attempt", refuse)
     client = browser()
     response = await client.post("/accounts/login/", {"username": "Ana", "password": PASSWORD})
     assert response.status_code == 429
@@ -149,19 +149,34 @@ async def test_failed_and_successful_logins_are_reported_to_the_throttle(monkeyp
     """A wrong password counts as a failure; a right one as a success."""
     await make_user("ana")
     calls = []
+    real_attempt = throttle.attempt
 
-    async def failed(*, scope, ip, username):
-        calls.append(("failed", scope, username, ip))
+    class Recorded:
+        def __init__(self, attempt, key) -> None:
+            self.attempt, self.key = attempt, key
 
-    async def succeeded(*, scope, username):
-        calls.append(("succeeded", scope, username))
+        async def failed(self):
+            calls.append(("failed", *self.key))
+            await self.attempt.failed()
 
-    monkeypatch.setattr(throttle, "failed", failed)
-    monkeypatch.setattr(throttle, "succeeded", succeeded)
+        async def succeeded(self):
+            calls.append(("succeeded", *self.key))
+            await self.attempt.succeeded()
+
+    async def attempt(*, scope, address, account):
+        return Recorded(
+            await real_attempt(scope=scope, address=address, account=account),
+            (scope, account, address),
+        )
+
+    monkeypatch.setattr(throttle, "attempt", attempt)
     client = browser()
     await client.post("/accounts/login/", {"username": "ana", "password": "nope"})
     await client.post("/accounts/login/", {"username": "ana", "password": PASSWORD})
-    assert calls == [("failed", "login", "ana", "127.0.0.1"), ("succeeded", "login", "ana")]
+    assert calls == [
+        ("failed", "login", "ana", "127.0.0.1"),
+        ("succeeded", "login", "ana", "127.0.0.1"),
+    ]
 
 
 async def test_password_change():

@@ -38,6 +38,10 @@ def test_defaults_are_the_embedded_demo():
         ({"CORS_ALLOWED_ORIGINS": "https://a.example/app"}, "expected comma-separated origins"),
         ({"CHOREO_TOKEN_TTL_DAYS": "0"}, "CHOREO_TOKEN_TTL_DAYS='0'"),
         ({"CHOREO_THROTTLE_FAILURES": "none"}, "CHOREO_THROTTLE_FAILURES='none'"),
+        ({"CHOREO_THROTTLE_ADDRESS_FAILURES": "0"}, "CHOREO_THROTTLE_ADDRESS_FAILURES='0'"),
+        ({"CHOREO_SIGNUPS_PER_HOUR": "many"}, "CHOREO_SIGNUPS_PER_HOUR='many'"),
+        ({"CHOREO_TRUSTED_PROXIES": "10.0.0.1, proxy.internal"}, "got 'proxy.internal'"),
+        ({"CHOREO_TRUSTED_PROXIES": "*"}, "CHOREO_TRUSTED_PROXIES='*'"),
     ],
 )
 def test_bad_values_name_the_variable(environ, fragment):
@@ -63,6 +67,20 @@ def test_accounts_settings_defaults_and_values():
     )
     assert config.redis_url == "rediss://cache.internal:6380/1"
     assert config.cors_origins == ["https://a.example", "http://localhost:3000"]
+
+
+def test_throttle_and_proxy_settings_defaults_and_values():
+    """Nobody's X-Forwarded-For is trusted by default; proxies are IPs or CIDR networks."""
+    config = load_config({})
+    assert (config.throttle_address_failures, config.signups_per_hour) == (100, 10)
+    assert config.trusted_proxies == "" and config.trusted_proxy_networks == ()
+    config = load_config({"CHOREO_TRUSTED_PROXIES": " 10.0.0.5 , 172.16.0.0/12,::1,"})
+    assert config.trusted_proxies == "10.0.0.5,172.16.0.0/12,::1"
+    assert [str(net) for net in config.trusted_proxy_networks] == [
+        "10.0.0.5/32",
+        "172.16.0.0/12",
+        "::1/128",
+    ]
 
 
 def test_settings_use_redis_for_the_cache_only_when_redis_url_is_set(tmp_path):

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from choreography.library.demo import DEMO_FRAMING, DEMO_SONGS, demo_move_metadata
-from tests.helpers import decode_errors, isolated_database_env, streams
+from tests.helpers import TEST_REDIS_URL, decode_errors, isolated_database_env, streams
 from tests.live import spawn_serve, wait_for
 from tests.test_demo_library import MOTION_FILTER, MOTION_THRESHOLD, motion
 
@@ -37,6 +37,7 @@ def server(tmp_path_factory):
         "CHOREO_MAX_PER_USER": "8",  # one user sends the 8 simultaneous generations below
         "CHOREO_LOG_LEVEL": "INFO",  # the background warm-up says when it is done
         "DJANGO_SETTINGS_MODULE": "asgi_project.settings",
+        "REDIS_URL": TEST_REDIS_URL,  # several workers need a shared cache (the throttle)
         **isolated_database_env(),
     }
     # The image's command shape: several uvicorn workers sharing one database.

@@ -2,7 +2,8 @@
 through Django's auth views and forms, and the account page (preferences, personal API tokens).
 
 Log-in, sign-up and password-reset POSTs go through choreography.accounts.throttle; a throttled
-attempt gets the form back with "Too many attempts; try again in N minutes" and status 429.
+attempt gets the form back with "Too many attempts; try again in N minutes" and status 429. A
+completed password reset clears the account's log-in failures (its owner can get in again).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.views.generic import CreateView
 
 from choreography.accounts import services, throttle
 from choreography.api.pages import page_options
+from choreography.api.request_context import client_address
 from choreography.errors import InvalidRequestError, NotFoundError, TooManyAttemptsError
 
 
@@ -31,10 +33,6 @@ async def signed_in_user(request: HttpRequest):
     """The dancer, also set as ``request.user`` so templates never query the database."""
     request.user = await request.auser()
     return request.user
-
-
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def too_many_message(retry_after: int) -> str:
@@ -59,7 +57,8 @@ class FocusErrorMixin:
 
 
 class ThrottledFormMixin(FocusErrorMixin):
-    """Checks the throttle before a POST is looked at; records failures and successes."""
+    """Counts a POST with the throttle before it is looked at; settles it as a failure or a
+    success (an attempt that ends otherwise stays counted as a failure)."""
 
     throttle_scope: str
     throttle_field = "username"
@@ -70,8 +69,10 @@ class ThrottledFormMixin(FocusErrorMixin):
     def post(self, request, *args, **kwargs):
         self.object = None  # CreateView's context expects it
         try:
-            async_to_sync(throttle.check)(
-                scope=self.throttle_scope, ip=client_ip(request), username=self.throttle_key()
+            self.attempt = async_to_sync(throttle.attempt)(
+                scope=self.throttle_scope,
+                address=client_address(request),
+                account=self.throttle_key(),
             )
         except TooManyAttemptsError as exc:
             form_kwargs = self.get_form_kwargs()
@@ -85,12 +86,10 @@ class ThrottledFormMixin(FocusErrorMixin):
         return super().post(request, *args, **kwargs)
 
     def record_failure(self) -> None:
-        async_to_sync(throttle.failed)(
-            scope=self.throttle_scope, ip=client_ip(self.request), username=self.throttle_key()
-        )
+        async_to_sync(self.attempt.failed)()
 
     def record_success(self) -> None:
-        async_to_sync(throttle.succeeded)(scope=self.throttle_scope, username=self.throttle_key())
+        async_to_sync(self.attempt.succeeded)()
 
     def form_invalid(self, form):
         self.record_failure()
@@ -165,6 +164,11 @@ class PasswordChangeView(FocusErrorMixin, auth_views.PasswordChangeView):
 
 class PasswordResetConfirmView(FocusErrorMixin, auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_new.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        async_to_sync(throttle.clear_account)(self.user.get_username())
+        return response
 
 
 password_change = PasswordChangeView.as_view()

@@ -1,8 +1,10 @@
 """/api/auth/: sign-up, log-in and log-out, the caller's profile, and their API tokens.
 
 Thin views over choreography.accounts.services; failures are ChoreoErrors and leave in the one
-error shape. Log-in and sign-up failures are throttled per client IP (REMOTE_ADDR: a proxy's
-X-Forwarded-For is not trusted) and per username (choreography.accounts.throttle).
+error shape. Log-in and sign-up attempts go through choreography.accounts.throttle, per
+(username, client address) and per client address (X-Forwarded-For counts only from
+CHOREO_TRUSTED_PROXIES: choreography.api.request_context); successful sign-ups are limited per
+address too.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field
 
 from choreography.accounts import services, throttle
+from choreography.api.request_context import client_address
 from choreography.api.schemas import ErrorOut
 from choreography.errors import AuthenticationError, InvalidRequestError
 from choreography.models import ApiToken
@@ -25,7 +28,10 @@ router = Router(tags=["auth"])
 AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
 THROTTLED = {
     429: {
-        "description": "Too many failed attempts from this IP or for this username",
+        "description": (
+            "Too many failed attempts for this username from this address, or from this "
+            "address for any username (or too many sign-ups from it)"
+        ),
         "headers": {
             "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
         },
@@ -114,10 +120,6 @@ class LoginOut(BaseModel):
     user: UserOut
 
 
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or ""
-
-
 async def _user_out(user) -> dict:
     prefs = await services.get_preferences(user)
     return UserOut(
@@ -157,15 +159,17 @@ def _bearer(request: HttpRequest) -> str | None:
     summary="Sign up: a new account and a log-in token",
 )
 async def register(request: HttpRequest, body: RegisterRequest):
-    ip = client_ip(request)
-    await throttle.check(scope="register", ip=ip)
+    attempt = await throttle.attempt(
+        scope="register", address=client_address(request), account=body.username
+    )
     try:
         user = await services.register(
             username=body.username, email=body.email, password=body.password
         )
     except InvalidRequestError:
-        await throttle.failed(scope="register", ip=ip)
+        await attempt.failed()
         raise
+    await attempt.succeeded()
     token, record = await services.issue_login_token(user)
     return Status(
         201, {"user": await _user_out(user), "token": token, "expires_at": record.expires_at}
@@ -187,16 +191,17 @@ async def register(request: HttpRequest, body: RegisterRequest):
     summary="Log in with username and password: a token that expires (CHOREO_TOKEN_TTL_DAYS)",
 )
 async def login(request: HttpRequest, body: LoginRequest):
-    ip = client_ip(request)
-    await throttle.check(scope="login", ip=ip, username=body.username)
+    attempt = await throttle.attempt(
+        scope="login", address=client_address(request), account=body.username
+    )
     try:
         user = await services.authenticate_credentials(
             username=body.username, password=body.password
         )
     except AuthenticationError:
-        await throttle.failed(scope="login", ip=ip, username=body.username)
+        await attempt.failed()
         raise
-    await throttle.succeeded(scope="login", username=body.username)
+    await attempt.succeeded()
     token, record = await services.issue_login_token(user)
     return {"token": token, "expires_at": record.expires_at, "user": await _user_out(user)}
 

@@ -1,18 +1,69 @@
-"""Per-request context: a request id (echoed as X-Request-ID) and one access-log line."""
+"""Per-request context: the client's address, a request id (echoed as X-Request-ID) and one
+access-log line.
+
+The client's address is the TCP peer, unless the peer is one of CHOREO_TRUSTED_PROXIES (none
+by default): then X-Forwarded-For is read from the right and the first address that is not a
+trusted proxy is the client, the rule ``serve`` gives uvicorn (forwarded_allow_ips). Applying it
+twice gives the same address, so it does not matter whether uvicorn already did.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import time
 import uuid
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
+from django.http import HttpRequest
 
 from choreography.logcontext import request_id_var
 
 logger = logging.getLogger("choreography.requests")
 SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _host(entry: str) -> str:
+    """The address in one X-Forwarded-For entry (``1.2.3.4``, ``1.2.3.4:80``, ``[::1]:80``)."""
+    entry = entry.strip()
+    if entry.startswith("["):
+        return entry[1:].partition("]")[0]
+    if entry.count(":") == 1:
+        return entry.partition(":")[0]
+    return entry
+
+
+def _trusted(host: str, proxies: tuple[Network, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in proxies)
+
+
+def resolve_client(peer: str, forwarded_for: str, proxies: tuple[Network, ...]) -> str:
+    """The client's address: ``peer``, or when ``peer`` is a trusted proxy, the right-most
+    X-Forwarded-For entry that is not one (the left-most if every entry is)."""
+    if not proxies or not forwarded_for or not _trusted(peer, proxies):
+        return peer
+    hosts = [_host(entry) for entry in forwarded_for.split(",") if entry.strip()]
+    for host in reversed(hosts):
+        if not _trusted(host, proxies):
+            return host
+    return hosts[0] if hosts else peer
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address the request came from, by the trusted-proxy rule (the module docstring)."""
+    return resolve_client(
+        request.META.get("REMOTE_ADDR") or "",
+        request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        settings.CHOREO.trusted_proxy_networks,
+    )
 
 
 class RequestContextMiddleware:
@@ -25,6 +76,7 @@ class RequestContextMiddleware:
             markcoroutinefunction(self)
 
     async def __call__(self, request):
+        request.META["REMOTE_ADDR"] = client_address(request)  # for Django and the logs too
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if SAFE_ID.match(incoming) else uuid.uuid4().hex[:16]
         token = request_id_var.set(request_id)

@@ -2,6 +2,10 @@
 
 Before serving it marks failed the generations whose owning process is gone (their lease
 expired: choreography.generation.leases), never another live process's work; on SIGTERM it stops the generations in flight (choreography.server).
+
+Several workers need a cache they share (REDIS_URL) for the log-in throttle to hold across them:
+without one, ``--workers N`` refuses to start. Proxy headers are trusted only from
+CHOREO_TRUSTED_PROXIES.
 """
 
 from __future__ import annotations
@@ -57,6 +61,12 @@ class Command(BaseCommand):
         graceful_timeout: float,
         **options,
     ) -> None:
+        if workers > 1 and not settings.CHOREO.redis_url:
+            raise CommandError(
+                f"--workers {workers} needs a cache the workers share, or each one keeps its own "
+                "log-in throttle counts (a guesser gets N times the attempts): set REDIS_URL "
+                "(e.g. redis://127.0.0.1:6379/0) or run one worker"
+            )
         try:
             version = run_sync(lambda: runtime.current().ffmpeg_version())
         except ChoreoError as exc:
@@ -102,6 +112,7 @@ class Command(BaseCommand):
                 workers=workers,
                 log_level=settings.CHOREO.log_level.lower(),
                 graceful_timeout=graceful_timeout,
+                trusted_proxies=settings.CHOREO.trusted_proxies,
             )
 
     def _check_storage(self) -> str:
