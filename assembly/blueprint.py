@@ -169,6 +169,9 @@ class Blueprint(_Frozen):
     difficulty_level: str | None = None
     generation_timestamp: str | None = None
     generation_parameters: dict[str, Any] | None = None
+    audio_start: NonNegative | None = None
+    """choreo's own (the seed format always starts the song at 0): the second of the song the
+    video starts at, for a video of a section of it. Move times count from there."""
 
     @model_validator(mode="after")
     def _moves_contiguous(self) -> Blueprint:

@@ -136,13 +136,17 @@ class FFmpegCommandBuilder:
         audio_codec: str = "aac",
         audio_bitrate: str = "128k",
         audio_filter: str | None = None,
+        audio_start: float = 0.0,
     ) -> list[str]:
         """Wrap the joined video stream in MP4 with the song under it, cut to ``duration``.
 
         Video is always copied; audio is copied when it is already AAC and ``audio_filter``
         (e.g. ``volume_filter``) asks for no change, else encoded. ``+faststart`` puts the
-        index first so browsers start playing before the download ends.
+        index first so browsers start playing before the download ends. ``audio_start``
+        (seconds) plays the song from there: FFmpeg seeks the input (a copied song starts at
+        the AAC packet there, within 23 ms).
         """
+        seek = ["-ss", f"{audio_start:.6f}"] if audio_start > 0 else []
         if audio_filter is not None:
             audio_args = ["-af", audio_filter, "-c:a", audio_codec, "-b:a", audio_bitrate]
         elif copy_audio:
@@ -152,7 +156,7 @@ class FFmpegCommandBuilder:
         return [
             *self.base_args(),
             "-f", "h264", "-framerate", str(fmt.fps), "-i", str(stream),
-            "-i", str(audio),
+            *seek, "-i", str(audio),
             "-map", "0:v:0", "-map", "1:a:0",
             "-c:v", "copy", *audio_args,
             "-t", f"{duration:.6f}",

@@ -214,6 +214,7 @@ class VideoAssemblyService:
                     audio_codec=blueprint.output_config.audio_codec,
                     audio_bitrate=blueprint.output_config.audio_bitrate,
                     audio_filter=gains,
+                    audio_start=blueprint.audio_start or 0.0,
                 ),
                 stage="adding_audio",
                 on_progress=_scaled(on_progress, "adding_audio", 70, 85, total),

@@ -44,6 +44,18 @@ def test_mux_applies_an_audio_filter_by_encoding_the_song_only():
     ]  # fmt: skip
 
 
+def test_mux_plays_the_song_from_audio_start_by_seeking_its_input():
+    """A section of the song: ``-ss`` before the song's ``-i``; the song is still copied."""
+    argv = FFmpegCommandBuilder("ff").mux(
+        Path("j.h264"), Path("a.m4a"), Path("o.mp4"), VideoFormat(fps=30), duration=4,
+        audio_start=29.5,
+    )  # fmt: skip
+    assert argv[7:17] == [
+        "-f", "h264", "-framerate", "30", "-i", "j.h264", "-ss", "29.500000", "-i", "a.m4a",
+    ]  # fmt: skip
+    assert argv[argv.index("-c:a") + 1] == "copy"
+
+
 def test_volume_filter_enables_each_gain_on_its_stretch_only():
     """One volume filter per stretch, enabled from its start (inclusive) to its end (exclusive)."""
     assert volume_filter([]) is None

@@ -114,6 +114,7 @@ def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
         moves=result["timeline"],
         relaxed_filters=result["relaxed_filters"],
         stage_seconds=result["stage_seconds"],
+        section=result.get("section"),
         **_beat_grid(task),
     ).model_dump(mode="json")
 
@@ -305,6 +306,8 @@ class RetryOut(Schema):
     energy_level: str
     style: str | None
     seed: int | None
+    start_seconds: float | None = None
+    end_seconds: float | None = None
 
 
 def _attempt(task: ChoreographyTask) -> dict:
