@@ -67,6 +67,10 @@ Closing the connection stops the work (FFmpeg is stopped, the task is marked fai
 "client disconnected"). At most CHOREO_MAX_PER_USER generations per user run at once (429);
 past the server's in-flight cap and wait queue the answer is 503; both carry `Retry-After`.
 
+**A part of the song**: `start_seconds`/`end_seconds`, or `duration_seconds` from the first
+downbeat, are moved to the nearest phrase boundaries (the song's start and end count too); the
+response's `section` says which part was made. A part the song does not have is a 400.
+
 **Retries**: send an `Idempotency-Key` (any string up to 200 characters). The same user and key
 within 24 h gets the same task, never a second render: a completed one answers the same JSON
 (with a fresh link); one still running in this server process is followed (plain or stream);
