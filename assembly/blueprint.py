@@ -1,11 +1,20 @@
 """The blueprint: the JSON plan an assembly follows, validated before any I/O.
 
-It reads the seed system's format. The assembly joins stored clips by stream copy, so it applies
-the timeline (``video_path``, ``start_time``, ``duration``), ``trim_end`` (a clip is cut after
-that frame), the audio codec and bitrate, and checks ``frame_rate`` against the library's. Every
-other field is typed, checked and kept, and a request the copy cannot honour (a crossfade, a
-volume change...: see ``IGNORED``) is logged once per process, never refused. Unknown fields are
-kept too: ``Blueprint.parse(text).to_json()`` gives back the document that was read.
+It reads the seed system's documents verbatim, with that system's meaning for each field. The
+assembly joins stored clips by stream copy and applies:
+
+- the timeline (``video_path``, ``start_time``, ``duration``);
+- ``trim_start`` / ``trim_end``: seconds trimmed from the start / the end of the clip (0 = none).
+  The end trim is frame-exact; the start trim lands on the clip's keyframe nearest to it, the
+  only frames a copy can start at (canonical clips have one every 2 s, see ``ClipTrim``);
+- ``volume_adjustment`` (0-1): the song's volume under that move (the audio is then encoded;
+  the video stays a copy);
+- the audio codec and bitrate, and ``frame_rate`` checked against the library's.
+
+``transition_type`` is recorded and rendered as a cut, as the seed system's assembler did. Every
+other field is typed, checked and kept, and a request the copy cannot honour (see ``IGNORED``) is
+logged once per process, never refused. Unknown fields are kept too:
+``Blueprint.parse(text).to_json()`` gives back the document that was read.
 """
 
 from __future__ import annotations
@@ -26,10 +35,8 @@ logger = logging.getLogger(__name__)
 CONTIGUITY_TOLERANCE_S = 0.001
 
 IGNORED: dict[str, str] = {
-    "crossfade": "moves are joined by cuts; a crossfade would mean re-encoding the video",
-    "trim_start": "clips play from their first frame, the only frame the stored streams can "
-    "be cut at by copy (their frame index does not say which frames are keyframes)",
-    "volume_adjustment": "clips carry no audio; the song plays as stored",
+    "crossfade": "recorded and rendered as a cut (as the seed system's assembler did); a "
+    "crossfade would mean re-encoding the video",
     "normalize_audio": "the song plays as stored",
     "fade_duration": "no fades; they would mean re-encoding",
     "add_audio_overlay=false": "the song is always laid under the video",
@@ -65,6 +72,7 @@ def _finite(value: float) -> float:
 
 NonNegative = Annotated[float, Field(ge=0), AfterValidator(_finite)]
 Positive = Annotated[float, Field(gt=0), AfterValidator(_finite)]
+Volume = Annotated[float, Field(ge=0, le=1), AfterValidator(_finite)]
 
 
 class _Frozen(BaseModel):
@@ -79,30 +87,41 @@ class BlueprintMove(_Frozen):
     duration: Positive
     clip_id: str | None = None
     transition_type: Literal["cut", "crossfade"] | None = None
+    """Recorded; every move is joined to the next by a cut (a crossfade too)."""
     original_duration: Positive | None = None
+    """The clip's length as the writer saw it, seconds; trims must leave some of it."""
     trim_start: NonNegative | None = None
-    trim_end: Positive | None = None
-    volume_adjustment: NonNegative | None = None
+    """Seconds trimmed from the start of the clip (0 or absent: none)."""
+    trim_end: NonNegative | None = None
+    """Seconds trimmed from the end of the clip (0 or absent: none)."""
+    volume_adjustment: Volume | None = None
+    """The song's volume under this move, 0 (silent) to 1 (as stored, the default)."""
 
     @model_validator(mode="after")
-    def _trim_ordered(self) -> BlueprintMove:
-        start = self.trim_start or 0.0
-        if self.trim_end is not None and self.trim_end <= start:
-            raise ValueError(f"trim_end ({self.trim_end}s) must be after trim_start ({start}s)")
+    def _trims_leave_some_clip(self) -> BlueprintMove:
+        """With the clip's length declared, both trims together must leave part of it."""
+        trimmed = (self.trim_start or 0.0) + (self.trim_end or 0.0)
+        if self.original_duration is not None and trimmed >= self.original_duration:
+            raise ValueError(
+                f"trim_start ({self.trim_start or 0.0:g}s) and trim_end "
+                f"({self.trim_end or 0.0:g}s) overlap: together they trim {trimmed:g}s "
+                f"of a {self.original_duration:g}s clip (original_duration)"
+            )
         return self
 
-    def frame_limit(self, fps: int) -> int | None:
-        """How many of its clip's first frames the move may play: those before ``trim_end``."""
-        return None if self.trim_end is None else max(1, round(self.trim_end * fps))
+    @property
+    def volume(self) -> float:
+        """The song's gain under this move (1.0 when the blueprint does not say)."""
+        return 1.0 if self.volume_adjustment is None else self.volume_adjustment
+
+    def trim_frames(self, fps: int) -> tuple[int, int]:
+        """(frames to trim from the start, frames to trim from the end), rounded to frames."""
+        return round((self.trim_start or 0.0) * fps), round((self.trim_end or 0.0) * fps)
 
     def ignored(self) -> Iterator[str]:
         """Keys of IGNORED this move asks for."""
         if self.transition_type == "crossfade":
             yield "crossfade"
-        if self.trim_start:
-            yield "trim_start"
-        if self.volume_adjustment not in (None, 1.0):
-            yield "volume_adjustment"
 
 
 class OutputConfig(_Frozen):
@@ -150,6 +169,9 @@ class Blueprint(_Frozen):
     difficulty_level: str | None = None
     generation_timestamp: str | None = None
     generation_parameters: dict[str, Any] | None = None
+    audio_start: NonNegative | None = None
+    """choreo's own (the seed format always starts the song at 0): the second of the song the
+    video starts at, for a video of a section of it. Move times count from there."""
 
     @model_validator(mode="after")
     def _moves_contiguous(self) -> Blueprint:
@@ -177,6 +199,27 @@ class Blueprint(_Frozen):
     def total_duration(self) -> float:
         last = self.moves[-1]
         return last.start_time + last.duration
+
+    def volume_segments(self) -> list[tuple[float, float, float]]:
+        """(start, end, gain) of each run of consecutive moves whose song gain is not 1.0.
+
+        Empty when every move plays the song as stored: the assembly then copies the audio.
+        """
+        segments: list[tuple[float, float, float]] = []
+        for move in self.moves:
+            if move.volume == 1.0:
+                continue
+            end = move.start_time + move.duration
+            last = segments[-1] if segments else None
+            if (
+                last is not None
+                and last[2] == move.volume
+                and abs(last[1] - move.start_time) <= CONTIGUITY_TOLERANCE_S
+            ):
+                segments[-1] = (segments[-1][0], end, move.volume)
+            else:
+                segments.append((move.start_time, end, move.volume))
+        return segments
 
     def ignored(self) -> set[str]:
         """Keys of IGNORED this blueprint asks for."""

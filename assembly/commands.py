@@ -42,6 +42,20 @@ def loudnorm_filter(fmt: AudioFormat, measured: LoudnessMeasurement) -> str:
     )
 
 
+def volume_filter(segments: Sequence[tuple[float, float, float]]) -> str | None:
+    """The song's gain per stretch of the video: ``volume`` filters enabled from ``start``
+    (inclusive) to ``end`` (exclusive), so adjacent stretches never both apply. None when there
+    is nothing to change. The ``enable`` expression is evaluated once per decoded audio frame
+    (1024 samples, 23 ms at 44.1 kHz): a change lands within that of the move's cut.
+    """
+    if not segments:
+        return None
+    return ",".join(
+        f"volume=enable='gte(t,{start:.6f})*lt(t,{end:.6f})':volume={gain:g}"
+        for start, end, gain in segments
+    )
+
+
 def fit_filter(fmt: VideoFormat) -> str:
     """The filter chain that puts any source in ``fmt``'s frame: scaled to fit, padded, never
     stretched.
@@ -121,19 +135,28 @@ class FFmpegCommandBuilder:
         copy_audio: bool = True,
         audio_codec: str = "aac",
         audio_bitrate: str = "128k",
+        audio_filter: str | None = None,
+        audio_start: float = 0.0,
     ) -> list[str]:
         """Wrap the joined video stream in MP4 with the song under it, cut to ``duration``.
 
-        Video is always copied; audio is copied when it is already AAC. ``+faststart`` puts the
-        index first so browsers start playing before the download ends.
+        Video is always copied; audio is copied when it is already AAC and ``audio_filter``
+        (e.g. ``volume_filter``) asks for no change, else encoded. ``+faststart`` puts the
+        index first so browsers start playing before the download ends. ``audio_start``
+        (seconds) plays the song from there: FFmpeg seeks the input (a copied song starts at
+        the AAC packet there, within 23 ms).
         """
-        audio_args = (
-            ["-c:a", "copy"] if copy_audio else ["-c:a", audio_codec, "-b:a", audio_bitrate]
-        )
+        seek = ["-ss", f"{audio_start:.6f}"] if audio_start > 0 else []
+        if audio_filter is not None:
+            audio_args = ["-af", audio_filter, "-c:a", audio_codec, "-b:a", audio_bitrate]
+        elif copy_audio:
+            audio_args = ["-c:a", "copy"]
+        else:
+            audio_args = ["-c:a", audio_codec, "-b:a", audio_bitrate]
         return [
             *self.base_args(),
             "-f", "h264", "-framerate", str(fmt.fps), "-i", str(stream),
-            "-i", str(audio),
+            *seek, "-i", str(audio),
             "-map", "0:v:0", "-map", "1:a:0",
             "-c:v", "copy", *audio_args,
             "-t", f"{duration:.6f}",

@@ -40,21 +40,70 @@ def parse_framecrc(text: str) -> tuple[int, ...]:
 
 
 def ranges_for(
-    path: Path, offsets: Sequence[int], frames: int, limit: int | None = None
+    path: Path, offsets: Sequence[int], frames: int, limit: int | None = None, first: int = 0
 ) -> list[ByteRange]:
-    """Byte ranges playing ``frames`` frames of a clip from its start, looping it if needed.
+    """Byte ranges playing ``frames`` frames of a clip from frame ``first``, looping if needed.
 
-    ``limit`` (a trim end) cuts the clip after that many frames; it is then the part that loops.
+    ``first`` must be a keyframe (``is_keyframe``); ``limit`` (a trim end) cuts the clip after
+    that many frames. Frames ``[first, limit)`` are then the part that plays and loops.
     """
-    available = len(offsets) - 1 if limit is None else min(limit, len(offsets) - 1)
+    end = len(offsets) - 1 if limit is None else min(limit, len(offsets) - 1)
+    available = end - first
     if available <= 0:
-        raise ValueError(f"{path} has no frames")
+        raise ValueError(f"{path} has no frames between frame {first} and frame {end}")
     ranges = []
     while frames > 0:
         take = min(frames, available)
-        ranges.append(ByteRange(path, 0, offsets[take]))
+        ranges.append(ByteRange(path, offsets[first], offsets[first + take]))
         frames -= take
     return ranges
+
+
+IDR_SLICE = 5
+NON_IDR_SLICE = 1
+KEYFRAME_PEEK = 16 * 1024
+"""Bytes read at a frame's start to find its first slice (after parameter sets and SEI)."""
+
+
+def is_keyframe(frame_start: bytes) -> bool:
+    """Whether an Annex B frame (its first bytes) is an IDR picture: a copy may start there.
+
+    The first slice NAL unit decides (type 5 IDR, type 1 not); parameter sets and SEI before it
+    are skipped.
+    """
+    position = 0
+    while (found := frame_start.find(b"\x00\x00\x01", position)) >= 0:
+        position = found + 3
+        if position >= len(frame_start):
+            break
+        nal_type = frame_start[position] & 0x1F
+        if nal_type == IDR_SLICE:
+            return True
+        if nal_type == NON_IDR_SLICE:
+            return False
+    return False
+
+
+def keyframe_near(path: Path, offsets: Sequence[int], frame: int, end: int) -> int:
+    """The keyframe nearest ``frame`` among frames ``[0, end)`` (blocking: run it in a thread).
+
+    Ties go to the later one. Frame 0 of a stream is always a keyframe, so there is one.
+    """
+    if frame <= 0:
+        return 0
+    with open(path, "rb") as stream:
+
+        def key(index: int) -> bool:
+            stream.seek(offsets[index])
+            return is_keyframe(stream.read(min(KEYFRAME_PEEK, offsets[index + 1] - offsets[index])))
+
+        before = next((i for i in range(min(frame, end - 1), 0, -1) if key(i)), 0)
+        if before == frame:
+            return frame
+        after = next(
+            (i for i in range(frame + 1, min(end, frame + (frame - before) + 1)) if key(i)), None
+        )
+    return after if after is not None and after - frame <= frame - before else before
 
 
 def join_ranges(ranges: Sequence[ByteRange], output: Path, stop: threading.Event) -> int:

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assembly.blueprint import Blueprint
-from assembly.commands import FFmpegCommandBuilder, frames_for_timeline
-from assembly.elementary import ByteRange, join_ranges, ranges_for
+from assembly.commands import FFmpegCommandBuilder, frames_for_timeline, volume_filter
+from assembly.elementary import ByteRange, join_ranges, keyframe_near, ranges_for
 from assembly.errors import (
     AssemblyTimeoutError,
+    BlueprintError,
     ChoreoError,
     FFmpegNotFoundError,
     InputFetchError,
@@ -177,7 +178,10 @@ class VideoAssemblyService:
 
             await enter("concatenating", f"joining {len(blueprint.moves)} segments")
             fps = self.video_format.fps
-            ranges = _byte_ranges(blueprint, clips, fps)
+            if any(move.trim_start for move in blueprint.moves):  # keyframes are read from disk
+                ranges = await asyncio.to_thread(_byte_ranges, blueprint, clips, fps)
+            else:
+                ranges = _byte_ranges(blueprint, clips, fps)
             joined = work / "joined.h264"
             stop = threading.Event()
             try:
@@ -192,7 +196,10 @@ class VideoAssemblyService:
             await enter("adding_audio", "laying the song under the video")
             output = work / "output.mp4"
             total = blueprint.total_duration
-            if not copy_audio:
+            gains = volume_filter(blueprint.volume_segments())
+            if gains is not None:
+                logger.info("song volume changes under some moves: encoding its audio")
+            elif not copy_audio:
                 logger.warning(
                     "song %s is not AAC: encoding its audio (slow path)", blueprint.audio_path
                 )
@@ -206,6 +213,8 @@ class VideoAssemblyService:
                     copy_audio=copy_audio,
                     audio_codec=blueprint.output_config.audio_codec,
                     audio_bitrate=blueprint.output_config.audio_bitrate,
+                    audio_filter=gains,
+                    audio_start=blueprint.audio_start or 0.0,
                 ),
                 stage="adding_audio",
                 on_progress=_scaled(on_progress, "adding_audio", 70, 85, total),
@@ -336,13 +345,35 @@ def _byte_ranges(
 ) -> list[ByteRange]:
     """Frame-exact byte ranges: each move ends on the frame nearest its planned end time.
 
-    A move plays its clip from the first frame up to its trim end (the whole clip without one).
+    A move plays its clip without the seconds trimmed from each end (the whole clip without
+    trims), looped if the move is longer. The end trim is frame-exact; the start trim lands on
+    the keyframe nearest it (a copy can start nowhere else). Trims that leave nothing of the
+    actual clip are a BlueprintError naming the move.
     """
     ends = [m.start_time + m.duration for m in blueprint.moves]
     ranges: list[ByteRange] = []
-    for move, frames in zip(blueprint.moves, frames_for_timeline(ends, fps), strict=True):
+    for index, (move, frames) in enumerate(
+        zip(blueprint.moves, frames_for_timeline(ends, fps), strict=True)
+    ):
         stream = clips[move.video_path]
-        ranges.extend(ranges_for(stream.path, stream.offsets, frames, move.frame_limit(fps)))
+        head, tail = move.trim_frames(fps)
+        limit = stream.frames - tail
+        if head >= limit:
+            raise BlueprintError(
+                f"moves.{index}: trim_start and trim_end leave nothing of {move.video_path!r}",
+                details=f"the clip is {stream.frames / fps:.3f}s ({stream.frames} frames); "
+                f"trim_start {move.trim_start or 0.0:g}s + trim_end {move.trim_end or 0.0:g}s "
+                "must be shorter",
+            )
+        first = keyframe_near(stream.path, stream.offsets, head, limit) if head else 0
+        if first != head:
+            logger.info(
+                "moves.%d: trim_start %.3fs lands on the keyframe at %.3fs",
+                index,
+                move.trim_start or 0.0,
+                first / fps,
+            )
+        ranges.extend(ranges_for(stream.path, stream.offsets, frames, limit, first))
     return ranges
 
 

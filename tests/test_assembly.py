@@ -106,14 +106,15 @@ async def test_move_longer_than_its_clip_loops_the_clip(service, store):
 
 
 async def test_trim_end_cuts_the_clip_there_and_loops_the_shorter_part(service, store):
-    """A move with trim_end plays only the clip's frames before it (looped to fill the move)."""
+    """trim_end is seconds cut from the clip's end: 31/30 s of a 61-frame clip leaves its
+    first 30 frames, which loop to fill the move."""
     whole = await service.assemble(plan([2.0], clips=["clips/0.mp4"], task="whole"))
     trimmed = await service.assemble(
         plan(
             [2.0],
             clips=["clips/0.mp4"],
             task="trimmed",
-            move_fields={"trim_start": 0.0, "trim_end": 1.0, "original_duration": 61 / 30},
+            move_fields={"trim_start": 0.0, "trim_end": 31 / 30, "original_duration": 61 / 30},
             output_fields={"frame_rate": 30},
         )
     )
@@ -238,3 +239,125 @@ def test_poster_command_seeks_then_takes_one_jpeg_frame(tmp_path):
         "-map", "1:v:0", "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg",
         "-pix_fmt", "yuvj420p", "-update", "1", str(poster),
     ]  # fmt: skip
+
+
+def seed_document(task: str) -> dict:
+    """A blueprint exactly as the seed system's generator writes one: every field, several moves,
+    a crossfade after the first, trims in seconds from each end (0 = none), per-move volume."""
+
+    def move(n, clip, start, duration, original, transition, trims=(0.0, 0.0), volume=1.0):
+        return {
+            "clip_id": f"move_{n}",
+            "video_path": clip,
+            "start_time": start,
+            "duration": duration,
+            "transition_type": transition,
+            "original_duration": original,
+            "trim_start": trims[0],
+            "trim_end": trims[1],
+            "volume_adjustment": volume,
+        }
+
+    return {
+        "task_id": task,
+        "audio_path": "songs/song.m4a",
+        "audio_tempo": 120.0,
+        "total_duration": 4.5,
+        "difficulty_level": "intermediate",
+        "generation_timestamp": "2024-05-01T12:00:00.000000",
+        "generation_parameters": {"energy_level": "medium", "style": "romantic", "duration": 4.5},
+        "moves": [
+            move(1, "clips/0.mp4", 0.0, 1.0, 61 / 30, "cut"),
+            move(2, "clips/4.mp4", 1.0, 1.0, 3.0, "crossfade", trims=(2.0, 0.0), volume=0.5),
+            move(3, "clips/2.mp4", 2.0, 1.5, 2.5, "cut", trims=(0.0, 1.5)),
+            move(4, "clips/1.mp4", 3.5, 1.0, 47 / 30, "crossfade", volume=0.0),
+        ],
+        "output_config": {
+            "output_path": f"out/{task}.mp4",
+            "output_format": "mp4",
+            "video_codec": "libx264",
+            "audio_codec": "aac",
+            "video_bitrate": "2M",
+            "audio_bitrate": "128k",
+            "frame_rate": 30,
+            "transition_duration": 0.5,
+            "fade_duration": 0.0,
+            "add_audio_overlay": True,
+            "normalize_audio": False,
+        },
+    }
+
+
+def mean_volume(path, start: float, duration: float) -> float:
+    """Mean level (dB) of ``path``'s audio over [start, start + duration)."""
+    import re
+    import subprocess
+
+    result = subprocess.run(
+        [
+            "ffmpeg", "-nostdin", "-hide_banner", "-ss", str(start), "-t", str(duration),
+            "-i", str(path), "-map", "0:a:0", "-af", "volumedetect", "-f", "null", "-",
+        ],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return float(re.search(r"mean_volume: (-?[\d.]+|-inf) dB", result.stderr).group(1))
+
+
+async def test_a_seed_system_blueprint_assembles_with_its_trims_and_volumes(
+    service, store, canonical_clips
+):
+    """The seed system's document, verbatim: it assembles; each move plays its clip without the
+    seconds trimmed from each end; the crossfade is a cut; the song's volume follows each move."""
+    blueprint = Blueprint.parse(seed_document("seed"))
+    result = await service.assemble(blueprint)
+    out = store.root / result.output_key
+
+    info = streams(out)
+    assert info["video"]["codec_name"] == "h264" and info["audio"]["codec_name"] == "aac"
+    assert int(info["video"]["nb_read_packets"]) == result.frames == 135
+    assert abs(float(info["audio"]["duration"]) - 4.5) < 0.05
+    assert decode_errors(out) == ""
+
+    frames = frame_hashes(out)
+    clip0, clip4, clip2, clip1 = (frame_hashes(canonical_clips[i]) for i in (0, 4, 2, 1))
+    assert frames[:30] == clip0[:30]  # no trims: from the clip's first frame
+    assert frames[30:60] == clip4[60:90]  # trim_start 2.0 s: from frame 60 (a keyframe); a cut
+    assert frames[60:90] == clip2[:30]  # trim_end 1.5 s of a 2.5 s clip: its first second...
+    assert frames[90:105] == clip2[:15]  # ...looped to fill the 1.5 s move
+    assert frames[105:135] == clip1[:30]
+
+    song = store.root / "songs" / "song.m4a"
+    assert mean_volume(out, 0.1, 0.8) == pytest.approx(mean_volume(song, 0.1, 0.8), abs=0.5)
+    assert mean_volume(out, 1.1, 0.8) == pytest.approx(mean_volume(song, 1.1, 0.8) - 6.0, abs=0.5)
+    assert mean_volume(out, 2.1, 1.3) == pytest.approx(mean_volume(song, 2.1, 1.3), abs=0.5)
+    assert mean_volume(out, 3.6, 0.8) < -80  # volume_adjustment 0.0: silent
+
+
+async def test_a_start_trim_lands_on_the_nearest_keyframe(service, store, canonical_clips):
+    """trim_start 1.8 s (frame 54) starts the copy at the keyframe at frame 60, the nearest."""
+    result = await service.assemble(
+        plan([0.5], clips=["clips/4.mp4"], task="near", move_fields={"trim_start": 1.8})
+    )
+    frames = frame_hashes(store.root / result.output_key)
+    assert frames == frame_hashes(canonical_clips[4])[60:75]
+
+
+async def test_trims_longer_than_the_actual_clip_are_refused(service, store, tmp_path):
+    """Trims that leave nothing of the clip as stored (61 frames) are a BlueprintError naming
+    the move, even when the blueprint declares no original_duration."""
+    blueprint = plan([1.0, 1.0], move_fields={"trim_start": 1.0, "trim_end": 1.1}, task="too-much")
+    with pytest.raises(BlueprintError, match=r"moves\.0: trim_start and trim_end leave nothing"):
+        await service.assemble(blueprint)
+    assert not (store.root / "out").exists()
+
+
+async def test_all_volumes_at_one_keep_the_song_a_copy(service, store, monkeypatch):
+    """volume_adjustment 1.0 everywhere is the fast path: the song is copied, not encoded."""
+    seen: list[list[str]] = []
+    real_mux = service.commands.mux
+    monkeypatch.setattr(
+        service.commands, "mux", lambda *a, **k: seen.append(real_mux(*a, **k)) or seen[-1]
+    )
+    await service.assemble(plan([1.0], move_fields={"volume_adjustment": 1.0}, task="fast"))
+    assert "-af" not in seen[0]
+    assert seen[0][seen[0].index("-c:a") + 1] == "copy"

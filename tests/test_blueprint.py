@@ -27,7 +27,7 @@ SEED = {
             "transition_type": "cut",
             "original_duration": 10.0,
             "trim_start": 0.0,
-            "trim_end": 8.0,
+            "trim_end": 0.0,
             "volume_adjustment": 1.0,
         },
         {
@@ -38,7 +38,7 @@ SEED = {
             "transition_type": "crossfade",
             "original_duration": 9.0,
             "trim_start": 0.0,
-            "trim_end": 8.0,
+            "trim_end": 0.0,
             "volume_adjustment": 0.8,
         },
     ],
@@ -56,7 +56,7 @@ SEED = {
         "normalize_audio": False,
     },
 }
-"""The seed system's blueprint, every field it writes."""
+"""The seed system's blueprint, every field it writes, as its generator writes them (no trims)."""
 
 
 @pytest.fixture
@@ -126,8 +126,16 @@ def test_valid_blueprint_round_trips_through_json():
         ({"output_config": {"output_path": "o.mp4", "frame_rate": -30}}, "greater than 0"),
         ({"output_config": {"output_path": "o.mp4", "normalize_audio": "maybe"}}, "boolean"),
         (
-            {"moves": [{"video_path": "a.mp4", "start_time": 0, "duration": 1, "trim_end": 0}]},
-            "greater than 0",
+            {"moves": [{"video_path": "a.mp4", "start_time": 0, "duration": 1, "trim_end": -1}]},
+            "moves.0.trim_end: Input should be greater than or equal to 0",
+        ),
+        (
+            {
+                "moves": [
+                    {"video_path": "a.mp4", "start_time": 0, "duration": 1, "trim_start": -0.5}
+                ]
+            },
+            "moves.0.trim_start: Input should be greater than or equal to 0",
         ),
         (
             {
@@ -136,12 +144,53 @@ def test_valid_blueprint_round_trips_through_json():
                         "video_path": "a.mp4",
                         "start_time": 0,
                         "duration": 1,
+                        "original_duration": 3,
                         "trim_start": 2,
                         "trim_end": 1,
                     }
                 ]
             },
-            "must be after trim_start",
+            "trim_start (2s) and trim_end (1s) overlap: together they trim 3s of a 3s clip",
+        ),
+        (
+            {
+                "moves": [
+                    {
+                        "video_path": "a.mp4",
+                        "start_time": 0,
+                        "duration": 1,
+                        "original_duration": 3,
+                        "trim_end": 4.5,
+                    }
+                ]
+            },
+            "together they trim 4.5s of a 3s clip",
+        ),
+        (
+            {
+                "moves": [
+                    {
+                        "video_path": "a.mp4",
+                        "start_time": 0,
+                        "duration": 1,
+                        "volume_adjustment": 1.2,
+                    }
+                ]
+            },
+            "moves.0.volume_adjustment: Input should be less than or equal to 1",
+        ),
+        (
+            {
+                "moves": [
+                    {
+                        "video_path": "a.mp4",
+                        "start_time": 0,
+                        "duration": 1,
+                        "volume_adjustment": -0.1,
+                    }
+                ]
+            },
+            "moves.0.volume_adjustment: Input should be greater than or equal to 0",
         ),
         (
             {
@@ -213,7 +262,7 @@ def test_the_seed_systems_blueprint_is_accepted():
     """The seed format's full document parses, its fields typed and readable."""
     parsed = Blueprint.parse(json.dumps(SEED))
     turn = parsed.moves[1]
-    assert (turn.clip_id, turn.transition_type, turn.trim_end) == ("turn_1", "crossfade", 8.0)
+    assert (turn.clip_id, turn.transition_type, turn.trim_end) == ("turn_1", "crossfade", 0.0)
     assert turn.volume_adjustment == pytest.approx(0.8)
     assert parsed.output_config.frame_rate == 30
     assert parsed.output_config.add_audio_overlay is True
@@ -256,7 +305,6 @@ def test_every_request_the_assembly_cannot_honour_is_accepted_and_named(ignored_
     """Each feature the copy-only assembly skips is logged once under its own name."""
     data = copy.deepcopy(SEED)
     data["total_duration"] = 20.0
-    data["moves"][0]["trim_start"] = 1.0
     data["output_config"].update(
         output_format="webm", normalize_audio=True, add_audio_overlay=False
     )
@@ -267,6 +315,45 @@ def test_every_request_the_assembly_cannot_honour_is_accepted_and_named(ignored_
     assert len(messages) == len(blueprint_module.IGNORED)
     for feature in blueprint_module.IGNORED:
         assert any(f"blueprint {feature} is accepted" in m for m in messages), feature
+
+
+def test_trim_end_zero_means_no_trim_as_the_seed_system_writes_it():
+    """``trim_end: 0.0`` (the seed's "nothing trimmed from the end") is accepted, not refused."""
+    move = Blueprint.parse(SEED).moves[0]
+    assert (move.trim_start, move.trim_end) == (0.0, 0.0)
+    assert move.trim_frames(30) == (0, 0)
+
+
+def test_trims_are_seconds_from_each_end_in_frames():
+    """trim_start and trim_end count seconds from the clip's start and from its end."""
+    data = copy.deepcopy(SEED)
+    data["moves"][0].update(trim_start=1.5, trim_end=2.0)
+    assert Blueprint.parse(data).moves[0].trim_frames(30) == (45, 60)
+
+
+def test_trims_without_original_duration_are_checked_at_assembly_not_here():
+    """Without original_duration the clip's length is unknown here: large trims parse."""
+    moves = [
+        {"video_path": "a.mp4", "start_time": 0, "duration": 1, "trim_start": 9, "trim_end": 9}
+    ]
+    assert Blueprint.parse(blueprint_dict(moves=moves)).moves[0].trim_frames(30) == (270, 270)
+
+
+def test_volume_segments_merge_runs_of_one_gain_and_skip_the_unchanged():
+    """Consecutive moves with one gain make one stretch; moves at 1.0 (or unset) make none."""
+    data = blueprint_dict(
+        moves=[
+            {"video_path": "a.mp4", "start_time": 0, "duration": 2, "volume_adjustment": 1.0},
+            {"video_path": "a.mp4", "start_time": 2, "duration": 1, "volume_adjustment": 0.5},
+            {"video_path": "a.mp4", "start_time": 3, "duration": 1, "volume_adjustment": 0.5},
+            {"video_path": "a.mp4", "start_time": 4, "duration": 1, "volume_adjustment": 0.0},
+            {"video_path": "a.mp4", "start_time": 5, "duration": 1},
+            {"video_path": "a.mp4", "start_time": 6, "duration": 1, "volume_adjustment": 0.5},
+        ]
+    )
+    assert Blueprint.parse(data).volume_segments() == [(2, 4, 0.5), (4, 5, 0.0), (6, 7, 0.5)]
+    assert Blueprint.parse(blueprint_dict()).volume_segments() == []
+    assert Blueprint.parse(SEED).volume_segments() == [(8.0, 16.0, 0.8)]
 
 
 def test_a_plain_blueprint_logs_nothing(ignored_log):

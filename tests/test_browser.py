@@ -86,6 +86,23 @@ def test_generate_watch_seek_and_follow_the_timeline(site, page):
     ).startswith("http")
 
 
+def test_a_part_of_the_song_from_the_form(site, page):
+    """Length 20 s of the half-hour song: the video lasts that part, on whole phrases (the
+    server answers the part it made, and the page says it)."""
+    page.check("#song-3")  # the half-hour song (long_template)
+    page.fill("#duration_seconds", "20")
+    with page.expect_response("**/api/choreography/generate/") as answer:
+        page.click("#generate")
+    assert answer.value.ok, answer.value.text()
+    page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+    shown = page.text_content("#result-section")
+    assert page.is_visible("#result-section") and "part of the song: " in shown
+    page.wait_for_function("() => document.getElementById('player').duration > 0", timeout=30_000)
+    duration = page.evaluate("document.getElementById('player').duration")
+    assert 12 <= duration <= 28  # 20 s to the nearest phrase end (a phrase is at most 8 s)
+    shot(page, "2b-section")
+
+
 def test_cancel_stops_the_server_side_work(site, page):
     """Cancel aborts the request; the server kills FFmpeg and marks the task failed."""
     page.check("#song-3")  # the 30-minute song keeps FFmpeg busy for seconds

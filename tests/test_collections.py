@@ -361,6 +361,8 @@ async def test_retry_returns_the_same_song_parameters_and_seed(alice, bob, tmp_p
         "energy_level": "medium",
         "style": "sensual",
         "seed": 42,
+        "start_seconds": None,
+        "end_seconds": None,
     }
     assert (await bob.post(url)).status_code == 404
 

@@ -4,8 +4,8 @@ import itertools
 from pathlib import Path
 
 from assembly import FFmpegCommandBuilder, VideoFormat
-from assembly.commands import fit_filter, frames_for_timeline
-from assembly.elementary import ByteRange, join_ranges, parse_framecrc, ranges_for
+from assembly.commands import fit_filter, frames_for_timeline, volume_filter
+from assembly.elementary import ByteRange, is_keyframe, join_ranges, parse_framecrc, ranges_for
 
 
 def test_mux_wraps_the_stream_copies_both_and_cuts_to_duration():
@@ -29,6 +29,40 @@ def test_mux_encodes_audio_when_song_is_not_aac():
     )  # fmt: skip
     assert argv[argv.index("-c:a") : argv.index("-c:a") + 4] == ["-c:a", "aac", "-b:a", "96k"]
     assert argv[argv.index("-c:v") + 1] == "copy"
+
+
+def test_mux_applies_an_audio_filter_by_encoding_the_song_only():
+    """With a volume filter the song is filtered and encoded; the video stays a copy."""
+    argv = FFmpegCommandBuilder("ff").mux(
+        Path("j.h264"), Path("a.m4a"), Path("o.mp4"), VideoFormat(fps=30), duration=4,
+        audio_bitrate="96k", audio_filter="volume=0.5",
+    )  # fmt: skip
+    assert argv[15:] == [
+        "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
+        "-af", "volume=0.5", "-c:a", "aac", "-b:a", "96k",
+        "-t", "4.000000", "-video_track_timescale", "15360", "-movflags", "+faststart", "o.mp4",
+    ]  # fmt: skip
+
+
+def test_mux_plays_the_song_from_audio_start_by_seeking_its_input():
+    """A section of the song: ``-ss`` before the song's ``-i``; the song is still copied."""
+    argv = FFmpegCommandBuilder("ff").mux(
+        Path("j.h264"), Path("a.m4a"), Path("o.mp4"), VideoFormat(fps=30), duration=4,
+        audio_start=29.5,
+    )  # fmt: skip
+    assert argv[7:17] == [
+        "-f", "h264", "-framerate", "30", "-i", "j.h264", "-ss", "29.500000", "-i", "a.m4a",
+    ]  # fmt: skip
+    assert argv[argv.index("-c:a") + 1] == "copy"
+
+
+def test_volume_filter_enables_each_gain_on_its_stretch_only():
+    """One volume filter per stretch, enabled from its start (inclusive) to its end (exclusive)."""
+    assert volume_filter([]) is None
+    assert volume_filter([(2.0, 4.5, 0.8), (6, 7, 0.0)]) == (
+        "volume=enable='gte(t,2.000000)*lt(t,4.500000)':volume=0.8,"
+        "volume=enable='gte(t,6.000000)*lt(t,7.000000)':volume=0"
+    )
 
 
 def test_to_annexb_lists_its_packets_and_can_take_the_poster():
@@ -115,6 +149,34 @@ def test_ranges_stop_at_a_trim_end_and_loop_the_trimmed_part():
         ByteRange(Path("c"), 0, 10),
     ]
     assert ranges_for(Path("c"), offsets, 3, limit=9) == [ByteRange(Path("c"), 0, 30)]
+
+
+def test_ranges_start_at_a_trim_start_frame_and_loop_from_there():
+    """With ``first``, the clip plays (and repeats) frames [first, limit) only."""
+    offsets = (0, 10, 20, 30, 40, 50)  # five frames
+    assert ranges_for(Path("c"), offsets, 5, limit=4, first=2) == [
+        ByteRange(Path("c"), 20, 40),
+        ByteRange(Path("c"), 20, 40),
+        ByteRange(Path("c"), 20, 30),
+    ]
+    assert ranges_for(Path("c"), offsets, 2, first=3) == [ByteRange(Path("c"), 30, 50)]
+
+
+def test_ranges_refuse_a_trim_that_leaves_no_frame():
+    """A first frame at or after the limit leaves nothing to play: ValueError, not a loop."""
+    import pytest
+
+    with pytest.raises(ValueError, match="no frames between frame 3 and frame 3"):
+        ranges_for(Path("c"), (0, 10, 20, 30, 40), 5, limit=3, first=3)
+
+
+def test_is_keyframe_reads_the_first_slice_after_parameter_sets():
+    """IDR (type 5) after SPS/PPS/SEI is a keyframe; a type-1 slice first is not."""
+    sps, pps, sei = b"\x00\x00\x00\x01\x67ab", b"\x00\x00\x01\x68cd", b"\x00\x00\x01\x06ef"
+    assert is_keyframe(sps + pps + sei + b"\x00\x00\x01\x65slice")
+    assert not is_keyframe(b"\x00\x00\x00\x01\x41slice\x00\x00\x01\x65")
+    assert not is_keyframe(sps + pps)
+    assert not is_keyframe(b"")
 
 
 def test_join_ranges_concatenates_bytes(tmp_path):

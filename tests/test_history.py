@@ -64,6 +64,8 @@ async def test_history_lists_only_my_completed_videos_newest_first(
         "energy_level": "medium",
         "style": None,
         "seed": 1,
+        "start_seconds": None,
+        "end_seconds": None,
     }
     assert item["duration_seconds"] == pytest.approx(song.duration_seconds, abs=1 / 30)
     assert item["created_at"] and item["video_url_expires_at"]

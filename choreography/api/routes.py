@@ -69,6 +69,10 @@ past the server's in-flight cap and wait queue the answer is 503; both carry `Re
 A generation whose estimated size does not fit in the user's quota beside their videos and
 running generations is 409 (stage `quota`); below the server's free-disk floor it is 507.
 
+**A part of the song**: `start_seconds`/`end_seconds`, or `duration_seconds` from the first
+downbeat, are moved to the nearest phrase boundaries (the song's start and end count too); the
+response's `section` says which part was made. A part the song does not have is a 400.
+
 **Retries**: send an `Idempotency-Key` (any string up to 200 characters). The same user and key
 within 24 h gets the same task, never a second render: a completed one answers the same JSON
 (with a fresh link); one still running in this server process is followed (plain or stream);
@@ -116,6 +120,7 @@ def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
         moves=result["timeline"],
         relaxed_filters=result["relaxed_filters"],
         stage_seconds=result["stage_seconds"],
+        section=result.get("section"),
         **_beat_grid(task),
     ).model_dump(mode="json")
 
@@ -308,6 +313,8 @@ class RetryOut(Schema):
     energy_level: str
     style: str | None
     seed: int | None
+    start_seconds: float | None = None
+    end_seconds: float | None = None
 
 
 def _attempt(task: ChoreographyTask) -> dict:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from choreography.models import Difficulty, EnergyLevel, Style
 from choreography.music.generator import LEGACY_STYLES
@@ -26,6 +26,8 @@ def json_int(*, ge: int, le: int):
 
 
 SongId = json_int(ge=1, le=2**31 - 1)
+SectionSeconds = Annotated[float, Field(ge=0, le=24 * 3600, allow_inf_nan=False)]
+"""Seconds into a song (a JSON number: 60 or 60.5)."""
 Seed = json_int(ge=0, le=2**31 - 1)
 
 
@@ -47,6 +49,46 @@ class GenerateRequest(BaseModel):
         '"traditional" means romantic or sensual.',
     )
     seed: Seed | None = None
+    start_seconds: SectionSeconds | None = Field(
+        None,
+        description="Only part of the song: it starts at the phrase boundary (an 8-count's "
+        "count 1, or the song's start) nearest this second. See the section in the response.",
+    )
+    end_seconds: SectionSeconds | None = Field(
+        None,
+        description="...and stops at the phrase boundary (or the song's end) nearest this "
+        "second, at least one phrase after the start. 400 when after the song's end.",
+    )
+    duration_seconds: SectionSeconds | None = Field(
+        None,
+        description="Instead of start/end: about this long from the start of the first phrase "
+        "(the first downbeat), ending on the nearest phrase boundary, e.g. 60 to practise one "
+        "minute of a long song.",
+    )
+
+    @model_validator(mode="after")
+    def _one_way_to_say_the_section(self) -> GenerateRequest:
+        if self.duration_seconds is not None and (
+            self.start_seconds is not None or self.end_seconds is not None
+        ):
+            raise ValueError("send duration_seconds, or start_seconds/end_seconds, not both")
+        if (
+            self.start_seconds is not None
+            and self.end_seconds is not None
+            and self.end_seconds <= self.start_seconds
+        ):
+            raise ValueError(
+                f"end_seconds ({self.end_seconds:g}) must be after start_seconds "
+                f"({self.start_seconds:g})"
+            )
+        return self
+
+
+class SectionOut(BaseModel):
+    """The part of the song the video covers, in seconds of the song, on phrase boundaries."""
+
+    start_seconds: float = Field(description="Second of the song the video starts at")
+    end_seconds: float = Field(description="Second of the song the video ends at")
 
 
 class TimelineEntry(BaseModel):
@@ -105,6 +147,12 @@ class GenerateResponse(BaseModel):
         "floor((t - first_beat_seconds) * bpm / 60) mod 8 + 1, for t >= first_beat_seconds"
     )
     stage_seconds: dict[str, float]
+    section: SectionOut | None = Field(
+        None,
+        description="The part of the song the video covers (start/end or duration asked for, "
+        "snapped to phrase boundaries); null for the whole song. Move times, bpm and "
+        "first_beat_seconds count from the video's start.",
+    )
 
 
 class SongOut(BaseModel):
@@ -137,6 +185,8 @@ class GenerationParameters(BaseModel):
     energy_level: str | None = None
     style: str | None = None
     seed: int | None = None
+    start_seconds: float | None = None
+    end_seconds: float | None = None
 
 
 class VideoOut(BaseModel):

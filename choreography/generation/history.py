@@ -99,4 +99,6 @@ async def retry_parameters(*, user, task_id) -> dict:
         "energy_level": params.get("energy_level", "medium"),
         "style": params.get("style"),
         "seed": params.get("seed"),
+        "start_seconds": params.get("start_seconds"),
+        "end_seconds": params.get("end_seconds"),
     }

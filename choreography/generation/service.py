@@ -30,6 +30,7 @@ from choreography import runtime
 from choreography.collections.services import auto_save, check_quota
 from choreography.errors import (
     ClientDisconnectedError,
+    InvalidRequestError,
     NotFoundError,
     ShuttingDownError,
     TooManyGenerationsError,
@@ -49,6 +50,7 @@ from choreography.library.variants import ensure_variants, needed_for_plan
 from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
 from choreography.music.generator import Parameters, plan_choreography
+from choreography.music.section import Section, section_facts, snap_section
 from choreography.music.vocabulary import BEATS_PER_PHRASE
 
 logger = logging.getLogger(__name__)
@@ -101,17 +103,22 @@ class GenerationJob:
     moves: list[Move]
     params: Parameters
     assembler: VideoAssemblyService
+    section: Section | None = None
+    """The part of the song asked for, on phrase boundaries (None: the whole song)."""
 
     @property
     def parameters(self) -> dict:
         """What the task row records (and the API echoes) of the request."""
-        return {
+        recorded = {
             "song_id": self.song.pk,
             "difficulty": self.params.difficulty,
             "energy_level": self.params.energy_level,
             "style": self.params.style,
             "seed": self.params.seed,
         }
+        if self.section is not None:
+            recorded.update(start_seconds=self.section.start, end_seconds=self.section.end)
+        return recorded
 
 
 @dataclass
@@ -132,12 +139,27 @@ async def prepare_generation(
     energy_level: str,
     style: str | None,
     seed: int | None,
+    start_seconds: float | None = None,
+    end_seconds: float | None = None,
+    duration_seconds: float | None = None,
 ) -> GenerationJob:
-    """Check the song, the disk floor, the library and FFmpeg; NotFoundError/ChoreoError before
-    any row exists."""
+    """Check the song, the section, the disk floor, the library and FFmpeg; NotFoundError or
+    ChoreoError before any row exists (InvalidRequestError for a section the song does not have)."""
     song = await Song.objects.filter(pk=song_id).afirst()
     if song is None:
         raise NotFoundError(f"song {song_id} does not exist", stage="lookup")
+    try:
+        section = snap_section(
+            song_facts(song),
+            start_seconds=start_seconds,
+            end_seconds=end_seconds,
+            duration_seconds=duration_seconds,
+        )
+    except ValueError as exc:
+        raise InvalidRequestError(
+            f"the section asked for is not in {song.title!r}",
+            details=str(exc),
+        ) from None
     await runtime.current().ensure_free_disk(action="generation")
     await check_quota(user, action="generate")
     # Only clips of the configured size and rate join by stream copy (library/formats.py).
@@ -155,7 +177,7 @@ async def prepare_generation(
     seed = seed if seed is not None else secrets.randbelow(2**31)
     assembler = runtime.current().assembler  # fails fast if FFmpeg is missing
     return GenerationJob(
-        user, song, moves, Parameters(difficulty, energy_level, style, seed), assembler
+        user, song, moves, Parameters(difficulty, energy_level, style, seed), assembler, section
     )
 
 
@@ -321,9 +343,11 @@ async def _generate(
     job: GenerationJob, task: ChoreographyTask, progress: TaskProgress
 ) -> ChoreographyTask:
     moves = job.moves
+    song, section = song_facts(job.song), job.section
     plan = plan_choreography(
         task_id=str(task.id),
-        song=song_facts(job.song),
+        song=song if section is None else section_facts(song, section),
+        audio_start=0.0 if section is None else section.start,
         library=[move_option(m) for m in moves],
         params=job.params,
         output_key=f"videos/{task.id}.mp4",
@@ -350,6 +374,11 @@ async def _generate(
         # The grid the timeline was planned on: what a player needs to show the counts.
         "bpm": round(BEATS_PER_PHRASE * 60.0 / plan.grid.phrase, 6),
         "first_beat_seconds": round(plan.grid.first_beat, 6),
+        **(
+            {"section": {"start_seconds": section.start, "end_seconds": section.end}}
+            if section is not None
+            else {}
+        ),
     }
     await task.asave(update_fields=["result", "updated_at"])
     variants = await ensure_variants(

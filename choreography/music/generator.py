@@ -391,12 +391,14 @@ def plan_choreography(
     params: Parameters,
     output_key: str,
     fps: int = 30,
+    audio_start: float = 0.0,
 ) -> Plan:
     """Plan which move plays when, on the song's 8-count grid, covering the whole song.
 
     Each move plays the tempo variant nearest the song's tempo (choreography.music.tempo) at
     ``fps``: it fills whole phrases and is trimmed to the grid, never looped unless no
-    variant holds one phrase.
+    variant holds one phrase. ``audio_start``: ``song`` is a section (choreography.music.section)
+    that starts at this second of the audio.
     """
     if not library:
         raise ValueError("the move library is empty")
@@ -497,6 +499,7 @@ def plan_choreography(
                 for p in timeline
             ],
             "output_config": {"output_path": output_key},
+            **({"audio_start": round(audio_start, 6)} if audio_start > 0 else {}),
         }
     )
     order = [name for name in RELAXATION_ORDER if name in relaxed]

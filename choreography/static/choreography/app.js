@@ -217,6 +217,12 @@ async function generate(event) {
   };
   if ($("style").value) body.style = $("style").value;
   if ($("seed").value !== "") body.seed = Number($("seed").value);
+  // Part of the song: a length from the first phrase, or from/to (the server snaps to phrases).
+  if ($("duration_seconds").value !== "") body.duration_seconds = Number($("duration_seconds").value);
+  else {
+    if ($("start_seconds").value !== "") body.start_seconds = Number($("start_seconds").value);
+    if ($("end_seconds").value !== "") body.end_seconds = Number($("end_seconds").value);
+  }
 
   $("error").hidden = true;
   $("notice").hidden = true;
@@ -301,6 +307,9 @@ function showResult(result, shown) {
   // holds on S3, where a cross-origin link's download attribute is ignored.
   $("download").href = result.download_url || result.video_url;
   $("result-seed").textContent = String(result.seed ?? "");
+  const section = result.section;
+  $("result-section").textContent = section ? ` · part of the song: ${clock(section.start_seconds)}–${clock(section.end_seconds)}` : "";
+  $("result-section").hidden = !section;
   $("result").dataset.taskId = result.task_id || "";
   const relaxed = relaxedSentence(result.relaxed_filters, shown.params);
   $("relaxed").textContent = relaxed;

@@ -120,6 +120,9 @@ async function tryAgain(taskId) {
     $("energy_level").value = again.energy_level;
     $("style").value = again.style || "";
     $("seed").value = again.seed ?? "";
+    $("start_seconds").value = again.start_seconds ?? "";
+    $("end_seconds").value = again.end_seconds ?? "";
+    $("duration_seconds").value = "";
     $("generate-form").requestSubmit();
   } catch (error) {
     showError(error.message);
