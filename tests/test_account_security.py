@@ -72,3 +72,175 @@ async def test_a_sign_in_link_expires(settings, monkeypatch):
     monkeypatch.setattr(sign_in_tokens, "_now", lambda: issued + dt.timedelta(seconds=590))
     response = await AsyncClient().get(path)
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+# --- item 7: tokens die with the password, and live at most CHOREO_TOKEN_MAX_DAYS ----------
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def works(token: str) -> bool:
+    status = (await AsyncClient().get("/api/auth/me/", headers=bearer(token))).status_code
+    assert status in (200, 401), status
+    return status == 200
+
+
+async def user_with_tokens(username="ana", **kwargs) -> tuple[object, list[str]]:
+    """A user with a log-in token and a personal token, both working."""
+    from choreography.accounts import services
+
+    user = await make_user(username, **kwargs)
+    login, _ = await services.issue_login_token(user)
+    personal, _ = await services.create_personal_token(user, name="script")
+    assert await works(login) and await works(personal)
+    return user, [login, personal]
+
+
+async def test_the_account_page_password_change_revokes_every_token():
+    """/accounts/password_change/ ends every API token of the dancer."""
+    user, tokens = await user_with_tokens()
+    client = AsyncClient()
+    await client.aforce_login(user)
+    new = "merengue-all-night"
+    response = await client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302, response.content
+    assert [await works(t) for t in tokens] == [False, False]
+
+
+async def test_a_password_reset_revokes_every_token(settings):
+    """Django's reset confirm (the emailed link) ends every API token: a thief's token too."""
+    import re
+
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    _, tokens = await user_with_tokens()
+    client = AsyncClient()
+    await client.post("/accounts/password_reset/", {"email": "ana@example.com"})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[-1].body).group(1)
+    form = await client.get(link, follow=True)
+    new = "bachata-forever-1"
+    done = await client.post(
+        form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}
+    )
+    assert done["Location"] == "/accounts/reset/done/"
+    assert [await works(t) for t in tokens] == [False, False]
+
+
+@pytest.mark.parametrize("usable", [True, False])
+async def test_the_admin_password_form_revokes_every_token(usable):
+    """Staff setting a password (or no usable password) in the admin ends the user's tokens."""
+    user, tokens = await user_with_tokens()
+    staff = await get_user_model().objects.acreate_superuser("boss", "boss@example.com", PASSWORD)
+    client = AsyncClient()
+    await client.aforce_login(staff)
+    data = {"password1": "rueda-de-casino-7", "password2": "rueda-de-casino-7"}
+    data |= (
+        {"usable_password": "true"}
+        if usable
+        else {"usable_password": "false", "unset-password": "1"}
+    )
+    response = await client.post(f"/admin/auth/user/{user.pk}/password/", data)
+    assert response.status_code == 302, response.content
+    await user.arefresh_from_db()
+    assert user.has_usable_password() is usable
+    assert [await works(t) for t in tokens] == [False, False]
+
+
+async def test_set_password_anywhere_revokes_every_token():
+    """set_password() and save(), as changepassword and any script do, ends the tokens; so
+    does set_unusable_password()."""
+    for name, change in (
+        ("ana", lambda u: u.set_password("kizomba-is-cousin")),
+        ("bea", lambda u: u.set_unusable_password()),
+    ):
+        user, tokens = await user_with_tokens(name)
+        user = await get_user_model().objects.aget(pk=user.pk)
+        change(user)
+        await user.asave()
+        assert [await works(t) for t in tokens] == [False, False], name
+
+
+async def test_other_saves_and_a_hasher_upgrade_keep_the_tokens(settings):
+    """Saving the user otherwise (last_login, names) or re-hashing the same password with a
+    newer hasher at log-in is not a password change: the tokens keep working."""
+    user, tokens = await user_with_tokens()
+    user.first_name = "Ana"
+    await user.asave()
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    user = await get_user_model().objects.aget(pk=user.pk)
+    old_hash = user.password
+    assert await user.acheck_password(PASSWORD)
+    await user.arefresh_from_db()
+    assert user.password != old_hash and user.password.startswith("pbkdf2_")
+    assert [await works(t) for t in tokens] == [True, True]
+
+
+async def test_a_token_made_by_a_token_expires_no_later_than_it(settings):
+    """POST /api/auth/tokens/ with a bearer token: the new one inherits at most its expiry."""
+    from choreography.accounts import services
+    from choreography.models import ApiToken
+
+    user = await make_user("ana")
+    parent, record = await services.create_personal_token(user, name="short", ttl_days=2)
+    response = await AsyncClient().post(
+        "/api/auth/tokens/",
+        {"name": "child", "ttl_days": 30},
+        "application/json",
+        headers=bearer(parent),
+    )
+    assert response.status_code == 201, response.content
+    child = await ApiToken.objects.aget(prefix=response.json()["prefix"])
+    assert child.expires_at == record.expires_at
+    assert response.json()["expires_at"] is not None
+
+
+async def test_no_token_outlives_the_maximum(settings):
+    """Without ttl_days a token expires after CHOREO_TOKEN_MAX_DAYS; asking for more is a 400
+    naming the maximum; the account page and issue_token obey it too."""
+    from django.utils import timezone
+
+    from choreography.accounts.tokens import issue_token
+    from choreography.models import ApiToken
+
+    settings.CHOREO = settings.CHOREO.model_copy(update={"token_max_days": 10})
+    user = await make_user("ana")
+    client = AsyncClient()
+    await client.aforce_login(user)
+    start = timezone.now()
+    client.cookies["csrftoken"] = "x" * 32
+    session_call = {"headers": {"X-CSRFToken": "x" * 32}}
+    made = await client.post("/api/auth/tokens/", {"name": "a"}, "application/json", **session_call)
+    assert made.status_code == 201, made.content
+    too_long = await client.post(
+        "/api/auth/tokens/", {"name": "b", "ttl_days": 11}, "application/json", **session_call
+    )
+    assert too_long.status_code == 400
+    assert "at most 10 days (CHOREO_TOKEN_MAX_DAYS)" in too_long.json()["error"]
+    assert too_long.json()["details"][0]["field"] == "ttl_days"
+    shown = await client.post("/accounts/tokens/", {"token-name": "laptop"})
+    assert shown.status_code == 201
+    await issue_token("ana")
+    with pytest.raises(ValueError, match="CHOREO_TOKEN_MAX_DAYS"):
+        await issue_token("ana", days=11)
+    limit = start + dt.timedelta(days=10, minutes=1)
+    expiries = [t.expires_at async for t in ApiToken.objects.filter(user=user)]
+    assert len(expiries) == 3
+    assert all(e is not None and start + dt.timedelta(days=10) <= e < limit for e in expiries)
+
+
+def test_login_tokens_may_not_outlive_the_maximum():
+    """CHOREO_TOKEN_TTL_DAYS above CHOREO_TOKEN_MAX_DAYS stops start-up, naming both."""
+    from choreography.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match="CHOREO_TOKEN_TTL_DAYS=100: must not exceed"):
+        load_config({"CHOREO_TOKEN_TTL_DAYS": "100"})
+    assert load_config({"CHOREO_TOKEN_MAX_DAYS": "365", "CHOREO_TOKEN_TTL_DAYS": "100"})

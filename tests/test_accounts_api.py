@@ -301,8 +301,10 @@ async def test_tokens_create_list_and_revoke(transactional_db):
     body = created.json()
     assert set(body) == {"token", "name", "prefix", "created_at", "last_used_at", "expires_at"}
     assert body["token"].startswith(body["prefix"]) and body["name"] == "laptop"
-    forever = await client.send("POST", "/api/auth/tokens/", {"name": "script"})
-    assert forever.json()["expires_at"] is None
+    # No token lives forever any more (security #24 item 7): without ttl_days it gets
+    # CHOREO_TOKEN_MAX_DAYS, cut to the expiry of the log-in token that made it.
+    script = await client.send("POST", "/api/auth/tokens/", {"name": "script"})
+    assert script.json()["expires_at"] is not None
 
     listed = (await client.get("/api/auth/tokens/")).json()["items"]
     assert [t["name"] for t in listed] == ["script", "laptop", "login"]

@@ -11,6 +11,7 @@ import math
 
 from asgiref.sync import async_to_sync
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
@@ -237,6 +238,7 @@ async def _account_page(
         "tokens": await services.list_tokens(user),
         "new_token": new_token,
         "username": user.get_username(),
+        "token_max_days": settings.CHOREO.token_max_days,
     }
     return render(request, "choreography/account.html", context, status=status)
 

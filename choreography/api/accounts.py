@@ -67,7 +67,11 @@ class MeUpdate(Strict):
 class TokenCreate(Strict):
     name: str = Field(min_length=1, max_length=100)
     ttl_days: Annotated[int, Field(ge=1, le=3650)] | None = Field(
-        None, description="Days until it expires; never when absent"
+        None,
+        description=(
+            "Days until it expires: at most CHOREO_TOKEN_MAX_DAYS (400 beyond), which is the "
+            "default; a token made with a token never outlives it"
+        ),
     )
 
 
@@ -259,7 +263,7 @@ async def tokens(request: HttpRequest):
 )
 async def create_token(request: HttpRequest, body: TokenCreate):
     token, record = await services.create_personal_token(
-        request.auth, name=body.name.strip(), ttl_days=body.ttl_days
+        request.auth, name=body.name.strip(), ttl_days=body.ttl_days, minted_by=_bearer(request)
     )
     return Status(201, {**_token_out(record), "token": token})
 
