@@ -4,6 +4,7 @@ not password-reset links, and one e-mail rule that never tells whether an addres
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -114,8 +115,6 @@ async def test_the_account_page_password_change_revokes_every_token():
 
 async def test_a_password_reset_revokes_every_token(settings):
     """Django's reset confirm (the emailed link) ends every API token: a thief's token too."""
-    import re
-
     from django.core import mail
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -244,3 +243,119 @@ def test_login_tokens_may_not_outlive_the_maximum():
     with pytest.raises(ConfigError, match="CHOREO_TOKEN_TTL_DAYS=100: must not exceed"):
         load_config({"CHOREO_TOKEN_TTL_DAYS": "100"})
     assert load_config({"CHOREO_TOKEN_MAX_DAYS": "365", "CHOREO_TOKEN_TTL_DAYS": "100"})
+
+
+# --- item 10: one e-mail rule, and no answer tells whether an address is known -------------
+
+
+def mail_link(message) -> str:
+    return re.search(r"https?://[^/\s]+(/accounts/email/confirm/\S+/)", message.body).group(1)
+
+
+@pytest.fixture
+def outbox(settings):
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    return mail.outbox
+
+
+def register_body(username: str, email: str) -> dict:
+    return {"username": username, "email": email, "password": PASSWORD}
+
+
+def same_shape(body: dict) -> dict:
+    """A register answer with what differs between any two accounts blanked out."""
+    user = {**body["user"], "id": 0, "username": ""}
+    return {**body, "user": user, "token": "", "expires_at": ""}
+
+
+async def test_api_register_answers_the_same_for_a_taken_address(outbox):
+    """POST /api/auth/register/ with an address another account has (any case) answers exactly
+    as for a new one; the address's owner is mailed, and the new account does not get it."""
+    await make_user("owner", email="owner@example.com")
+    client = AsyncClient()
+    fresh = await client.post(
+        "/api/auth/register/", register_body("newbie", "newbie@example.com"), "application/json"
+    )
+    taken = await client.post(
+        "/api/auth/register/", register_body("thief", "OWNER@example.com"), "application/json"
+    )
+    assert (fresh.status_code, taken.status_code) == (201, 201)
+    assert same_shape(fresh.json()) == same_shape(taken.json())
+    assert [m.to for m in outbox] == [["newbie@example.com"], ["owner@example.com"]]
+    assert "/accounts/email/confirm/" in outbox[0].body
+    assert "/accounts/email/confirm/" not in outbox[1].body and "thief" in outbox[1].body
+    thief = await get_user_model().objects.aget(username="thief")
+    assert thief.email == ""
+    assert await get_user_model().objects.filter(email__iexact="owner@example.com").acount() == 1
+
+
+async def test_the_sign_up_page_answers_the_same_for_a_taken_address(outbox):
+    """The sign-up form no longer says "already exists" for an address: both sign-ups land on
+    the page signed in with the same message; the owner of the taken address is mailed."""
+    await make_user("owner", email="owner@example.com")
+    pages = []
+    for username, email in (("newbie", "newbie@example.com"), ("thief", "Owner@Example.com")):
+        client = AsyncClient()
+        data = {"username": username, "email": email, "password1": PASSWORD}
+        response = await client.post("/accounts/signup/", {**data, "password2": PASSWORD})
+        assert response.status_code == 302 and response["Location"] == "/"
+        page = (await client.get("/", headers=BROWSER)).content.decode()
+        page = re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", page)
+        pages.append(page.replace(username, "U").replace(email, "E"))
+    assert pages[0] == pages[1]
+    assert [m.to for m in outbox] == [["newbie@example.com"], ["owner@example.com"]]
+    assert (await get_user_model().objects.aget(username="thief")).email == ""
+
+
+async def test_the_confirmation_link_stores_the_address_once_and_only_if_free(outbox):
+    """Following the mailed link makes the address the account's (reset mails then reach it);
+    a link for an address another account confirmed first is refused; a forged one too."""
+    client = AsyncClient()
+    for name in ("ana", "ann"):
+        body = register_body(name, "shared@example.com")
+        assert (
+            await client.post("/api/auth/register/", body, "application/json")
+        ).status_code == 201
+    first, second = (mail_link(m) for m in outbox)
+    assert (await client.get(first)).status_code == 200
+    assert (await get_user_model().objects.aget(username="ana")).email == "shared@example.com"
+    refused = await client.get(second, headers=BROWSER)
+    assert refused.status_code == 400
+    assert b"another account" in refused.content
+    assert (await get_user_model().objects.aget(username="ann")).email == ""
+    assert (await client.get(first[:-5] + "AAAA/")).status_code == 400
+    outbox.clear()
+    await client.post("/accounts/password_reset/", {"email": "SHARED@example.com"})
+    assert len(outbox) == 1 and outbox[0].to == ["shared@example.com"]
+    assert "Hello ana" in outbox[0].body
+
+
+async def test_the_admin_refuses_an_address_another_account_has():
+    """Staff editing a user in the admin cannot give them another account's address."""
+    await make_user("owner", email="owner@example.com")
+    user = await make_user("ana")
+    staff = await get_user_model().objects.acreate_superuser("boss", "boss@example.com", PASSWORD)
+    client = AsyncClient()
+    await client.aforce_login(staff)
+    page = f"/admin/auth/user/{user.pk}/change/"
+    data = {
+        "username": "ana",
+        "email": "Owner@example.com",
+        "is_active": "on",
+        "date_joined_0": "2024-01-01",
+        "date_joined_1": "00:00:00",
+        "profile-TOTAL_FORMS": "1",
+        "profile-INITIAL_FORMS": "0",
+        "apitoken_set-TOTAL_FORMS": "0",
+        "apitoken_set-INITIAL_FORMS": "0",
+    }
+    refused = await client.post(page, data)
+    assert refused.status_code == 200
+    assert b"Another account already has this e-mail address." in refused.content
+    saved = await client.post(page, {**data, "email": "ana.new@example.com"})
+    assert saved.status_code == 302, saved.content
+    await user.arefresh_from_db()
+    assert user.email == "ana.new@example.com"

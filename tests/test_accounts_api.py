@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -105,15 +106,20 @@ def fields(response) -> set[str]:
 # --- sign-up -------------------------------------------------------------------------------
 
 
-async def test_register_creates_the_user_and_a_working_token(transactional_db):
-    """Sign-up answers 201 with the user and a log-in token that authenticates /me/."""
+async def test_register_creates_the_user_and_a_working_token(transactional_db, settings):
+    """Sign-up answers 201 with the user and a log-in token that authenticates /me/; the
+    address is stored once the link mailed to it is followed (security #24 item 10: the answer
+    must be the same when the address belongs to another account, so it cannot echo it)."""
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     response = await register(Client())
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["user"] == {
         "id": body["user"]["id"],
         "username": "alice",
-        "email": "alice@example.com",
+        "email": "",
         "display_name": "",
         "preferences": {
             "difficulty": "intermediate",
@@ -127,6 +133,11 @@ async def test_register_creates_the_user_and_a_working_token(transactional_db):
     me = await Client(body["token"]).get("/api/auth/me/")
     assert me.status_code == 200
     assert me.json()["username"] == "alice"
+    assert mail.outbox[-1].to == ["alice@example.com"]
+    link = re.search(r"http://\S+?(/accounts/email/confirm/\S+/)", mail.outbox[-1].body)
+    assert (await Client().get(link.group(1))).status_code == 200
+    me = await Client(body["token"]).get("/api/auth/me/")
+    assert me.json()["email"] == "alice@example.com"
 
 
 async def test_register_names_every_bad_field(transactional_db):

@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import aauthenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -18,6 +19,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.utils import timezone
 
+from choreography.accounts import emails
 from choreography.accounts.models import Profile
 from choreography.accounts.tokens import active_tokens, create_token, hash_token, revoke_tokens
 from choreography.errors import AuthenticationError, InvalidRequestError, NotFoundError
@@ -39,12 +41,14 @@ def _messages(error: ValidationError) -> list[str]:
 USERNAME_TAKEN = "a user with that username already exists"
 
 
-async def register(*, username: str, email: str, password: str):
+async def register(*, username: str, email: str, password: str, origin: str = ""):
     """A new active user with this password (hashed), and its empty profile.
 
     InvalidRequestError names every bad field: username (Django's username rules, taken
-    regardless of case), email, password (AUTH_PASSWORD_VALIDATORS, which see the username
-    and email too).
+    regardless of case), email (its form only), password (AUTH_PASSWORD_VALIDATORS, which see
+    the username and email too). The address is not stored yet: ``emails.claim_email`` mails it
+    a confirmation link (links on ``origin``), or its owner if another account has it, so the
+    answer is the same for a known and a new address.
     """
     user_model = get_user_model()
     problems: list[dict] = []
@@ -80,12 +84,11 @@ async def register(*, username: str, email: str, password: str):
     if problems:
         raise _invalid(problems)
     try:
-        user = await user_model.objects.acreate_user(
-            username=username, email=email, password=password
-        )
+        user = await user_model.objects.acreate_user(username=username, password=password)
     except IntegrityError:  # the same name registered concurrently
         raise _invalid([{"field": "username", "message": USERNAME_TAKEN}]) from None
     await Profile.objects.aget_or_create(user=user)
+    await sync_to_async(emails.claim_email)(user, email, origin=origin)
     return user
 
 

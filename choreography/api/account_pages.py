@@ -23,8 +23,9 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import CreateView
 
-from choreography.accounts import services, throttle
+from choreography.accounts import emails, services, throttle
 from choreography.api.pages import page_options
+from choreography.api.responses import absolute_url
 from choreography.errors import InvalidRequestError, NotFoundError, TooManyAttemptsError
 
 
@@ -99,19 +100,23 @@ class ThrottledFormMixin(FocusErrorMixin):
 
 
 class SignupForm(UserCreationForm):
+    """A taken address is not an error here: it must not tell whether an address is known."""
+
     email = forms.EmailField(
         required=True, help_text="Used only to send you a password-reset link."
     )
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
-        fields = ("username", "email")
+        fields = ("username",)
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email address already exists.")
-        return email
+    def save(self, commit: bool = True):
+        """The account without its address: emails.claim_email mails the address first."""
+        user = super().save(commit=False)
+        user.email = ""
+        if commit:
+            user.save()
+        return user
 
 
 class SignupView(ThrottledFormMixin, CreateView):
@@ -126,9 +131,14 @@ class SignupView(ThrottledFormMixin, CreateView):
 
     def form_valid(self, form):
         user = form.save()
+        emails.claim_email(user, form.cleaned_data["email"], origin=absolute_url(""))
         self.record_success()
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, f"Welcome, {user.get_username()}! You are signed in.")
+        messages.success(
+            self.request,
+            f"Welcome, {user.get_username()}! You are signed in. We sent a link to "
+            f"{form.cleaned_data['email']} to confirm your address.",
+        )
         return HttpResponseRedirect("/")
 
 
@@ -166,6 +176,18 @@ class PasswordChangeView(FocusErrorMixin, auth_views.PasswordChangeView):
 
 class PasswordResetConfirmView(FocusErrorMixin, auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_new.html"
+
+
+@require_GET
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed at sign-up: the address becomes the account's, if it is still free."""
+    try:
+        user = emails.confirm_email(token)
+    except InvalidRequestError as exc:
+        context = {"problem": exc.message}
+        return render(request, "registration/email_confirmed.html", context, status=400)
+    context = {"email": user.email, "username": user.get_username()}
+    return render(request, "registration/email_confirmed.html", context)
 
 
 password_change = PasswordChangeView.as_view()

@@ -16,6 +16,7 @@ from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field
 
 from choreography.accounts import services, throttle
+from choreography.api.responses import absolute_url
 from choreography.api.schemas import ErrorOut
 from choreography.errors import AuthenticationError, InvalidRequestError
 from choreography.models import ApiToken
@@ -118,6 +119,11 @@ class LoginOut(BaseModel):
     user: UserOut
 
 
+def origin() -> str:
+    """Where links in e-mails point: CHOREO_PUBLIC_URL, never the request's Host."""
+    return absolute_url("")
+
+
 def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or ""
 
@@ -158,14 +164,15 @@ def _bearer(request: HttpRequest) -> str | None:
     auth=None,
     response={201: RegisterOut, 400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut},
     openapi_extra={"responses": THROTTLED},
-    summary="Sign up: a new account and a log-in token",
+    summary="Sign up: a new account and a log-in token; the e-mail address is mailed a link "
+    "to confirm it (stored once confirmed; a taken address gets the same answer)",
 )
 async def register(request: HttpRequest, body: RegisterRequest):
     ip = client_ip(request)
     await throttle.check(scope="register", ip=ip)
     try:
         user = await services.register(
-            username=body.username, email=body.email, password=body.password
+            username=body.username, email=body.email, password=body.password, origin=origin()
         )
     except InvalidRequestError:
         await throttle.failed(scope="register", ip=ip)
