@@ -88,6 +88,10 @@ class ChoreoConfig(BaseModel):
     https: bool = Field(False, alias="CHOREO_HTTPS")
     # Accounts: login token lifetime, guessing throttle, the shared cache, browser origins.
     token_ttl_days: int = Field(30, ge=1, le=3650, alias="CHOREO_TOKEN_TTL_DAYS")
+    token_max_days: int = Field(90, ge=1, le=3650, alias="CHOREO_TOKEN_MAX_DAYS")
+    """No API token lives longer: personal tokens, issue_token's, and tokens made by a token."""
+    signin_link_ttl_s: int = Field(900, ge=60, le=3 * 24 * 3600, alias="CHOREO_SIGNIN_LINK_TTL_S")
+    """One-time sign-in links (signin_link, serve) expire after this many seconds."""
     throttle_failures: int = Field(10, ge=1, le=10000, alias="CHOREO_THROTTLE_FAILURES")
     """Failed attempts per (account, client address) in a window before 429."""
     throttle_address_failures: int = Field(
@@ -119,6 +123,15 @@ class ChoreoConfig(BaseModel):
                 )
             if self.debug:
                 raise ValueError("DEBUG: must be off when CHOREO_ENV=production")
+        return self
+
+    @model_validator(mode="after")
+    def _login_tokens_within_the_maximum(self) -> ChoreoConfig:
+        if self.token_ttl_days > self.token_max_days:
+            raise ValueError(
+                f"CHOREO_TOKEN_TTL_DAYS={self.token_ttl_days}: must not exceed "
+                f"CHOREO_TOKEN_MAX_DAYS={self.token_max_days}"
+            )
         return self
 
     @property

@@ -26,6 +26,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/reset/done/", accounts.password_reset_complete, name="password_reset_complete"),
+    path("accounts/email/confirm/<str:token>/", accounts.confirm_email, name="confirm_email"),
     path("accounts/preferences/", accounts.save_preferences, name="preferences"),
     path("accounts/tokens/", accounts.create_token, name="create_token"),
     path("accounts/tokens/<str:prefix>/revoke/", accounts.revoke_token, name="revoke_token"),

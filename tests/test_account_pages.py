@@ -56,8 +56,10 @@ def page_options(content: bytes) -> dict:
     return json.loads(match.group(1))
 
 
-async def test_signup_signs_in_and_lands_on_the_generate_page():
-    """A valid sign-up creates the account, signs the dancer in and redirects to `/`."""
+async def test_signup_signs_in_and_lands_on_the_generate_page(settings):
+    """A valid sign-up creates the account, signs the dancer in and redirects to `/`; the
+    address is the account's once the mailed link is followed (security #24 item 10)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     client = browser()
     form = await client.get("/accounts/signup/")
     assert form.status_code == 200
@@ -66,6 +68,11 @@ async def test_signup_signs_in_and_lands_on_the_generate_page():
     assert response.status_code == 302
     assert response["Location"] == "/"
     user = await get_user_model().objects.aget(username="newdancer")
+    assert user.email == ""
+    assert mail.outbox[-1].to == ["new@example.com"]
+    link = re.search(r"http://\S+?(/accounts/email/confirm/\S+/)", mail.outbox[-1].body)
+    assert (await client.get(link.group(1))).status_code == 200
+    await user.arefresh_from_db()
     assert user.email == "new@example.com"
     page = await client.get("/")
     assert b"signed in as newdancer" in page.content

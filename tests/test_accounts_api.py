@@ -4,6 +4,7 @@ tests/test_throttle.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -83,15 +84,20 @@ def fields(response) -> set[str]:
 # --- sign-up -------------------------------------------------------------------------------
 
 
-async def test_register_creates_the_user_and_a_working_token(transactional_db):
-    """Sign-up answers 201 with the user and a log-in token that authenticates /me/."""
+async def test_register_creates_the_user_and_a_working_token(transactional_db, settings):
+    """Sign-up answers 201 with the user and a log-in token that authenticates /me/; the
+    address is stored once the link mailed to it is followed (security #24 item 10: the answer
+    must be the same when the address belongs to another account, so it cannot echo it)."""
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     response = await register(Client())
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["user"] == {
         "id": body["user"]["id"],
         "username": "alice",
-        "email": "alice@example.com",
+        "email": "",
         "display_name": "",
         "preferences": {
             "difficulty": "intermediate",
@@ -105,6 +111,11 @@ async def test_register_creates_the_user_and_a_working_token(transactional_db):
     me = await Client(body["token"]).get("/api/auth/me/")
     assert me.status_code == 200
     assert me.json()["username"] == "alice"
+    assert mail.outbox[-1].to == ["alice@example.com"]
+    link = re.search(r"http://\S+?(/accounts/email/confirm/\S+/)", mail.outbox[-1].body)
+    assert (await Client().get(link.group(1))).status_code == 200
+    me = await Client(body["token"]).get("/api/auth/me/")
+    assert me.json()["email"] == "alice@example.com"
 
 
 async def test_register_names_every_bad_field(transactional_db):
@@ -279,8 +290,10 @@ async def test_tokens_create_list_and_revoke(transactional_db):
     body = created.json()
     assert set(body) == {"token", "name", "prefix", "created_at", "last_used_at", "expires_at"}
     assert body["token"].startswith(body["prefix"]) and body["name"] == "laptop"
-    forever = await client.send("POST", "/api/auth/tokens/", {"name": "script"})
-    assert forever.json()["expires_at"] is None
+    # No token lives forever any more (security #24 item 7): without ttl_days it gets
+    # CHOREO_TOKEN_MAX_DAYS, cut to the expiry of the log-in token that made it.
+    script = await client.send("POST", "/api/auth/tokens/", {"name": "script"})
+    assert script.json()["expires_at"] is not None
 
     listed = (await client.get("/api/auth/tokens/")).json()["items"]
     assert [t["name"] for t in listed] == ["script", "laptop", "login"]

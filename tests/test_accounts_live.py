@@ -42,6 +42,13 @@ def test_password_reset_by_the_emailed_link(server):
         },
     )
     assert registered.status_code == 201
+    # The address counts once the link mailed at sign-up is followed (security #24 item 10).
+    confirm, _ = wait_for(
+        lambda: re.findall(r"http://\S+/accounts/email/confirm/\S+/", server.log()),
+        timeout=10,
+        what="the e-mail confirmation link in the server output",
+    )
+    assert httpx.get(confirm[-1], headers=BROWSER).status_code == 200
     with httpx.Client(follow_redirects=True) as browser:
         sent = csrf_post(
             browser, f"{base}/accounts/password_reset/", {"email": "forgetful@example.com"}

@@ -1,12 +1,16 @@
-"""Admin: each user with their profile and tokens inline, and how many generations they ran."""
+"""Admin: each user with their profile and tokens inline, and how many generations they ran;
+an e-mail address another account has is refused."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.db.models import Count
 
+from choreography.accounts import emails
 from choreography.accounts.models import Profile
 from choreography.models import ApiToken
 
@@ -36,8 +40,19 @@ class ApiTokenInline(admin.TabularInline):
 admin.site.unregister(User)
 
 
+class ChoreoUserChangeForm(UserChangeForm):
+    """Staff may set any address except one another account has (emails.email_in_use)."""
+
+    def clean_email(self) -> str:
+        email = emails.normalize(self.cleaned_data.get("email", ""))
+        if emails.email_in_use(email, exclude_pk=self.instance.pk):
+            raise forms.ValidationError("Another account already has this e-mail address.")
+        return email
+
+
 @admin.register(User)
 class ChoreoUserAdmin(UserAdmin):
+    form = ChoreoUserChangeForm
     inlines = (ProfileInline, ApiTokenInline)
     list_display = (*UserAdmin.list_display, "instructor", "generations", "last_login")
     list_filter = (*UserAdmin.list_filter, "profile__is_instructor")

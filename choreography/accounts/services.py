@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import aauthenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -18,8 +19,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.utils import timezone
 
+from choreography.accounts import emails
 from choreography.accounts.models import Profile
-from choreography.accounts.tokens import active_tokens, create_token, revoke_tokens
+from choreography.accounts.tokens import active_tokens, create_token, hash_token, revoke_tokens
 from choreography.errors import AuthenticationError, InvalidRequestError, NotFoundError
 from choreography.models import ApiToken
 from choreography.music.vocabulary import Difficulty, EnergyLevel, Style
@@ -39,12 +41,14 @@ def _messages(error: ValidationError) -> list[str]:
 USERNAME_TAKEN = "a user with that username already exists"
 
 
-async def register(*, username: str, email: str, password: str):
+async def register(*, username: str, email: str, password: str, origin: str = ""):
     """A new active user with this password (hashed), and its empty profile.
 
     InvalidRequestError names every bad field: username (Django's username rules, taken
-    regardless of case), email, password (AUTH_PASSWORD_VALIDATORS, which see the username
-    and email too).
+    regardless of case), email (its form only), password (AUTH_PASSWORD_VALIDATORS, which see
+    the username and email too). The address is not stored yet: ``emails.claim_email`` mails it
+    a confirmation link (links on ``origin``), or its owner if another account has it, so the
+    answer is the same for a known and a new address.
     """
     user_model = get_user_model()
     problems: list[dict] = []
@@ -80,12 +84,11 @@ async def register(*, username: str, email: str, password: str):
     if problems:
         raise _invalid(problems)
     try:
-        user = await user_model.objects.acreate_user(
-            username=username, email=email, password=password
-        )
+        user = await user_model.objects.acreate_user(username=username, password=password)
     except IntegrityError:  # the same name registered concurrently
         raise _invalid([{"field": "username", "message": USERNAME_TAKEN}]) from None
     await Profile.objects.aget_or_create(user=user)
+    await sync_to_async(emails.claim_email)(user, email, origin=origin)
     return user
 
 
@@ -104,11 +107,31 @@ async def issue_login_token(user) -> tuple[str, ApiToken]:
 
 
 async def create_personal_token(
-    user, *, name: str, ttl_days: int | None = None
+    user, *, name: str, ttl_days: int | None = None, minted_by: str | None = None
 ) -> tuple[str, ApiToken]:
-    """A named token (scripts, other apps); it never expires when ``ttl_days`` is None."""
-    expires = None if ttl_days is None else timezone.now() + dt.timedelta(days=ttl_days)
+    """A named token (scripts, other apps) that expires after ``ttl_days``.
+
+    ``ttl_days`` defaults to CHOREO_TOKEN_MAX_DAYS and may not exceed it (InvalidRequestError
+    naming the maximum). A token made with a token (``minted_by``, the caller's bearer token)
+    expires no later than that token: a stolen token cannot buy itself a longer life.
+    """
+    expires = personal_token_expiry(ttl_days)
+    if minted_by:
+        parent = await active_tokens().filter(token_hash=hash_token(minted_by)).afirst()
+        if parent is None:
+            raise AuthenticationError("invalid or revoked token")
+        if parent.expires_at is not None:
+            expires = min(expires, parent.expires_at)
     return await create_token(user, name=name, expires_at=expires)
+
+
+def personal_token_expiry(ttl_days: int | None, *, now: dt.datetime | None = None) -> dt.datetime:
+    """When a token asked for ``ttl_days`` expires: CHOREO_TOKEN_MAX_DAYS at most and by default."""
+    maximum = settings.CHOREO.token_max_days
+    if ttl_days is not None and ttl_days > maximum:
+        message = f"at most {maximum} days (CHOREO_TOKEN_MAX_DAYS)"
+        raise _invalid([{"field": "ttl_days", "message": message}])
+    return (now or timezone.now()) + dt.timedelta(days=maximum if ttl_days is None else ttl_days)
 
 
 async def list_tokens(user) -> list[ApiToken]:

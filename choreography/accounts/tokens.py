@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
@@ -41,11 +42,16 @@ async def create_token(
     return token, record
 
 
-async def issue_token(username: str) -> str:
-    """Create the user if needed and return a new token (shown once, stored hashed)."""
+async def issue_token(username: str, *, days: int | None = None) -> str:
+    """Create the user if needed and return a new token (shown once, stored hashed) that
+    expires after ``days``, CHOREO_TOKEN_MAX_DAYS at most and by default."""
+    maximum = settings.CHOREO.token_max_days
+    if days is not None and not 1 <= days <= maximum:
+        raise ValueError(f"days: expected 1 to {maximum} (CHOREO_TOKEN_MAX_DAYS), got {days}")
     user_model = get_user_model()
     user, _ = await user_model.objects.aget_or_create(username=username)
-    token, _ = await create_token(user)
+    expires = timezone.now() + dt.timedelta(days=days or maximum)
+    token, _ = await create_token(user, expires_at=expires)
     return token
 
 

@@ -12,6 +12,7 @@ import math
 
 from asgiref.sync import async_to_sync
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
@@ -23,9 +24,10 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import CreateView
 
-from choreography.accounts import services, throttle
+from choreography.accounts import emails, services, throttle
 from choreography.api.pages import page_options
 from choreography.api.request_context import client_address
+from choreography.api.responses import absolute_url
 from choreography.errors import InvalidRequestError, NotFoundError, TooManyAttemptsError
 
 
@@ -97,19 +99,23 @@ class ThrottledFormMixin(FocusErrorMixin):
 
 
 class SignupForm(UserCreationForm):
+    """A taken address is not an error here: it must not tell whether an address is known."""
+
     email = forms.EmailField(
         required=True, help_text="Used only to send you a password-reset link."
     )
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
-        fields = ("username", "email")
+        fields = ("username",)
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email address already exists.")
-        return email
+    def save(self, commit: bool = True):
+        """The account without its address: emails.claim_email mails the address first."""
+        user = super().save(commit=False)
+        user.email = ""
+        if commit:
+            user.save()
+        return user
 
 
 class SignupView(ThrottledFormMixin, CreateView):
@@ -124,9 +130,14 @@ class SignupView(ThrottledFormMixin, CreateView):
 
     def form_valid(self, form):
         user = form.save()
+        emails.claim_email(user, form.cleaned_data["email"], origin=absolute_url(""))
         self.record_success()
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, f"Welcome, {user.get_username()}! You are signed in.")
+        messages.success(
+            self.request,
+            f"Welcome, {user.get_username()}! You are signed in. We sent a link to "
+            f"{form.cleaned_data['email']} to confirm your address.",
+        )
         return HttpResponseRedirect("/")
 
 
@@ -169,6 +180,18 @@ class PasswordResetConfirmView(FocusErrorMixin, auth_views.PasswordResetConfirmV
         response = super().form_valid(form)
         async_to_sync(throttle.clear_account)(self.user.get_username())
         return response
+
+
+@require_GET
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed at sign-up: the address becomes the account's, if it is still free."""
+    try:
+        user = emails.confirm_email(token)
+    except InvalidRequestError as exc:
+        context = {"problem": exc.message}
+        return render(request, "registration/email_confirmed.html", context, status=400)
+    context = {"email": user.email, "username": user.get_username()}
+    return render(request, "registration/email_confirmed.html", context)
 
 
 password_change = PasswordChangeView.as_view()
@@ -241,6 +264,7 @@ async def _account_page(
         "tokens": await services.list_tokens(user),
         "new_token": new_token,
         "username": user.get_username(),
+        "token_max_days": settings.CHOREO.token_max_days,
     }
     return render(request, "choreography/account.html", context, status=status)
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from choreography.accounts import services, throttle
 from choreography.api.request_context import client_address
+from choreography.api.responses import absolute_url
 from choreography.api.schemas import ErrorOut
 from choreography.errors import AuthenticationError, InvalidRequestError
 from choreography.models import ApiToken
@@ -73,7 +74,11 @@ class MeUpdate(Strict):
 class TokenCreate(Strict):
     name: str = Field(min_length=1, max_length=100)
     ttl_days: Annotated[int, Field(ge=1, le=3650)] | None = Field(
-        None, description="Days until it expires; never when absent"
+        None,
+        description=(
+            "Days until it expires: at most CHOREO_TOKEN_MAX_DAYS (400 beyond), which is the "
+            "default; a token made with a token never outlives it"
+        ),
     )
 
 
@@ -120,6 +125,11 @@ class LoginOut(BaseModel):
     user: UserOut
 
 
+def origin() -> str:
+    """Where links in e-mails point: CHOREO_PUBLIC_URL, never the request's Host."""
+    return absolute_url("")
+
+
 async def _user_out(user) -> dict:
     prefs = await services.get_preferences(user)
     return UserOut(
@@ -156,7 +166,8 @@ def _bearer(request: HttpRequest) -> str | None:
     auth=None,
     response={201: RegisterOut, 400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut},
     openapi_extra={"responses": THROTTLED},
-    summary="Sign up: a new account and a log-in token",
+    summary="Sign up: a new account and a log-in token; the e-mail address is mailed a link "
+    "to confirm it (stored once confirmed; a taken address gets the same answer)",
 )
 async def register(request: HttpRequest, body: RegisterRequest):
     attempt = await throttle.attempt(
@@ -164,7 +175,7 @@ async def register(request: HttpRequest, body: RegisterRequest):
     )
     try:
         user = await services.register(
-            username=body.username, email=body.email, password=body.password
+            username=body.username, email=body.email, password=body.password, origin=origin()
         )
     except InvalidRequestError:
         await attempt.failed()
@@ -264,7 +275,7 @@ async def tokens(request: HttpRequest):
 )
 async def create_token(request: HttpRequest, body: TokenCreate):
     token, record = await services.create_personal_token(
-        request.auth, name=body.name.strip(), ttl_days=body.ttl_days
+        request.auth, name=body.name.strip(), ttl_days=body.ttl_days, minted_by=_bearer(request)
     )
     return Status(201, {**_token_out(record), "token": token})
 

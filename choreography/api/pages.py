@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth import alogin, get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.http import (
     Http404,
     HttpRequest,
@@ -12,13 +11,14 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import render
-from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from choreography import runtime
 from choreography.accounts import services
+from choreography.accounts.signin import sign_in_path, sign_in_tokens  # noqa: F401 (re-exported)
 from choreography.api.schemas import DifficultyValue, EnergyValue, StyleValue
 from choreography.classplans.services import is_instructor
 from choreography.library import catalog
@@ -26,12 +26,6 @@ from choreography.library.catalog import SongFilters
 from choreography.models import Song
 
 SONG_PAGE_SIZE = 20
-
-
-def sign_in_path(user) -> str:
-    """A one-time sign-in path: the token is void once the user has signed in (last_login)."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    return f"/signin/{uid}/{default_token_generator.make_token(user)}/"
 
 
 def media_url(key: str) -> str:
@@ -102,12 +96,13 @@ async def song_preview(request: HttpRequest, song_id: int) -> HttpResponse:
 
 @require_GET
 async def sign_in(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """A link from ``signin_link``/``serve`` signs its user in; a password-reset token does not."""
     try:
         pk = force_str(urlsafe_base64_decode(uidb64))
         user = await get_user_model().objects.aget(pk=pk)
     except (ValueError, TypeError, OverflowError, get_user_model().DoesNotExist):
         user = None
-    if user is None or not default_token_generator.check_token(user, token):
+    if user is None or not sign_in_tokens.check_token(user, token):
         return render(request, "choreography/signed_out.html", {"invalid_link": True}, status=403)
     await alogin(request, user)
     return HttpResponseRedirect("/")

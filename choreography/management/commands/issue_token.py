@@ -1,4 +1,8 @@
+"""``manage.py issue_token USERNAME [--days N]``: a new API token, expiring within
+CHOREO_TOKEN_MAX_DAYS."""
+
 from asgiref.sync import async_to_sync
+from django.core.management.base import CommandError
 
 from choreography.accounts.tokens import issue_token
 from choreography.management.commands._database import DatabaseCommand, ensure_database
@@ -9,10 +13,18 @@ class Command(DatabaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("username")
+        parser.add_argument(
+            "--days",
+            type=int,
+            help="days until it expires (default and most: CHOREO_TOKEN_MAX_DAYS)",
+        )
 
-    def handle(self, *args, username: str, **options) -> None:
+    def handle(self, *args, username: str, days: int | None = None, **options) -> None:
         ensure_database()
-        token = async_to_sync(issue_token)(username)
+        try:
+            token = async_to_sync(issue_token)(username, days=days)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         self.stderr.write(
             f"token for {username!r} (shown once; stored hashed; revoke with "
             f"`manage.py revoke_token --prefix {token[:12]}`):"
