@@ -15,9 +15,18 @@ from assembly.errors import (
     InputFetchError,
     InputNotFoundError,
     MediaError,
+    MediaRejectedError,
     UploadError,
 )
 from assembly.formats import AudioFormat, VideoFormat
+from assembly.limits import (
+    MEDIA_DEMUXERS,
+    MOVE_DEMUXERS,
+    SONG_DEMUXERS,
+    InputLimits,
+    check_clip,
+    check_song,
+)
 from assembly.loudness import LoudnessResult
 from assembly.media import (
     ElementaryStream,
@@ -33,7 +42,10 @@ from assembly.tasks import gather_or_cancel
 from assembly.workdir import finish, remove_tree, work_dir
 
 __all__ = [
+    "MEDIA_DEMUXERS",
+    "MOVE_DEMUXERS",
     "NICENESS",
+    "SONG_DEMUXERS",
     "STAGE_PROGRESS",
     "AssemblyResult",
     "AssemblyTimeoutError",
@@ -48,14 +60,18 @@ __all__ = [
     "FFmpegError",
     "FFmpegNotFoundError",
     "InputFetchError",
+    "InputLimits",
     "InputNotFoundError",
     "LoudnessResult",
     "MediaError",
     "MediaInfo",
+    "MediaRejectedError",
     "OutputConfig",
     "UploadError",
     "VideoAssemblyService",
     "VideoFormat",
+    "check_clip",
+    "check_song",
     "elementary_stream",
     "finish",
     "fit_filter",

@@ -2,6 +2,9 @@
 
 Every command starts with ``-nostdin`` (FFmpeg must never wait on a terminal) and
 ``-progress pipe:1 -nostats`` so the runner reads machine-readable progress from stdout.
+Commands that open a file from outside (an upload, an imported file, its kept original) open it
+through ``open_input``: the ``file`` protocol only, the demuxers of an allow-list only, pictures
+of at most ``MAX_DECODE_PIXELS`` (assembly.limits).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assembly.formats import AudioFormat, VideoFormat
+from assembly.limits import ALLOWED_PROTOCOLS, MAX_DECODE_PIXELS, MEDIA_DEMUXERS
 from assembly.loudness import LoudnessMeasurement
 
 
@@ -87,11 +91,32 @@ class FFmpegCommandBuilder:
     def version(self) -> list[str]:
         return [self.ffmpeg, "-nostdin", "-hide_banner", "-version"]
 
-    def probe(self, path: Path, *, count_packets: bool = True) -> list[str]:
+    def input_guard(self, formats: str = MEDIA_DEMUXERS) -> list[str]:
+        """Input options that keep FFmpeg to the file itself: no protocol but ``file`` (no
+        network, no playlist of other files), no demuxer off ``formats`` (no ``hls``,
+        ``concat`` or image sequence, whatever the file's name), no picture larger than
+        ``MAX_DECODE_PIXELS`` decoded (ffprobe's stream analysis included)."""
+        return [
+            "-protocol_whitelist", ALLOWED_PROTOCOLS, "-format_whitelist", formats,
+            "-max_pixels", str(MAX_DECODE_PIXELS),
+        ]  # fmt: skip
+
+    def open_input(
+        self, source: Path, *, formats: str = MEDIA_DEMUXERS, max_seconds: float | None = None
+    ) -> list[str]:
+        """``-i source`` behind ``input_guard``; ``max_seconds`` stops reading there (a file
+        whose header under-states its length is still cut at the limit)."""
+        limit = ["-t", f"{max_seconds:g}"] if max_seconds is not None else []
+        return [*self.input_guard(formats), *limit, "-i", str(source)]
+
+    def probe(
+        self, path: Path, *, count_packets: bool = True, formats: str = MEDIA_DEMUXERS
+    ) -> list[str]:
         return [
             self.ffprobe,
             "-v",
             "error",
+            *self.input_guard(formats),
             *(["-count_packets"] if count_packets else []),
             "-print_format",
             "json",
@@ -165,12 +190,19 @@ class FFmpegCommandBuilder:
             str(output),
         ]  # fmt: skip
 
-    def normalize_clip(self, source: Path, output: Path, fmt: VideoFormat) -> list[str]:
+    def normalize_clip(
+        self,
+        source: Path,
+        output: Path,
+        fmt: VideoFormat,
+        *,
+        formats: str = MEDIA_DEMUXERS,
+        max_seconds: float | None = None,
+    ) -> list[str]:
         """Transcode a clip once into the library's canonical format (video only, no B-frames)."""
         return [
             *self.base_args(),
-            "-i",
-            str(source),
+            *self.open_input(source, formats=formats, max_seconds=max_seconds),
             "-map",
             "0:v:0",
             "-an",
@@ -234,12 +266,15 @@ class FFmpegCommandBuilder:
             "+faststart",
         ]
 
-    def measure_loudness(self, source: Path) -> list[str]:
+    def measure_loudness(
+        self, source: Path, *, formats: str = MEDIA_DEMUXERS, max_seconds: float | None = None
+    ) -> list[str]:
         """Loudness pass one: the EBU R128 scanner with true peak; its summary goes to stderr
         (the per-frame log is kept at verbose level, out of the output)."""
         return [
             *self.base_args(),
-            "-i", str(source), "-map", "0:a:0", "-vn", "-sn", "-dn",
+            *self.open_input(source, formats=formats, max_seconds=max_seconds),
+            "-map", "0:a:0", "-vn", "-sn", "-dn",
             "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-",
         ]  # fmt: skip
 
@@ -251,6 +286,8 @@ class FFmpegCommandBuilder:
         *,
         gain_db: float | None = None,
         measured: LoudnessMeasurement | None = None,
+        formats: str = MEDIA_DEMUXERS,
+        max_seconds: float | None = None,
     ) -> list[str]:
         """Transcode a song once to AAC in an M4A container.
 
@@ -265,8 +302,7 @@ class FFmpegCommandBuilder:
             audio_filter = []
         return [
             *self.base_args(),
-            "-i",
-            str(source),
+            *self.open_input(source, formats=formats, max_seconds=max_seconds),
             "-map",
             "0:a:0",
             "-vn",
@@ -288,12 +324,19 @@ class FFmpegCommandBuilder:
             str(output),
         ]
 
-    def decode_audio_pcm(self, source: Path, output: Path, sample_rate: int) -> list[str]:
+    def decode_audio_pcm(
+        self,
+        source: Path,
+        output: Path,
+        sample_rate: int,
+        *,
+        formats: str = MEDIA_DEMUXERS,
+        max_seconds: float | None = None,
+    ) -> list[str]:
         """Decode the first audio stream to raw mono float32 PCM, for tempo and energy analysis."""
         return [
             *self.base_args(),
-            "-i",
-            str(source),
+            *self.open_input(source, formats=formats, max_seconds=max_seconds),
             "-map",
             "0:a:0",
             "-vn",

@@ -5,6 +5,7 @@
     ├── FFmpegNotFoundError          no usable ffmpeg/ffprobe binary (stage "setup")
     ├── FFmpegError                  ffmpeg exited non-zero; carries argv, returncode, stderr tail
     ├── MediaError                   an input is not decodable media (probe failed)
+    │   └── MediaRejectedError       ... or is media the library does not take (limits.py)
     ├── InputFetchError              a source file could not be fetched (names the key)
     │   └── InputNotFoundError       ... because it does not exist
     ├── UploadError                  the result could not be stored
@@ -47,6 +48,14 @@ class MediaError(ChoreoError):
     """Raised when a file is not media FFmpeg can decode (e.g. at import)."""
 
     default_stage = "probing"
+
+
+class MediaRejectedError(MediaError):
+    """Raised when an imported file is readable but not taken: a container off the allow-list
+    (a playlist, a concat list, a picture), too long, too large a frame, not moving video.
+    Found from the probe, before anything is decoded."""
+
+    default_stage = "validation"
 
 
 class FFmpegError(ChoreoError):

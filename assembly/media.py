@@ -1,7 +1,8 @@
 """Import-time normalization: bring a clip or song into the canonical format, once.
 
 Files that already match (a song: also at the target loudness) are left untouched, so
-re-importing never re-encodes.
+re-importing never re-encodes. Given ``InputLimits`` (an import), the source is opened only as
+an allowed container and checked from its probe before anything is decoded (assembly.limits).
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ from assembly.commands import FFmpegCommandBuilder
 from assembly.elementary import parse_framecrc
 from assembly.errors import FFmpegError, MediaError
 from assembly.formats import AudioFormat, VideoFormat
+from assembly.limits import (
+    MEDIA_DEMUXERS,
+    MOVE_DEMUXERS,
+    SONG_DEMUXERS,
+    InputLimits,
+    check_clip,
+    check_song,
+)
 from assembly.loudness import (
     LoudnessMeasurement,
     LoudnessResult,
@@ -119,44 +128,71 @@ async def prepare_clip(
     builder: FFmpegCommandBuilder,
     *,
     info: MediaInfo | None = None,
+    limits: InputLimits | None = None,
 ) -> PreparedMedia:
     """A canonical version of ``source`` (the file itself when it already is one); ``info`` is
-    ``source``'s probe (with frame counts) when the caller has it, saving a second ffprobe."""
+    ``source``'s probe (with frame counts) when the caller has it, saving a second ffprobe.
+
+    With ``limits`` (an import) ``source`` must be a move clip within them (MediaRejectedError
+    otherwise) and is read no further than ``limits.max_move_s``."""
+    formats = MOVE_DEMUXERS if limits is not None else MEDIA_DEMUXERS
     if info is None:
-        info = await probe(source, builder, stage="importing")
+        info = await probe(source, builder, stage="importing", formats=formats)
+    if limits is not None:
+        check_clip(info, limits, source.name)
     if info.video is None:
         raise MediaError(f"{source.name!r} has no video stream", stage="importing")
     if info.is_canonical_clip(fmt):
         return PreparedMedia(source, info, transcoded=False)
     target = work_dir / f"{source.stem}.canonical.mp4"
-    await _transcode(builder.normalize_clip(source, target, fmt), source)
+    longest = limits.max_move_s if limits is not None else None
+    await _transcode(
+        builder.normalize_clip(source, target, fmt, formats=formats, max_seconds=longest), source
+    )
     return PreparedMedia(target, await probe(target, builder, stage="importing"), transcoded=True)
 
 
 async def prepare_song(
-    source: Path, work_dir: Path, fmt: AudioFormat, builder: FFmpegCommandBuilder
+    source: Path,
+    work_dir: Path,
+    fmt: AudioFormat,
+    builder: FFmpegCommandBuilder,
+    *,
+    limits: InputLimits | None = None,
 ) -> PreparedMedia:
     """An AAC/M4A version of ``source`` at ``fmt``'s loudness (the file itself when it already is
-    one), in two passes (assembly.loudness); silence is transcoded without a gain change."""
-    info = await probe(source, builder, count_frames=False, stage="importing")
+    one), in two passes (assembly.loudness); silence is transcoded without a gain change.
+
+    With ``limits`` (an import) ``source`` must be a song within them (MediaRejectedError
+    otherwise, from the probe) and is read no further than ``limits.max_song_s``."""
+    formats = SONG_DEMUXERS if limits is not None else MEDIA_DEMUXERS
+    info = await probe(source, builder, count_frames=False, stage="importing", formats=formats)
+    if limits is not None:
+        check_song(info, limits, source.name)
     if info.audio is None:
         raise MediaError(f"{source.name!r} has no audio stream", stage="importing")
-    measured = await measure_loudness(source, builder)
+    bounds = {
+        "formats": formats,
+        "max_seconds": limits.max_song_s if limits is not None else None,
+    }
+    measured = await measure_loudness(source, builder, **bounds)
     if info.is_canonical_song(fmt) and on_target(measured, fmt, LOUDNESS_TOLERANCE_LU):
         kept = LoudnessResult(measured.integrated, measured.integrated, measured.true_peak, "none")
         return PreparedMedia(source, info, transcoded=False, loudness=kept)
     target = work_dir / f"{source.stem}.canonical.m4a"
     loudness: LoudnessResult | None = None
     if measured.silent:
-        await _transcode(builder.normalize_audio(source, target, fmt), source)
+        await _transcode(builder.normalize_audio(source, target, fmt, **bounds), source)
     elif (gain := linear_gain(measured, fmt)) is not None:
-        await _transcode(builder.normalize_audio(source, target, fmt, gain_db=gain), source)
+        await _transcode(
+            builder.normalize_audio(source, target, fmt, gain_db=gain, **bounds), source
+        )
         loudness = LoudnessResult(
             measured.integrated, measured.integrated + gain, measured.true_peak + gain, "gain"
         )
     else:
         result = await _transcode(
-            builder.normalize_audio(source, target, fmt, measured=measured), source
+            builder.normalize_audio(source, target, fmt, measured=measured, **bounds), source
         )
         output_lufs, output_peak = parse_loudnorm_output(result.stderr_tail)
         loudness = LoudnessResult(measured.integrated, output_lufs, output_peak, "loudnorm")
@@ -164,9 +200,17 @@ async def prepare_song(
     return PreparedMedia(target, info, transcoded=True, loudness=loudness)
 
 
-async def measure_loudness(source: Path, builder: FFmpegCommandBuilder) -> LoudnessMeasurement:
+async def measure_loudness(
+    source: Path,
+    builder: FFmpegCommandBuilder,
+    *,
+    formats: str = MEDIA_DEMUXERS,
+    max_seconds: float | None = None,
+) -> LoudnessMeasurement:
     """Loudness pass one (MediaError if ``source`` cannot be decoded)."""
-    result = await _transcode(builder.measure_loudness(source), source)
+    result = await _transcode(
+        builder.measure_loudness(source, formats=formats, max_seconds=max_seconds), source
+    )
     return parse_ebur128_summary(result.stderr_tail)
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from assembly.commands import FFmpegCommandBuilder
 from assembly.errors import FFmpegError, MediaError
 from assembly.formats import AudioFormat, VideoFormat
+from assembly.limits import MEDIA_DEMUXERS, not_allowed_container, oversized_picture
 from assembly.runner import run_process
 
 
@@ -114,16 +115,28 @@ async def probe(
     count_frames: bool = True,
     stage: str = "probing",
     timeout: float = 60,
+    formats: str = MEDIA_DEMUXERS,
 ) -> MediaInfo:
-    """Probe ``path``; MediaError (naming the file) if FFmpeg cannot read it."""
+    """Probe ``path`` as one of the containers ``formats`` (a demuxer allow-list, see
+    assembly.limits); MediaError (naming the file) if it is another kind of file or FFmpeg
+    cannot read it, MediaRejectedError if it declares too large a picture."""
+    name = Path(path).name
     try:
         result = await run_process(
-            builder.probe(path, count_packets=count_frames), stage=stage, timeout=timeout
+            builder.probe(path, count_packets=count_frames, formats=formats),
+            stage=stage,
+            timeout=timeout,
         )
     except FFmpegError as exc:
+        if refused := not_allowed_container(exc.stderr_tail, name, formats):
+            refused.stage = stage
+            raise refused from exc
         raise MediaError(
-            f"cannot read media file {Path(path).name!r}", stage=stage, details=exc.stderr_tail
+            f"cannot read media file {name!r}", stage=stage, details=exc.stderr_tail
         ) from exc
+    if refused := oversized_picture(result.stderr_tail, name):
+        refused.stage = stage
+        raise refused
     info = parse_probe(result.stdout)
     if info.video is None and info.audio is None:
         raise MediaError(f"no audio or video stream in {Path(path).name!r}", stage=stage)

@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from assembly import VideoFormat
+from assembly import InputLimits, VideoFormat
 from storage import InvalidKeyError, validate_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -72,6 +72,10 @@ class ChoreoConfig(BaseModel):
     """Per-user storage quota: the sum of the user's completed videos, in MiB."""
     max_upload_mb: int = Field(500, ge=1, le=100_000, alias="CHOREO_MAX_UPLOAD_MB")
     """Largest media upload (POST /api/songs/ and /api/moves/, multipart), in MiB."""
+    max_song_s: float = Field(900.0, gt=0, le=24 * 3600, alias="CHOREO_MAX_SONG_S")
+    """Longest song an import takes, in seconds (read from the probe, before any decode)."""
+    max_move_s: float = Field(120.0, ge=1, le=3600, alias="CHOREO_MAX_MOVE_S")
+    """Longest move clip an import takes, in seconds."""
     ffmpeg: str = Field("ffmpeg", alias="CHOREO_FFMPEG")
     ffprobe: str = Field("ffprobe", alias="CHOREO_FFPROBE")
     video_size: str = Field("1280x720", alias="CHOREO_VIDEO_SIZE")
@@ -283,6 +287,17 @@ class ChoreoConfig(BaseModel):
     def video_dimensions(self) -> tuple[int, int]:
         width, _, height = self.video_size.partition("x")
         return int(width), int(height)
+
+    @property
+    def input_limits(self) -> InputLimits:
+        """What an import takes (assembly.limits): the durations above; moves 1 s or longer,
+        each side 240 to 4096 px (or from the canonical frame's shorter side, when that is
+        smaller: the library takes footage at its own size), at most 120 fps."""
+        return InputLimits(
+            max_song_s=self.max_song_s,
+            max_move_s=self.max_move_s,
+            min_side=min(InputLimits.model_fields["min_side"].default, *self.video_dimensions),
+        )
 
     @property
     def video_format(self) -> VideoFormat:

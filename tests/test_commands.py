@@ -3,7 +3,14 @@
 import itertools
 from pathlib import Path
 
-from assembly import FFmpegCommandBuilder, VideoFormat
+from assembly import (
+    MEDIA_DEMUXERS,
+    MOVE_DEMUXERS,
+    SONG_DEMUXERS,
+    AudioFormat,
+    FFmpegCommandBuilder,
+    VideoFormat,
+)
 from assembly.commands import fit_filter, frames_for_timeline, volume_filter
 from assembly.elementary import ByteRange, is_keyframe, join_ranges, parse_framecrc, ranges_for
 
@@ -207,6 +214,56 @@ def test_decode_audio_pcm_command():
     """Analysis decodes the first audio stream to raw mono float32 at the given rate."""
     argv = FFmpegCommandBuilder("ff").decode_audio_pcm(Path("in.mp4"), Path("o.pcm"), 22050)
     assert argv[7:] == [
+        *GUARD, MEDIA_DEMUXERS, *PIXELS,
         "-i", "in.mp4", "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", "22050",
         "-f", "f32le", "-c:a", "pcm_f32le", "o.pcm",
     ]  # fmt: skip
+    clip = FFmpegCommandBuilder("ff").decode_audio_pcm(
+        Path("in.mov"), Path("o.pcm"), 22050, formats=MOVE_DEMUXERS, max_seconds=120
+    )
+    assert clip[7:17] == [*GUARD, MOVE_DEMUXERS, *PIXELS, "-t", "120", "-i", "in.mov"]
+
+
+GUARD = ["-protocol_whitelist", "file", "-format_whitelist"]
+PIXELS = ["-max_pixels", "16777216"]
+
+
+def test_probe_opens_only_local_files_of_the_allowed_containers():
+    """ffprobe reads the file through the file protocol only, as one of the allowed demuxers
+    (no hls, concat or image sequence whatever the name), decoding no picture over 4096x4096."""
+    builder = FFmpegCommandBuilder("ff", "fp")
+    assert builder.probe(Path("up.mp4"), formats=MOVE_DEMUXERS) == [
+        "fp", "-v", "error", *GUARD, "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi", *PIXELS,
+        "-count_packets", "-print_format", "json", "-show_format", "-show_streams", "up.mp4",
+    ]  # fmt: skip
+    assert builder.probe(Path("s.flac"), count_packets=False, formats=SONG_DEMUXERS) == [
+        "fp", "-v", "error",
+        *GUARD, "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mp3,aac,wav,flac,ogg", *PIXELS,
+        "-print_format", "json", "-show_format", "-show_streams", "s.flac",
+    ]  # fmt: skip
+    assert builder.probe(Path("x.m4a"))[3:9] == [*GUARD, MEDIA_DEMUXERS, *PIXELS]
+    for demuxers in (MOVE_DEMUXERS, SONG_DEMUXERS, MEDIA_DEMUXERS):
+        assert not {"hls", "concat", "image2", "gif", "png_pipe", "tee"} & set(demuxers.split(","))
+
+
+def test_normalizing_guards_its_input_and_stops_at_the_limit():
+    """Import transcodes open the source behind the same guard, read no further than the
+    duration limit (``-t`` before ``-i``), and keep every other argument as it was."""
+    builder = FFmpegCommandBuilder("ff")
+    fmt = VideoFormat(width=1280, height=720, fps=30)
+    clip = builder.normalize_clip(
+        Path("in.mov"), Path("out.mp4"), fmt, formats=MOVE_DEMUXERS, max_seconds=120
+    )
+    assert clip[7:24] == [
+        *GUARD, MOVE_DEMUXERS, *PIXELS, "-t", "120", "-i", "in.mov",
+        "-map", "0:v:0", "-an", "-sn", "-dn", "-map_metadata", "-1",
+    ]  # fmt: skip
+    assert builder.normalize_clip(Path("in.mov"), Path("out.mp4"), fmt)[7:15] == [
+        *GUARD, MEDIA_DEMUXERS, *PIXELS, "-i", "in.mov",
+    ]  # fmt: skip
+    song = builder.normalize_audio(
+        Path("s.flac"), Path("s.m4a"), AudioFormat(), formats=SONG_DEMUXERS, max_seconds=900.5
+    )
+    assert song[7:17] == [*GUARD, SONG_DEMUXERS, *PIXELS, "-t", "900.5", "-i", "s.flac"]
+    loud = builder.measure_loudness(Path("s.flac"), formats=SONG_DEMUXERS, max_seconds=900)
+    assert loud[7:17] == [*GUARD, SONG_DEMUXERS, *PIXELS, "-t", "900", "-i", "s.flac"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assembly import AudioFormat, FFmpegCommandBuilder, MediaError, prepare_song
+from assembly import MEDIA_DEMUXERS, AudioFormat, FFmpegCommandBuilder, MediaError, prepare_song
 from assembly.commands import loudnorm_filter
 from assembly.loudness import (
     LoudnessMeasurement,
@@ -101,6 +101,8 @@ def sources(media_dir) -> dict[str, Path]:
 def test_pass_one_scans_with_true_peak():
     assert FFmpegCommandBuilder("ff", "fp").measure_loudness(Path("in.wav")) == [
         "ff", "-nostdin", "-hide_banner", "-nostats", "-progress", "pipe:1", "-y",
+        "-protocol_whitelist", "file", "-format_whitelist", MEDIA_DEMUXERS,
+        "-max_pixels", "16777216",
         "-i", "in.wav", "-map", "0:a:0", "-vn", "-sn", "-dn",
         "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-",
     ]  # fmt: skip

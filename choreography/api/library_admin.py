@@ -6,7 +6,10 @@ store by content hash): the same content again answers 200 with ``"duplicate": t
 existing id. The file is streamed to a temporary file under the runtime's work dir (never held in
 memory), limited to CHOREO_MAX_UPLOAD_MB (413), parsed in a worker thread, and removed on every
 path, cancellation included; below CHOREO_MIN_FREE_DISK_MB of free disk it is refused (507)
-before a byte is spooled. Edits are strict JSON; deletes refuse (409) what completed
+before a byte is spooled. A file FFmpeg cannot read, or not as a container the library takes
+(a playlist, a concat list, a picture), is a 400; one it reads but the library does not take (too
+long, too large a frame, not moving video: assembly.limits) a 422; both are found from the probe,
+before anything decodes the file. Edits are strict JSON; deletes refuse (409) what completed
 choreographies still use. Everyone else: 403 (staff only), anonymous 401.
 """
 
@@ -26,7 +29,7 @@ from django.http import HttpRequest
 from ninja import Status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assembly import FFmpegError, MediaError
+from assembly import ChoreoError, FFmpegError, MediaError, MediaRejectedError
 from choreography import runtime
 from choreography.api.catalog import CatalogMove
 from choreography.api.catalog import router as catalog_router
@@ -49,7 +52,7 @@ from choreography.music.catalog import ClipMetadata, derive_role, derive_style, 
 router = catalog_router
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 500: ErrorOut}
-UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut, 415: ErrorOut, 507: ErrorOut}
+UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 507: ErrorOut}
 
 DifficultyName = Literal[tuple(Difficulty.values)]  # type: ignore[valid-type]
 EnergyName = Literal[tuple(EnergyLevel.values)]  # type: ignore[valid-type]
@@ -263,9 +266,18 @@ async def _spilled(uploaded: UploadedFile, directory: Path) -> AsyncIterator[Pat
         yield Path(copy.name)
 
 
-def _unreadable(name: str, exc: Exception) -> InvalidRequestError:
+def _unreadable(name: str, path: Path, exc: Exception) -> ChoreoError:
+    """The 4xx for an upload the import refused, naming the file as the client sent it (not
+    its temporary name): 422 for media the library does not take (MediaRejectedError), 400
+    for a file that is not readable media."""
+    if isinstance(exc, MediaRejectedError):
+        return MediaRejectedError(
+            exc.message.replace(repr(path.name), repr(name)), stage=exc.stage, details=exc.details
+        )
     return InvalidRequestError(
-        f"cannot read {name!r} as media", details=failure_reason(exc), stage="importing"
+        f"cannot read {name!r} as media",
+        details=failure_reason(exc).replace(repr(path.name), repr(name)),
+        stage="importing",
     )
 
 
@@ -310,7 +322,7 @@ async def upload_song(request: HttpRequest):
         try:
             song, created = await import_song(path, **form.model_dump())
         except (MediaError, FFmpegError) as exc:
-            raise _unreadable(name, exc) from None
+            raise _unreadable(name, path, exc) from None
     return Status(201, _song_out(song)) if created else Status(200, _song_out(song, True))
 
 
@@ -337,7 +349,7 @@ async def upload_move(request: HttpRequest):
         try:
             move, created = await import_clip(path, meta)
         except (MediaError, FFmpegError) as exc:
-            raise _unreadable(name, exc) from None
+            raise _unreadable(name, path, exc) from None
     return Status(201, _move_out(move)) if created else Status(200, _move_out(move, True))
 
 

@@ -17,6 +17,7 @@ from assembly import (
     ChoreoError,
     FFmpegNotFoundError,
     InputNotFoundError,
+    MediaRejectedError,
 )
 from choreography.errors import (
     AuthenticationError,
@@ -42,6 +43,7 @@ STATUS_BY_ERROR: tuple[tuple[type[ChoreoError], int], ...] = (
     (UnsupportedMediaTypeError, 415),
     (InvalidRequestError, 400),
     (BlueprintError, 400),
+    (MediaRejectedError, 422),
     (AuthenticationError, 401),
     (PermissionDeniedError, 403),
     (NotFoundError, 404),

@@ -15,6 +15,7 @@ from django.db.models import Q
 from assembly import (
     ElementaryStream,
     FFmpegCommandBuilder,
+    InputLimits,
     MediaInfo,
     VideoFormat,
     elementary_stream,
@@ -60,13 +61,15 @@ async def store_canonical_clip(
     *,
     stage: str = "importing",
     info: MediaInfo | None = None,
+    limits: InputLimits | None = None,
 ) -> dict:
     """Put ``source`` in ``fmt``, index its elementary stream, take its poster, store the three
     under ``keys`` (clip, stream, poster); returns the move row's fields for them. The one way
     a move's canonical media is made: at import and by ``renormalize``. ``info``: ``source``'s
-    probe, when the caller has it already."""
+    probe, when the caller has it already; ``limits``: an import's (assembly.limits), checked
+    before anything is decoded."""
     clip_key, stream_key, poster_key = keys
-    prepared = await prepare_clip(source, work, fmt, builder, info=info)
+    prepared = await prepare_clip(source, work, fmt, builder, info=info, limits=limits)
     poster = work / "poster.jpg"
     stream = await elementary_stream(
         prepared.path,

@@ -6,6 +6,10 @@ library in another format without the operator's source files. Songs are analyse
 (tempo, first downbeat, per-phrase energy) unless told their tempo and first beat; a clip without
 a tempo in its metadata gets the tempo of its own audio track, measured before normalization drops
 it, else ``DEFAULT_CLIP_TEMPO_BPM``.
+
+Every file is probed first, opened only as a container the library takes, and checked against the
+configured limits (``ChoreoConfig.input_limits``: durations, frame size, frame rate) before
+anything decodes it: MediaRejectedError otherwise, and nothing is stored or recorded.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError
 
 from assembly import (
+    MOVE_DEMUXERS,
     FFmpegCommandBuilder,
+    InputLimits,
     LoudnessResult,
     MediaError,
     MediaInfo,
+    check_clip,
     gather_or_cancel,
     prepare_song,
     probe,
@@ -73,12 +80,14 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
     if existing is not None:
         return existing, False
     builder = _builder()
+    limits = runtime.current().config.input_limits
+    # Probed once, before anything decodes it: for the limits, its audio, the canonical check.
+    info = await probe(source, builder, stage="importing", formats=MOVE_DEMUXERS)
+    check_clip(info, limits, source.name)
     async with _work_dir() as work:
         tempo, tempo_source = meta.tempo_bpm, TempoSource.METADATA
-        info: MediaInfo | None = None  # probed once: for its audio, then for the canonical check
         if tempo is None:
-            info = await probe(source, builder, stage="importing")
-            tempo = await _own_tempo(source, info, work, builder)
+            tempo = await _own_tempo(source, info, work, builder, limits)
             tempo_source = TempoSource.DETECTED if tempo else TempoSource.DEFAULT
         stem = content_hash[:24]
         keys = (
@@ -91,7 +100,14 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
         media, _ = await gather_or_cancel(
             (
                 store_canonical_clip(
-                    source, work, runtime.current().video_format, builder, storage, keys, info=info
+                    source,
+                    work,
+                    runtime.current().video_format,
+                    builder,
+                    storage,
+                    keys,
+                    info=info,
+                    limits=limits,
                 ),
                 storage.upload(source, kept),
             )
@@ -124,7 +140,7 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
 
 
 async def _own_tempo(
-    source: Path, info: MediaInfo, work: Path, builder: FFmpegCommandBuilder
+    source: Path, info: MediaInfo, work: Path, builder: FFmpegCommandBuilder, limits: InputLimits
 ) -> float | None:
     """The tempo of the clip's audio track (``info``: its probe); None when it has none or no
     clear beat."""
@@ -132,7 +148,9 @@ async def _own_tempo(
         return None
     from choreography.music.analysis import detect_clip_tempo  # lazily: see the imports
 
-    tempo = await detect_clip_tempo(source, work, builder)
+    tempo = await detect_clip_tempo(
+        source, work, builder, formats=MOVE_DEMUXERS, max_seconds=limits.max_move_s
+    )
     logger.info("%s: tempo from its audio: %s", source.name, tempo or "no clear beat")
     return tempo
 
@@ -159,7 +177,13 @@ async def import_song(
         return existing, False
     builder = _builder()
     async with _work_dir() as work:
-        prepared = await prepare_song(source, work, runtime.current().audio_format, builder)
+        prepared = await prepare_song(
+            source,
+            work,
+            runtime.current().audio_format,
+            builder,
+            limits=runtime.current().config.input_limits,
+        )
         # Analyse what will be played: beat times are relative to the canonical file.
         from choreography.music.analysis import analyse_file  # lazily: see the imports
 

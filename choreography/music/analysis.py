@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assembly import FFmpegCommandBuilder, FFmpegError, MediaError, run_process
+from assembly import MEDIA_DEMUXERS, FFmpegCommandBuilder, FFmpegError, MediaError, run_process
 from choreography.music.vocabulary import BEATS_PER_PHRASE
 
 SAMPLE_RATE = 22050
@@ -374,11 +374,18 @@ async def decode_mono(
     *,
     sample_rate: int = SAMPLE_RATE,
     stage: str = "analysing",
+    formats: str = MEDIA_DEMUXERS,
+    max_seconds: float | None = None,
 ) -> np.ndarray:
-    """The first audio stream of ``source`` as mono float32 PCM (FFmpeg writes it to a file)."""
+    """The first audio stream of ``source`` as mono float32 PCM (FFmpeg writes it to a file),
+    opened only as one of ``formats`` (default: any container the library takes) and read no
+    further than ``max_seconds``."""
     target = work_dir / f"{source.stem}.pcm"
+    argv = builder.decode_audio_pcm(
+        source, target, sample_rate, formats=formats, max_seconds=max_seconds
+    )
     try:
-        await run_process(builder.decode_audio_pcm(source, target, sample_rate), stage=stage)
+        await run_process(argv, stage=stage)
     except FFmpegError as exc:
         raise AnalysisError(
             f"cannot decode the audio of {source.name!r}", stage=stage, details=exc.stderr_tail
@@ -402,8 +409,13 @@ async def analyse_file(
 
 
 async def detect_clip_tempo(
-    source: Path, work_dir: Path, builder: FFmpegCommandBuilder
+    source: Path,
+    work_dir: Path,
+    builder: FFmpegCommandBuilder,
+    *,
+    formats: str = MEDIA_DEMUXERS,
+    max_seconds: float | None = None,
 ) -> float | None:
     """The tempo of a clip's own audio track, or None if it has none or no clear pulse."""
-    samples = await decode_mono(source, work_dir, builder)
+    samples = await decode_mono(source, work_dir, builder, formats=formats, max_seconds=max_seconds)
     return await asyncio.to_thread(detect_tempo, samples, SAMPLE_RATE)
