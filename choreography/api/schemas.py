@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from choreography.describe.interpretation import Interpretation
 from choreography.models import Difficulty, EnergyLevel, Style
 from choreography.music.generator import LEGACY_STYLES
 
@@ -38,7 +39,13 @@ class GenerateRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    song_id: SongId
+    song_id: SongId | None = Field(None, description="Required unless description is given")
+    description: str | None = Field(
+        None,
+        max_length=1000,
+        description="What the dancer wants in words, in place of the parameters (see POST "
+        "/api/choreography/describe/); parameters sent with it override its reading",
+    )
     difficulty: DifficultyValue = "intermediate"
     energy_level: EnergyValue = "medium"
     style: StyleValue | None = Field(
@@ -47,6 +54,12 @@ class GenerateRequest(BaseModel):
         '"traditional" means romantic or sensual.',
     )
     seed: Seed | None = None
+
+    @model_validator(mode="after")
+    def _a_song_or_words(self) -> GenerateRequest:
+        if self.song_id is None and self.description is None:
+            raise ValueError("song_id is required unless description is given")
+        return self
 
 
 class TimelineEntry(BaseModel):
@@ -105,6 +118,9 @@ class GenerateResponse(BaseModel):
         "floor((t - first_beat_seconds) * bpm / 60) mod 8 + 1, for t >= first_beat_seconds"
     )
     stage_seconds: dict[str, float]
+    interpretation: Interpretation | None = Field(
+        None, description="How the description was read, when one was sent"
+    )
 
 
 class SongOut(BaseModel):
