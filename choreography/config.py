@@ -117,6 +117,11 @@ class ChoreoConfig(BaseModel):
     email_host_password: str = Field("", alias="EMAIL_HOST_PASSWORD")
     email_use_tls: bool = Field(True, alias="EMAIL_USE_TLS")
     default_from_email: str = Field("choreo <noreply@localhost>", alias="DEFAULT_FROM_EMAIL")
+    # Describe it in words: an optional OpenAI-compatible chat endpoint; off when the URL is empty.
+    llm_base_url: str = Field("", alias="CHOREO_LLM_BASE_URL")
+    llm_model: str = Field("", alias="CHOREO_LLM_MODEL")
+    llm_api_key: str = Field("", alias="CHOREO_LLM_API_KEY")
+    llm_timeout_s: float = Field(5.0, gt=0, le=120, alias="CHOREO_LLM_TIMEOUT_S")
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> ChoreoConfig:

@@ -21,6 +21,7 @@ from choreography.accounts import services
 from choreography.accounts.signin import sign_in_path, sign_in_tokens  # noqa: F401 (re-exported)
 from choreography.api.schemas import DifficultyValue, EnergyValue, StyleValue
 from choreography.classplans.services import is_instructor
+from choreography.describe.service import EXAMPLES as DESCRIBE_EXAMPLES
 from choreography.library import catalog
 from choreography.library.catalog import SongFilters
 from choreography.models import Song
@@ -76,6 +77,7 @@ async def index(request: HttpRequest) -> HttpResponse:
             "username": user.get_username(),
             "display_name": prefs.display_name,
             "is_instructor": await is_instructor(user),
+            "describe_examples": DESCRIBE_EXAMPLES,
         },
     )
 

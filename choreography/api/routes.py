@@ -30,6 +30,7 @@ from choreography.api.schemas import (
     VideoPage,
 )
 from choreography.api.streaming import follow_stream, generation_stream, unwrap, wants_event_stream
+from choreography.describe.generate import interpretation_events, interpreted_parameters
 from choreography.errors import ConflictError
 from choreography.generation.history import (
     get_video,
@@ -55,12 +56,18 @@ GENERATE_DOC = """Plan and assemble a choreography video; the request lasts unti
 
 **Plain JSON** (default): answers 200 with the finished choreography.
 
+**From words**: send `{"description": "..."}` in place of `song_id` and the parameters (any
+parameter sent with it wins over its reading); the answer echoes the reading as
+`interpretation` (see POST /api/choreography/describe/).
+
 **Live progress**: with `Accept: text/event-stream` the answer is `200 text/event-stream` at
 once, streaming Server-Sent Events on this same request:
 `event: progress` with `{"task_id", "stage", "progress", "message"}` on every stage change and
 progress step, a `: keep-alive` comment at least every 15 s, then exactly one final
 `event: completed` (the same JSON as the plain response) or `event: error`
-(`{"error", "details", "stage"}`). Errors found before the work starts (400, 401, 403, 404,
+(`{"error", "details", "stage"}`). With a `description`, the interpretation comes first: one
+`event: interpretation` per reasoning step (`{"step", "steps", "message"}`), then
+`event: interpreted` with the whole reading. Errors found before the work starts (400, 401, 403, 404,
 409, 413, 429, 503, 507) are answered with their status and the error JSON, not as a stream.
 
 Closing the connection stops the work (FFmpeg is stopped, the task is marked failed with
@@ -207,14 +214,17 @@ async def generate(
         ),
     ] = None,
 ):
+    reading, parameters = await interpreted_parameters(body)
+
     def render(task: ChoreographyTask) -> dict:
-        return _completed(request, task)
+        answer = _completed(request, task)
+        return answer if reading is None else {**answer, "interpretation": reading}
 
     stream = wants_event_stream(request.headers.get("Accept"))
     key = idempotency_key or ""
     if key and (earlier := await find_by_idempotency_key(user=request.auth, key=key)):
         return await _repeat(earlier, stream=stream, render=render)
-    job = await prepare_generation(user=request.auth, **body.model_dump())
+    job = await prepare_generation(user=request.auth, **parameters)
     try:
         admission = await admit(job, idempotency_key=key)
     except DuplicateRequest:  # a concurrent request with the same key claimed it first
@@ -225,7 +235,8 @@ async def generate(
             ) from None
         return await _repeat(earlier, stream=stream, render=render)
     if stream:
-        return generation_stream(job, admission, render=render)
+        prelude = interpretation_events(reading)
+        return generation_stream(job, admission, render=render, prelude=prelude)
     return render(await run_generation(job, admission))
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from choreography.describe.interpretation import Interpretation
 from choreography.models import Difficulty, EnergyLevel, Style
 from choreography.music.generator import LEGACY_STYLES
 
@@ -40,7 +41,13 @@ class GenerateRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    song_id: SongId
+    song_id: SongId | None = Field(None, description="Required unless description is given")
+    description: str | None = Field(
+        None,
+        max_length=1000,
+        description="What the dancer wants in words, in place of the parameters (see POST "
+        "/api/choreography/describe/); parameters sent with it override its reading",
+    )
     difficulty: DifficultyValue = "intermediate"
     energy_level: EnergyValue = "medium"
     style: StyleValue | None = Field(
@@ -89,6 +96,12 @@ class SectionOut(BaseModel):
 
     start_seconds: float = Field(description="Second of the song the video starts at")
     end_seconds: float = Field(description="Second of the song the video ends at")
+
+    @model_validator(mode="after")
+    def _a_song_or_words(self) -> GenerateRequest:
+        if self.song_id is None and self.description is None:
+            raise ValueError("song_id is required unless description is given")
+        return self
 
 
 class TimelineEntry(BaseModel):
@@ -152,6 +165,9 @@ class GenerateResponse(BaseModel):
         description="The part of the song the video covers (start/end or duration asked for, "
         "snapped to phrase boundaries); null for the whole song. Move times, bpm and "
         "first_beat_seconds count from the video's start.",
+    )
+    interpretation: Interpretation | None = Field(
+        None, description="How the description was read, when one was sent"
     )
 
 

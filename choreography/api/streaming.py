@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
@@ -63,8 +63,10 @@ def generation_stream(
     *,
     render: Callable[[ChoreographyTask], dict],
     keepalive_s: float | None = None,
+    prelude: Sequence[tuple[str, dict]] = (),
 ) -> StreamingHttpResponse:
-    """Start the generation now and answer 200 text/event-stream relaying its events."""
+    """Start the generation now and answer 200 text/event-stream relaying its events, after
+    the ``prelude`` events (a description's interpretation steps)."""
 
     def never_started() -> None:
         # A task cancelled before its first step never enters run_generation: clean up here.
@@ -77,6 +79,7 @@ def generation_stream(
         render=render,
         keepalive_s=keepalive_s,
         never_started=never_started,
+        prelude=prelude,
     )
 
 
@@ -110,10 +113,13 @@ def event_stream(
     render: Callable[[ChoreographyTask], dict],
     keepalive_s: float | None = None,
     never_started: Callable[[], None] | None = None,
+    prelude: Sequence[tuple[str, dict]] = (),
 ) -> StreamingHttpResponse:
-    """Run ``work`` in a task now and answer 200 text/event-stream with its progress events,
-    keep-alives and one final completed/error event."""
+    """Run ``work`` in a task now and answer 200 text/event-stream with the ``prelude``
+    events, its progress events, keep-alives and one final completed/error event."""
     events: asyncio.Queue[bytes | None] = asyncio.Queue()
+    for name, data in prelude:
+        events.put_nowait(format_event(name, data))
     started = False
 
     async def produce() -> None:
