@@ -90,18 +90,18 @@ class GenerateRequest(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _a_song_or_words(self) -> GenerateRequest:
+        if self.song_id is None and self.description is None:
+            raise ValueError("song_id is required unless description is given")
+        return self
+
 
 class SectionOut(BaseModel):
     """The part of the song the video covers, in seconds of the song, on phrase boundaries."""
 
     start_seconds: float = Field(description="Second of the song the video starts at")
     end_seconds: float = Field(description="Second of the song the video ends at")
-
-    @model_validator(mode="after")
-    def _a_song_or_words(self) -> GenerateRequest:
-        if self.song_id is None and self.description is None:
-            raise ValueError("song_id is required unless description is given")
-        return self
 
 
 class TimelineEntry(BaseModel):
