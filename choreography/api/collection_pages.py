@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from choreography import runtime
 from choreography.api.downloads import task_video_filename
+from choreography.api.pages import visitor
 from choreography.collections import services
 from choreography.errors import NotFoundError
 
@@ -16,6 +17,7 @@ from choreography.errors import NotFoundError
 async def shared(request: HttpRequest, token: str) -> HttpResponse:
     """Plays the shared video (a signed media link) with its move timeline; 404 when the link
     is unknown, revoked or expired."""
+    await visitor(request)  # base.html's account menu reads it: never the lazy sync lookup
     try:
         saved = await services.shared(token)
     except NotFoundError:
