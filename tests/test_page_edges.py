@@ -4,13 +4,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import AsyncClient
+from django.utils import timezone
 
 from choreography import runtime
 from choreography.accounts.models import Profile
+from choreography.api.collection_pages import SHARED_PRESIGNED_TTL_S
 from choreography.classplans.models import ClassPlan
 from choreography.collections.models import SavedChoreography
 from choreography.models import ChoreographyTask, Song, TaskStatus
@@ -99,3 +104,68 @@ async def test_a_signed_in_visitor_sees_a_shared_page(site):
     assert response.status_code == 200
     assert b"Shared one" in response.content
     assert b"Account (teacher)" in response.content
+
+
+async def follow_video(client: AsyncClient, saved: SavedChoreography) -> str:
+    """The page's video link, checked and redirected: where it sends the browser."""
+    page = await client.get(f"/shared/{saved.share_token}/", headers=BROWSER)
+    video = f"/shared/{saved.share_token}/video/"
+    assert f'src="{video}"'.encode() in page.content
+    response = await client.get(video)
+    assert response.status_code == 302, response.content
+    assert response["Cache-Control"] == "private, no-store"
+    return response["Location"]
+
+
+async def test_a_revoked_share_ends_its_video_links_at_once(tmp_path):
+    """On local storage the shared video's media link carries the share: it plays while shared
+    and is 404 as soon as the share is revoked, long before it would expire; an earlier share's
+    link stays dead after sharing again, and the share in a link cannot be swapped."""
+    saved = await shared_video(tmp_path)
+    client = AsyncClient()
+    media = await follow_video(client, saved)
+    assert media.startswith("/media/videos/") and "share=" in media
+    assert (await client.get(media)).status_code == 200
+    assert (await client.get(media, headers={"Range": "bytes=0-9"})).status_code == 206
+
+    old_token = saved.share_token
+    await SavedChoreography.objects.filter(pk=saved.pk).aupdate(share_token="")
+    refused = await client.get(media)
+    assert refused.status_code == 404
+    assert set(refused.json()) == {"error", "details", "stage"}
+    assert (await client.get(f"/shared/{old_token}/video/")).status_code == 404
+
+    await SavedChoreography.objects.filter(pk=saved.pk).aupdate(share_token="again")
+    assert (await client.get(media)).status_code == 404  # a new share revives no old link
+    saved.share_token = "again"
+    fresh = await follow_video(client, saved)
+    assert (await client.get(fresh)).status_code == 200
+    old_share, new_share = (parse_qs(urlsplit(link).query)["share"][0] for link in (media, fresh))
+    swapped = media.replace(f"share={old_share}", f"share={new_share}")
+    assert swapped != media
+    assert (await client.get(swapped)).status_code == 403  # the share is signed into the link
+
+
+async def test_an_expired_share_ends_its_video_links(tmp_path):
+    """A share past its expiry refuses its media link too."""
+    saved = await shared_video(tmp_path)
+    client = AsyncClient()
+    media = await follow_video(client, saved)
+    await SavedChoreography.objects.filter(pk=saved.pk).aupdate(
+        share_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert (await client.get(media)).status_code == 404
+
+
+async def test_on_s3_a_shared_video_redirects_to_a_short_lived_presigned_url(s3_backend, tmp_path):
+    """On S3 the page's link is checked on every use and redirects to a presigned URL that
+    lives SHARED_PRESIGNED_TTL_S (not the hour of CHOREO_URL_TTL_S); revoked, it is 404."""
+    saved = await shared_video(tmp_path)
+    client = AsyncClient()
+    presigned = await follow_video(client, saved)
+    assert presigned.startswith(s3_backend.settings.endpoint_url)
+    assert f"X-Amz-Expires={SHARED_PRESIGNED_TTL_S}&" in presigned
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(presigned)).content == b"v" * 64
+    await SavedChoreography.objects.filter(pk=saved.pk).aupdate(share_token="")
+    assert (await client.get(f"/shared/{saved.share_token}/video/")).status_code == 404
