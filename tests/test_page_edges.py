@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -22,6 +24,7 @@ from choreography.models import ChoreographyTask, Song, TaskStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+TEMPLATES = Path(__file__).resolve().parent.parent / "choreography" / "templates"
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 
@@ -65,6 +68,17 @@ async def site(tmp_path):
     return {"user": teacher, "saved": saved, "plan": plan}
 
 
+def directives(response) -> dict[str, list[str]]:
+    """The response's Content-Security-Policy, directive by directive."""
+    assert "Content-Security-Policy" in response, response.headers
+    return {
+        name: values
+        for name, *values in (
+            part.split() for part in response["Content-Security-Policy"].split(";")
+        )
+    }
+
+
 PAGES = [
     "/",
     "/shared/{token}/",
@@ -94,6 +108,9 @@ async def test_every_page_answers_without_a_server_error(site, page, signed_in):
     path = page.format(token=site["saved"].share_token, plan=site["plan"].pk)
     response = await client.get(path, headers=BROWSER)
     assert response.status_code < 500, (path, response.status_code, response.content[:300])
+    policy = directives(response)
+    assert policy["script-src"] == ["'self'"] and policy["style-src"] == ["'self'"], policy
+    assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
 
 
 async def test_a_signed_in_visitor_sees_a_shared_page(site):
@@ -169,3 +186,36 @@ async def test_on_s3_a_shared_video_redirects_to_a_short_lived_presigned_url(s3_
         assert (await http.get(presigned)).content == b"v" * 64
     await SavedChoreography.objects.filter(pk=saved.pk).aupdate(share_token="")
     assert (await client.get(f"/shared/{saved.share_token}/video/")).status_code == 404
+
+
+INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:", re.I)
+
+
+def test_templates_have_no_inline_script_or_style():
+    """The policy allows no inline code: every template loads its scripts and styles from
+    /static/ (an inline handler or <style> would be blocked in the browser)."""
+    offenders = [
+        f"{path.relative_to(TEMPLATES)}: {match.group(0)}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for match in INLINE.finditer(path.read_text())
+    ]
+    assert offenders == []
+
+
+async def test_on_s3_the_policy_lets_media_come_from_the_bucket(s3_backend, tmp_path):
+    """With S3 storage the page's media and posters are presigned URLs on the S3 endpoint: its
+    origin (and no other) joins media-src and img-src; scripts stay the site's own."""
+    saved = await shared_video(tmp_path)
+    response = await AsyncClient().get(f"/shared/{saved.share_token}/", headers=BROWSER)
+    assert response.status_code == 200
+    origin = s3_backend.settings.endpoint_url.rstrip("/")
+    policy = directives(response)
+    assert policy["media-src"] == ["'self'", origin]
+    assert policy["img-src"] == ["'self'", "data:", origin]
+    assert policy["script-src"] == ["'self'"] and policy["connect-src"] == ["'self'"]
+
+
+async def test_on_local_storage_media_comes_from_the_site_only(tmp_path):
+    saved = await shared_video(tmp_path)
+    response = await AsyncClient().get(f"/shared/{saved.share_token}/", headers=BROWSER)
+    assert directives(response)["media-src"] == ["'self'"]
