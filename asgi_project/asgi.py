@@ -12,6 +12,7 @@ GET /health/ is answered before Django's middleware so it stays fast under load
 import json
 import logging
 import os
+import traceback
 
 from django.conf import settings
 from django.core.asgi import get_asgi_application
@@ -61,7 +62,13 @@ class HealthFastPath:
 
 class Lifespan:
     """Handles ASGI lifespan messages: opens the process's Runtime (choreography.runtime) at
-    start-up, closes it at shutdown."""
+    start-up, checks its storage, and closes it at shutdown.
+
+    The runtime is one ``async with`` held open from start-up to shutdown (as Starlette does), so
+    it is closed exactly once. A failed start-up is reported as ``lifespan.startup.failed`` with
+    the error: uvicorn then exits non-zero, even run plainly (``--lifespan auto``), instead of
+    serving without a runtime.
+    """
 
     def __init__(self, app) -> None:
         self.app = app
@@ -70,21 +77,35 @@ class Lifespan:
         if scope["type"] != "lifespan":
             await self.app(scope, receive, send)
             return
-        from choreography.runtime import opened
+        from choreography.runtime import check_storage, opened
 
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                lifetime = opened(serving=True)
-                await lifetime.__aenter__()
+        started = False
+        await receive()  # lifespan.startup
+        try:
+            async with opened(serving=True):
+                await check_storage()
                 await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                try:
-                    await lifetime.__aexit__(None, None, None)
-                except Exception:
-                    logger.exception("closing the runtime failed")
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+                started = True
+                await receive()  # lifespan.shutdown
+        except BaseException as exc:
+            message = failure_message(exc)
+            if started:
+                logger.error("closing the runtime failed: %s", message)
+                await send({"type": "lifespan.shutdown.failed", "message": message})
+            else:
+                await send({"type": "lifespan.startup.failed", "message": message})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
+
+
+def failure_message(exc: BaseException) -> str:
+    """One line for the errors choreo explains itself (storage, ChoreoError), else a traceback."""
+    from assembly import ChoreoError
+    from storage import StorageError
+
+    if isinstance(exc, StorageError | ChoreoError):
+        return f"choreo could not start: {exc}"
+    return "choreo could not start:\n" + "".join(traceback.format_exception(exc))
 
 
 application = Lifespan(

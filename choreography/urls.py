@@ -33,6 +33,7 @@ urlpatterns = [
     path("class-plans/", plan_pages.plans, name="class_plans"),
     path("class-plans/<int:plan_id>/print/", plan_pages.print_plan, name="class_plan_print"),
     path("shared/<str:token>/", collection_pages.shared, name="shared"),
+    path("shared/<str:token>/video/", collection_pages.shared_video, name="shared_video"),
     path("health/", health.health, name="health"),
     path("api/", api.urls),
     path("media/<path:key>", media.serve_media, name="media"),

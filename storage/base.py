@@ -72,13 +72,22 @@ class Storage(abc.ABC):
             validate_key(prefix.rstrip("/") or "x")
         return sorted(await self._list(prefix))
 
-    def url(self, key: str, *, filename: str | None = None, download: bool = False) -> str:
+    def url(
+        self,
+        key: str,
+        *,
+        filename: str | None = None,
+        download: bool = False,
+        ttl_s: int | None = None,
+    ) -> str:
         """A URL a client can GET: app-relative for local storage, a presigned GET for S3.
 
         With ``filename`` the answer names the file (``Content-Disposition``, see
-        storage.disposition): played inline, or saved with ``download``.
+        storage.disposition): played inline, or saved with ``download``. ``ttl_s`` sets how
+        long a presigned URL lives (default: the adapter's own); app links are signed by the
+        app with its own expiry and checked on every use.
         """
-        return self._url(validate_key(key), filename, download)
+        return self._url(validate_key(key), filename, download, ttl_s)
 
     @abc.abstractmethod
     def _read(self, key: str, first: int, length: int) -> AsyncIterator[bytes]: ...
@@ -121,4 +130,4 @@ class Storage(abc.ABC):
     async def _list(self, prefix: str) -> list[str]: ...
 
     @abc.abstractmethod
-    def _url(self, key: str, filename: str | None, download: bool) -> str: ...
+    def _url(self, key: str, filename: str | None, download: bool, ttl_s: int | None) -> str: ...

@@ -183,7 +183,7 @@ class LocalStorage(Storage):
                     keys.append(key)
         return keys
 
-    def _url(self, key: str, filename: str | None, download: bool) -> str:
+    def _url(self, key: str, filename: str | None, download: bool, ttl_s: int | None) -> str:
         if self.url_signer is not None:
             url = self.url_signer(key, filename)
         else:

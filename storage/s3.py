@@ -506,7 +506,7 @@ class S3Storage(Storage):
                 keys.extend(item["Key"][start:] for item in page.get("Contents", ()))
         return keys
 
-    def _url(self, key: str, filename: str | None, download: bool) -> str:
+    def _url(self, key: str, filename: str | None, download: bool, ttl_s: int | None) -> str:
         """A presigned GET, signed locally by botocore: no request is made. A ``filename`` is
         signed into it: S3 answers with that ``Content-Disposition``."""
         params = {"Bucket": self.settings.bucket, "Key": self._object_key(key)}
@@ -516,5 +516,5 @@ class S3Storage(Storage):
             )
         with self._translated("url", key):
             return self._presigner.generate_presigned_url(
-                "get_object", Params=params, ExpiresIn=self.settings.url_ttl_s
+                "get_object", Params=params, ExpiresIn=ttl_s or self.settings.url_ttl_s
             )

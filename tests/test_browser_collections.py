@@ -64,3 +64,50 @@ def test_save_rename_share_and_delete(site, browser, sign_in_link):
     gone.close()
     context.close()
     assert errors == [], errors
+
+
+VIOLATIONS = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__csp.push(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
+
+
+def test_pages_under_the_content_security_policy(site, browser, sign_in_link):
+    """The main pages, signed in and out, each with its Content-Security-Policy: nothing is
+    blocked (no CSP console error, no securitypolicyviolation event) and the account page's new
+    token is selected by account.js. (The shared page, its video through the checked link, is
+    played under the policy by test_save_rename_share_and_delete.)"""
+    context, page, errors = new_page(browser)
+    context.add_init_script(VIOLATIONS)
+    page.goto(sign_in_link(site, "dancer-collections"))
+    page.wait_for_selector("input[name=song]")
+    visits = [page.goto(site.base + "/")]
+    page.wait_for_selector("#generate:not([disabled])")
+    visits.append(page.goto(site.base + "/accounts/"))
+    page.fill("#id_token-name", "csp check")
+    page.get_by_role("button", name="Create a token").click()
+    page.wait_for_selector("#new-token")
+    start, end, length = page.evaluate(
+        "() => { const t = document.getElementById('new-token');"
+        " return [t.selectionStart, t.selectionEnd, t.value.length]; }"
+    )
+    assert (start, end) == (0, length) and length > 0  # account.js, not an onfocus attribute
+    visits.append(page.goto(site.base + "/accounts/password_change/"))
+    assert all(visit.status == 200 for visit in visits)
+    for visit in visits:
+        assert "script-src 'self'" in visit.headers["content-security-policy"]
+    assert page.evaluate("window.__csp") == []
+    context.close()
+
+    stranger, anonymous, stranger_errors = new_page(browser)
+    stranger.add_init_script(VIOLATIONS)
+    for path in ("/", "/accounts/login/", "/accounts/signup/", "/accounts/password_reset/"):
+        response = anonymous.goto(site.base + path)
+        assert response.status == 200, path
+        assert "content-security-policy" in response.headers, path
+        assert anonymous.evaluate("window.__csp") == [], path
+    stranger.close()
+    csp_errors = [e for e in errors + stranger_errors if "Content Security Policy" in e]
+    assert csp_errors == [] and errors == [] and stranger_errors == [], errors + stranger_errors

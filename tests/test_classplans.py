@@ -148,6 +148,40 @@ async def test_bad_plan_bodies_are_400(teacher):
         assert response.json()["stage"] == "validation"
 
 
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("date", 0),  # was accepted as 1970-01-01
+        ("date", 1767139200),
+        ("date", 0.0),
+        ("date", True),
+        ("date", "2026-12-31T00:00:00"),
+        ("date", "20261231"),
+        ("date", ["2026-12-31"]),
+        ("duration_target_minutes", "60"),
+        ("duration_target_minutes", 60.0),
+        ("title", 5),
+    ],
+)
+async def test_plan_fields_are_strict(teacher, field, value):
+    """A date is only an ISO ``YYYY-MM-DD`` string and numbers are JSON numbers: anything
+    pydantic would coerce (``"date": 0`` as 1970-01-01) is 400 in the error shape, on create and
+    on edit, and nothing is stored."""
+    client, _, _, _ = teacher
+    plan = await create(client)
+    for response in (
+        await client.post("/api/class-plans/", {"title": "x", field: value}, JSON),
+        await client.patch(f"/api/class-plans/{plan['id']}/", {field: value}, JSON),
+    ):
+        assert response.status_code == 400, (field, value, response.content)
+        assert set(response.json()) == {"error", "details", "stage"}
+        assert response.json()["stage"] == "validation"
+        assert [error["field"] for error in response.json()["details"]] == [field]
+    assert await ClassPlan.objects.acount() == 1
+    unchanged = (await client.get(f"/api/class-plans/{plan['id']}/")).json()
+    assert (unchanged["title"], unchanged["date"]) == ("Monday", None)
+
+
 async def test_another_instructors_plan_and_choreography_are_404(teacher):
     """Plans are strictly per user, and a sequence may only use the caller's own choreographies."""
     client, _, a, _ = teacher

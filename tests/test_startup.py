@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -9,7 +10,9 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
+from choreography.runtime import Runtime
 from tests.helpers import isolated_database_env, streams
 from tests.live import spawn_serve
 from tests.s3server import free_ports
@@ -118,3 +121,59 @@ def test_serve_on_s3_over_a_real_socket(tmp_path, s3_server, canonical_clips, so
     assert "Application shutdown complete." in log
     for problem in ("Traceback", "Unclosed", "another event loop", "ERROR"):
         assert problem not in log, log
+
+
+def test_plain_uvicorn_exits_when_start_up_fails(tmp_path):
+    """``uvicorn asgi_project.asgi:application`` (lifespan auto) with storage it cannot reach:
+    the lifespan reports ``lifespan.startup.failed``, so uvicorn exits non-zero with the error
+    instead of serving without a runtime."""
+    endpoint = f"http://127.0.0.1:{free_ports(1)[0]}"  # nothing listens there
+    env = manage_env(
+        tmp_path,
+        STORAGE_BACKEND="s3",
+        S3_BUCKET="choreo-media",
+        S3_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="choreo-test",
+        AWS_SECRET_ACCESS_KEY="choreo-test-secret",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "uvicorn", "asgi_project.asgi:application", "--port", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Application startup failed" in output, output
+    assert "choreo could not start: " in output, output
+    assert "cannot connect to the endpoint" in output, output
+    assert "Uvicorn running" not in output, output
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_lifespan_closes_the_runtime_once(monkeypatch):
+    """Start-up then shutdown: complete both ways, and the runtime it opened is closed once."""
+    from asgi_project.asgi import Lifespan
+
+    closed = []
+    close = Runtime.aclose
+
+    async def counted(self) -> None:
+        closed.append(self)
+        await close(self)
+
+    monkeypatch.setattr(Runtime, "aclose", counted)
+    inbox: asyncio.Queue = asyncio.Queue()
+    for kind in ("lifespan.startup", "lifespan.shutdown"):
+        inbox.put_nowait({"type": kind})
+    sent = []
+
+    async def send(message) -> None:
+        sent.append(message["type"])
+
+    await Lifespan(app=None)({"type": "lifespan"}, inbox.get, send)
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert len(closed) == 1

@@ -7,11 +7,12 @@ or saved choreography is 404, errors leave in the one ``{error, details, stage}`
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from choreography.api.schemas import BODY_ERRORS, NOTES_MAX, ErrorOut, PageQuery
 from choreography.classplans import services
@@ -29,14 +30,30 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date(value: object) -> object:
+    """An ISO ``YYYY-MM-DD`` string as a date; anything else (``0``, a timestamp, a datetime
+    string) is refused, never coerced: lax pydantic took ``0`` as 1970-01-01."""
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return dt.date.fromisoformat(value)  # ValueError (a 400) for 2026-02-30
+    raise ValueError("expected an ISO date string 'YYYY-MM-DD'")
+
+
+IsoDate = Annotated[
+    dt.date,
+    BeforeValidator(iso_date),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+
+
 class PlanCreate(Strict):
     title: str = Field(min_length=1, max_length=200)
     level: str = Field("", max_length=20)
-    date: dt.date | None = Field(None, description="ISO date, e.g. 2026-12-31")
+    date: IsoDate | None = Field(None, description="ISO date, e.g. 2026-12-31")
     duration_target_minutes: Minutes | None = None
     notes: str = Field("", max_length=NOTES_MAX)
-
-    model_config = ConfigDict(extra="forbid", strict=False)  # dates arrive as JSON strings
 
 
 class PlanUpdate(PlanCreate):

@@ -1,25 +1,46 @@
-"""The public page of a shared choreography: ``/shared/<token>/``, no sign-in needed."""
+"""The public page of a shared choreography: ``/shared/<token>/``, no sign-in needed.
+
+The page links its video through ``/shared/<token>/video/``, which checks the share on every use
+and redirects to the object: on local storage to a signed media link bound to the share (the
+media view refuses it once the share is revoked), on S3 to a presigned URL that lives only
+SHARED_PRESIGNED_TTL_S. Revoking a share thus ends its links at once; only a presigned URL a
+viewer already holds outlives it, by at most that long.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_safe
 
 from choreography import runtime
 from choreography.api.downloads import task_video_filename
+from choreography.api.pages import visitor
+from choreography.api.signing import sign_media
 from choreography.collections import services
+from choreography.collections.models import SavedChoreography
 from choreography.errors import NotFoundError
+from storage import LocalStorage
+
+SHARED_PRESIGNED_TTL_S = 300
+"""How long the presigned S3 URL behind a shared video lives (a revoked share's S3 link ends
+after this; the page's own link at once)."""
+
+
+async def _live_share(token: str) -> SavedChoreography:
+    try:
+        return await services.shared(token)
+    except NotFoundError:
+        raise Http404("this shared link does not exist or has expired") from None
 
 
 @require_GET
 async def shared(request: HttpRequest, token: str) -> HttpResponse:
-    """Plays the shared video (a signed media link) with its move timeline; 404 when the link
-    is unknown, revoked or expired."""
-    try:
-        saved = await services.shared(token)
-    except NotFoundError:
-        raise Http404("this shared link does not exist or has expired") from None
+    """Plays the shared video (through the checked video link) with its move timeline; 404 when
+    the link is unknown, revoked or expired."""
+    await visitor(request)  # base.html's account menu reads it: never the lazy sync lookup
+    saved = await _live_share(token)
     task = saved.task
     result = task.result or {}
     response = render(
@@ -29,12 +50,31 @@ async def shared(request: HttpRequest, token: str) -> HttpResponse:
             "saved": saved,
             "song": task.song,
             "parameters": task.parameters or {},
-            "video_url": runtime.current().storage.url(
-                result.get("video_key", ""), filename=task_video_filename(task)
-            ),
+            "video_url": reverse("shared_video", args=[token]),
             "timeline": result.get("timeline", []),
         },
     )
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_safe
+async def shared_video(request: HttpRequest, token: str) -> HttpResponse:
+    """Checks the share, then redirects to its video: a signed media link bound to the share
+    (local storage) or a short-lived presigned URL (S3); 404 once the share is gone."""
+    saved = await _live_share(token)
+    task = saved.task
+    key = (task.result or {}).get("video_key", "")
+    if not key:
+        raise Http404("this shared choreography has no video")
+    storage = runtime.current().storage
+    filename = task_video_filename(task)
+    if isinstance(storage, LocalStorage):
+        target = sign_media(key, filename=filename, share=services.share_ref(saved)).path
+    else:
+        target = storage.url(key, filename=filename, ttl_s=SHARED_PRESIGNED_TTL_S)
+    response = HttpResponseRedirect(target)
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response

@@ -1,7 +1,9 @@
 """Serves local-storage objects behind signed, expiring links, with HTTP Range support.
 
 Every object needs a link from ``choreography.api.signing`` (checked before the file is looked up,
-so nobody can probe which keys exist); Range support lets a browser seek in a video.
+so nobody can probe which keys exist); a link given under a share (``share=``) also needs that
+share to be live, so revoking a share ends its links at once (404). Range support lets a browser
+seek in a video.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from assembly import ChoreoError
 from choreography import runtime
 from choreography.api.responses import error_response
 from choreography.api.signing import verify_media
+from choreography.collections.services import check_share_ref
 from choreography.errors import NotFoundError
 from storage import StorageError, content_disposition
 
@@ -54,7 +57,10 @@ async def serve_media(request: HttpRequest, key: str) -> HttpResponse:
             expires=request.GET.get("expires"),
             signature=request.GET.get("signature"),
             filename=request.GET.get("filename"),
+            share=request.GET.get("share"),
         )
+        if share := request.GET.get("share"):
+            await check_share_ref(share)  # checked on every request: Range requests included
         try:
             size = await storage.size(key)
         except StorageError:  # invalid key, missing object, or outside the root: all the same

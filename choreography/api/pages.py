@@ -29,6 +29,17 @@ from choreography.models import Song
 SONG_PAGE_SIZE = 20
 
 
+async def visitor(request: HttpRequest):
+    """The visitor (a user or AnonymousUser), also set as ``request.user``.
+
+    An async view must take it this way: the lazy ``request.user`` of the auth middleware
+    queries the database synchronously, which raises SynchronousOnlyOperation (a 500) when a
+    template (base.html's account menu) reads ``user.is_authenticated`` in an async view.
+    """
+    request.user = await request.auser()
+    return request.user
+
+
 def media_url(key: str) -> str:
     """A URL the browser can load without headers: a signed local link or a presigned S3 URL."""
     return runtime.current().storage.url(key)
@@ -47,7 +58,7 @@ def page_options() -> dict:
 @require_GET
 @ensure_csrf_cookie
 async def index(request: HttpRequest) -> HttpResponse:
-    user = await request.auser()
+    user = await visitor(request)
     if not user.is_authenticated:
         return render(request, "choreography/signed_out.html", status=200)
     songs, total = await catalog.search_songs(SongFilters(), page=1, page_size=SONG_PAGE_SIZE)
@@ -85,7 +96,7 @@ async def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 async def song_preview(request: HttpRequest, song_id: int) -> HttpResponse:
     """A signed-in dancer's preview of a song: a redirect to its (signed) audio link."""
-    user = await request.auser()
+    user = await visitor(request)
     if not user.is_authenticated:
         return HttpResponseForbidden("sign in to listen")
     song = await Song.objects.filter(pk=song_id).only("audio_key").afirst()

@@ -12,6 +12,7 @@ video is ever orphaned without a row that names it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import secrets
 from collections import Counter
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from assembly import ChoreoError
 from choreography import runtime
@@ -350,3 +352,27 @@ async def shared(token: str) -> SavedChoreography:
     if saved is None or (saved.share_expires_at and saved.share_expires_at <= timezone.now()):
         raise NotFoundError("this shared link does not exist or has expired", stage="lookup")
     return saved
+
+
+def share_ref(saved: SavedChoreography) -> str:
+    """Names one share of an item in the media links given under it: ``<id>.<fingerprint of
+    the token>``. Re-sharing makes a new token, so links of an earlier share stay dead."""
+    digest = hashlib.sha256(saved.share_token.encode()).hexdigest()[:16]
+    return f"{saved.pk}.{digest}"
+
+
+async def check_share_ref(ref: str) -> None:
+    """Return while the share ``ref`` names is live; NotFoundError once it is revoked, replaced
+    or expired (the media view refuses a shared video's link at once)."""
+    saved_id, _, _ = ref.partition(".")
+    saved = (
+        await SavedChoreography.objects.filter(pk=int(saved_id)).exclude(share_token="").afirst()
+        if saved_id.isascii() and saved_id.isdigit() and len(saved_id) <= 18
+        else None
+    )
+    if (
+        saved is None
+        or not constant_time_compare(share_ref(saved), ref)
+        or (saved.share_expires_at and saved.share_expires_at <= timezone.now())
+    ):
+        raise NotFoundError("this shared video is no longer shared", stage="media")
