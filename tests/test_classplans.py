@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import AsyncClient
@@ -12,6 +14,8 @@ from choreography.classplans.models import ClassPlan, PlanSequence
 from choreography.collections.models import SavedChoreography
 from choreography.models import ChoreographyTask, Song, TaskStatus
 from tests.test_api import TokenClient
+
+STATIC = Path(__file__).resolve().parents[1] / "choreography" / "static" / "choreography"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -356,7 +360,8 @@ async def test_print_page_shows_each_move_with_its_count(teacher):
     response = await browser.get(f"/class-plans/{plan['id']}/print/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "@media print" in html
+    assert '<link rel="stylesheet" href="/static/choreography/print.css">' in html
+    assert "@media print" in (STATIC / "print.css").read_text()
     assert "Monday" in html and "warm up" in html and "repetitions: 2" in html
     assert html.index("Routine A") < html.index("Routine B")
     counts = [c.strip() for c in html.split('class="count">')[1:]]
