@@ -63,6 +63,8 @@ class ChoreoConfig(BaseModel):
     """Unsaved generations are kept this long, then prune_videos removes them (row and video)."""
     user_quota_mb: int = Field(2048, ge=1, le=10_000_000, alias="CHOREO_USER_QUOTA_MB")
     """Per-user storage quota: the sum of the user's completed videos, in MiB."""
+    open_instructors: bool = Field(False, alias="CHOREO_OPEN_INSTRUCTORS")
+    """Every request to become an instructor is approved at once (a single-studio install)."""
     max_upload_mb: int = Field(500, ge=1, le=100_000, alias="CHOREO_MAX_UPLOAD_MB")
     """Largest media upload (POST /api/songs/ and /api/moves/, multipart), in MiB."""
     ffmpeg: str = Field("ffmpeg", alias="CHOREO_FFMPEG")

@@ -193,9 +193,11 @@ from choreography.api.catalog import router as catalog_router  # noqa: E402
 from choreography.api.classplans import router as classplans_router  # noqa: E402
 from choreography.api.collections import router as collections_router  # noqa: E402
 from choreography.api.routes import router  # noqa: E402 - the operations register on import
+from choreography.studios.api import router as studios_router  # noqa: E402
 
 api.add_router("", catalog_router)
 api.add_router("", router)
 api.add_router("/auth/", accounts_router)
 api.add_router("/class-plans/", classplans_router)
 api.add_router("/collections/", collections_router)
+api.add_router("", studios_router)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from choreography.models import Difficulty, EnergyLevel, Style
 from choreography.music.generator import LEGACY_STYLES
@@ -27,6 +27,7 @@ def json_int(*, ge: int, le: int):
 
 SongId = json_int(ge=1, le=2**31 - 1)
 Seed = json_int(ge=0, le=2**31 - 1)
+StudioId = json_int(ge=1, le=2**63 - 1)
 
 
 class GenerateRequest(BaseModel):
@@ -47,6 +48,20 @@ class GenerateRequest(BaseModel):
         '"traditional" means romantic or sensual.',
     )
     seed: Seed | None = None
+    library: Literal["public", "studio", "both"] = Field(
+        "public",
+        description='Which moves: the public library, the studio\'s ("studio", needs '
+        "studio_id), or both (the studio's preferred)",
+    )
+    studio_id: StudioId | None = Field(
+        None, description="A studio you teach or joined (404 otherwise)"
+    )
+
+    @model_validator(mode="after")
+    def _studio_needs_an_id(self) -> GenerateRequest:
+        if self.library != "public" and self.studio_id is None:
+            raise ValueError(f'library "{self.library}" needs a studio_id')
+        return self
 
 
 class TimelineEntry(BaseModel):

@@ -49,6 +49,7 @@ from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
 from choreography.music.generator import Parameters, plan_choreography
 from choreography.music.vocabulary import BEATS_PER_PHRASE
+from choreography.studios.services import Library, generation_library
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,10 @@ class GenerationJob:
     moves: list[Move]
     params: Parameters
     assembler: VideoAssemblyService
+    library: str = "public"
+    studio_id: int | None = None
+    preferred: frozenset[int] = frozenset()
+    """Ids of the moves chosen first: the studio's, with library "both"."""
 
     @property
     def parameters(self) -> dict:
@@ -110,6 +115,11 @@ class GenerationJob:
             "energy_level": self.params.energy_level,
             "style": self.params.style,
             "seed": self.params.seed,
+            **(
+                {"library": self.library, "studio_id": self.studio_id}
+                if self.library != "public"
+                else {}
+            ),
         }
 
 
@@ -131,15 +141,24 @@ async def prepare_generation(
     energy_level: str,
     style: str | None,
     seed: int | None,
+    library: Library = "public",
+    studio_id: int | None = None,
 ) -> GenerationJob:
-    """Check the song, the library and FFmpeg; NotFoundError/ChoreoError before any row exists."""
+    """Check the song, the library and FFmpeg; NotFoundError/ChoreoError before any row exists.
+
+    ``library`` "studio" or "both" draws on the ready moves of ``studio_id``, a studio the user
+    teaches or joined (else NotFoundError); "both" prefers them to the public library's.
+    """
     song = await Song.objects.filter(pk=song_id).afirst()
     if song is None:
         raise NotFoundError(f"song {song_id} does not exist", stage="lookup")
     await check_quota(user, action="generate")
     # Only clips of the configured size and rate join by stream copy (library/formats.py).
     fmt = runtime.current().video_format
-    moves = [move async for move in Move.objects.filter(joinable(fmt))]
+    chosen = await generation_library(
+        user=user, library=library, studio_id=studio_id, base=Move.objects.filter(joinable(fmt))
+    )
+    moves = chosen.moves
     if not moves:
         if await Move.objects.aexists():
             raise ChoreoError(
@@ -152,7 +171,14 @@ async def prepare_generation(
     seed = seed if seed is not None else secrets.randbelow(2**31)
     assembler = runtime.current().assembler  # fails fast if FFmpeg is missing
     return GenerationJob(
-        user, song, moves, Parameters(difficulty, energy_level, style, seed), assembler
+        user,
+        song,
+        moves,
+        Parameters(difficulty, energy_level, style, seed),
+        assembler,
+        library=library,
+        studio_id=studio_id if library != "public" else None,
+        preferred=chosen.preferred,
     )
 
 
@@ -311,7 +337,7 @@ async def _generate(
     plan = plan_choreography(
         task_id=str(task.id),
         song=song_facts(job.song),
-        library=[move_option(m) for m in moves],
+        library=[move_option(m, preferred=m.pk in job.preferred) for m in moves],
         params=job.params,
         output_key=f"videos/{task.id}.mp4",
         fps=job.assembler.video_format.fps,
