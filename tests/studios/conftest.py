@@ -13,7 +13,7 @@ from choreography.studios.models import Studio
 from tests.test_api import TokenClient
 
 
-@dataclass
+@dataclass(eq=False)
 class Person:
     user: object
     client: TokenClient
