@@ -21,7 +21,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from assembly import ChoreoError
 from choreography.accounts.models import Profile
 from choreography.errors import (
     InUseError,
@@ -322,7 +321,7 @@ async def generation_library(
         )
         studio_moves = [m async for m in ready]
         if library == "studio" and not studio_moves:
-            raise ChoreoError(
+            raise InvalidRequestError(
                 f"the studio {view.studio.name!r} has no move ready to dance yet",
                 details='its moves are still being prepared; try library "both" or "public"',
                 stage="planning",
