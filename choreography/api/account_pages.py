@@ -25,6 +25,7 @@ from django.views.generic import CreateView
 from choreography.accounts import services, throttle
 from choreography.api.pages import page_options
 from choreography.errors import InvalidRequestError, NotFoundError, TooManyAttemptsError
+from choreography.studios.pages import account_section
 
 
 async def signed_in_user(request: HttpRequest):
@@ -237,6 +238,7 @@ async def _account_page(
         "tokens": await services.list_tokens(user),
         "new_token": new_token,
         "username": user.get_username(),
+        "instructor": await account_section(user),
     }
     return render(request, "choreography/account.html", context, status=status)
 
