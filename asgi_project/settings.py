@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "choreography.accounts",
     "choreography.collections",
     "choreography.classplans",
+    "choreography.studios",
 ]
 
 MIDDLEWARE = [

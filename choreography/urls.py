@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from choreography.api import account_pages as accounts
 from choreography.api import collection_pages, health, media, pages, plan_pages
@@ -32,6 +32,7 @@ urlpatterns = [
     path("accounts/tokens/<str:prefix>/revoke/", accounts.revoke_token, name="revoke_token"),
     path("class-plans/", plan_pages.plans, name="class_plans"),
     path("class-plans/<int:plan_id>/print/", plan_pages.print_plan, name="class_plan_print"),
+    path("studios/", include("choreography.studios.urls")),
     path("shared/<str:token>/", collection_pages.shared, name="shared"),
     path("shared/<str:token>/video/", collection_pages.shared_video, name="shared_video"),
     path("health/", health.health, name="health"),

@@ -59,6 +59,18 @@ async def test_operations_and_request_schema_come_from_the_pydantic_models(schem
         "/api/class-plans/{plan_id}/order/",
         "/api/class-plans/{plan_id}/duplicate/",
         "/api/class-plans/{plan_id}/summary/",
+        "/api/instructor-requests/",
+        "/api/instructor-requests/mine/",
+        "/api/instructor-requests/{request_id}/approve/",
+        "/api/instructor-requests/{request_id}/refuse/",
+        "/api/studios/mine/",
+        "/api/studios/join/",
+        "/api/studios/{studio_id}/",
+        "/api/studios/{studio_id}/invite/",
+        "/api/studios/{studio_id}/students/",
+        "/api/studios/{studio_id}/students/{user_id}/",
+        "/api/studios/{studio_id}/moves/",
+        "/api/studios/{studio_id}/moves/{move_id}/",
     }
     documented = schema["components"]["schemas"]["GenerateRequest"]
     model = GenerateRequest.model_json_schema()["properties"]

@@ -29,6 +29,7 @@ from choreography.api.pages import page_options
 from choreography.api.request_context import client_address
 from choreography.api.responses import absolute_url
 from choreography.errors import InvalidRequestError, NotFoundError, TooManyAttemptsError
+from choreography.studios.pages import account_section
 
 
 async def signed_in_user(request: HttpRequest):
@@ -265,6 +266,7 @@ async def _account_page(
         "new_token": new_token,
         "username": user.get_username(),
         "token_max_days": settings.CHOREO.token_max_days,
+        "instructor": await account_section(user),
     }
     return render(request, "choreography/account.html", context, status=status)
 

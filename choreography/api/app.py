@@ -194,6 +194,7 @@ from choreography.api.classplans import router as classplans_router  # noqa: E40
 from choreography.api.collections import router as collections_router  # noqa: E402
 from choreography.api.routes import router  # noqa: E402 - the operations register on import
 from choreography.describe.api import router as describe_router  # noqa: E402
+from choreography.studios.api import router as studios_router  # noqa: E402
 
 api.add_router("", catalog_router)
 api.add_router("", router)
@@ -201,3 +202,4 @@ api.add_router("", describe_router)
 api.add_router("/auth/", accounts_router)
 api.add_router("/class-plans/", classplans_router)
 api.add_router("/collections/", collections_router)
+api.add_router("", studios_router)

@@ -7,7 +7,7 @@ another instructor's plan is 404. The list page works through /api/class-plans/ 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from choreography.api.pages import visitor
 from choreography.classplans import services
 from choreography.errors import NotFoundError, PermissionDeniedError
+from choreography.studios.pages import become_instructor_refusal
 
 
 @login_required
@@ -23,7 +24,7 @@ from choreography.errors import NotFoundError, PermissionDeniedError
 async def plans(request: HttpRequest) -> HttpResponse:
     user = await visitor(request)
     if not await services.is_instructor(user):
-        return HttpResponseForbidden("class plans are for instructors")
+        return await become_instructor_refusal(request)
     rows, total = await services.list_plans(user, page=1, page_size=100)
     choreographies = await services.own_choreographies(user)
     return render(
@@ -40,7 +41,7 @@ async def print_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
     try:
         plan, sequences = await services.get_plan(user, plan_id)
     except PermissionDeniedError:
-        return HttpResponseForbidden("class plans are for instructors")
+        return await become_instructor_refusal(request)
     except NotFoundError:
         raise Http404("no such class plan") from None
     summary = services.summarize(sequences)

@@ -30,6 +30,7 @@ SongId = json_int(ge=1, le=2**31 - 1)
 SectionSeconds = Annotated[float, Field(ge=0, le=24 * 3600, allow_inf_nan=False)]
 """Seconds into a song (a JSON number: 60 or 60.5)."""
 Seed = json_int(ge=0, le=2**31 - 1)
+StudioId = json_int(ge=1, le=2**63 - 1)
 
 
 class GenerateRequest(BaseModel):
@@ -94,6 +95,21 @@ class GenerateRequest(BaseModel):
     def _a_song_or_words(self) -> GenerateRequest:
         if self.song_id is None and self.description is None:
             raise ValueError("song_id is required unless description is given")
+        return self
+
+    library: Literal["public", "studio", "both"] = Field(
+        "public",
+        description='Which moves: the public library, the studio\'s ("studio", needs '
+        "studio_id), or both (the studio's preferred)",
+    )
+    studio_id: StudioId | None = Field(
+        None, description="A studio you teach or joined (404 otherwise)"
+    )
+
+    @model_validator(mode="after")
+    def _studio_needs_an_id(self) -> GenerateRequest:
+        if self.library != "public" and self.studio_id is None:
+            raise ValueError(f'library "{self.library}" needs a studio_id')
         return self
 
 

@@ -34,7 +34,8 @@ async def require_instructor(user) -> None:
     if not await is_instructor(user):
         raise PermissionDeniedError(
             "class plans are for instructors",
-            details="staff mark instructors in the admin (Profile.is_instructor)",
+            details="ask to become one on your account page (/accounts/#instructor) "
+            "or with POST /api/instructor-requests/",
         )
 
 

@@ -21,8 +21,9 @@ def song_facts(song: Song) -> SongFacts:
     )
 
 
-def move_option(move: Move) -> MoveOption:
+def move_option(move: Move, *, preferred: bool = False) -> MoveOption:
     return MoveOption(
+        preferred=preferred,
         name=move.name,
         label=move.label,
         clip_key=move.clip_key,

@@ -52,6 +52,7 @@ from choreography.models import ChoreographyTask, Move, Song, TaskStatus
 from choreography.music.generator import Parameters, plan_choreography
 from choreography.music.section import Section, section_facts, snap_section
 from choreography.music.vocabulary import BEATS_PER_PHRASE
+from choreography.studios.services import Library, generation_library
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,10 @@ class GenerationJob:
     assembler: VideoAssemblyService
     section: Section | None = None
     """The part of the song asked for, on phrase boundaries (None: the whole song)."""
+    library: str = "public"
+    studio_id: int | None = None
+    preferred: frozenset[int] = frozenset()
+    """Ids of the moves chosen first: the studio's, with library "both"."""
 
     @property
     def parameters(self) -> dict:
@@ -115,6 +120,11 @@ class GenerationJob:
             "energy_level": self.params.energy_level,
             "style": self.params.style,
             "seed": self.params.seed,
+            **(
+                {"library": self.library, "studio_id": self.studio_id}
+                if self.library != "public"
+                else {}
+            ),
         }
         if self.section is not None:
             recorded.update(start_seconds=self.section.start, end_seconds=self.section.end)
@@ -142,9 +152,15 @@ async def prepare_generation(
     start_seconds: float | None = None,
     end_seconds: float | None = None,
     duration_seconds: float | None = None,
+    library: Library = "public",
+    studio_id: int | None = None,
 ) -> GenerationJob:
     """Check the song, the section, the disk floor, the library and FFmpeg; NotFoundError or
-    ChoreoError before any row exists (InvalidRequestError for a section the song does not have)."""
+    ChoreoError before any row exists (InvalidRequestError for a section the song does not have).
+
+    ``library`` "studio" or "both" draws on the ready moves of ``studio_id``, a studio the user
+    teaches or joined (else NotFoundError); "both" prefers them to the public library's.
+    """
     song = await Song.objects.filter(pk=song_id).afirst()
     if song is None:
         raise NotFoundError(f"song {song_id} does not exist", stage="lookup")
@@ -164,7 +180,10 @@ async def prepare_generation(
     await check_quota(user, action="generate")
     # Only clips of the configured size and rate join by stream copy (library/formats.py).
     fmt = runtime.current().video_format
-    moves = [move async for move in Move.objects.filter(joinable(fmt))]
+    chosen = await generation_library(
+        user=user, library=library, studio_id=studio_id, base=Move.objects.filter(joinable(fmt))
+    )
+    moves = chosen.moves
     if not moves:
         if await Move.objects.aexists():
             raise ChoreoError(
@@ -177,7 +196,15 @@ async def prepare_generation(
     seed = seed if seed is not None else secrets.randbelow(2**31)
     assembler = runtime.current().assembler  # fails fast if FFmpeg is missing
     return GenerationJob(
-        user, song, moves, Parameters(difficulty, energy_level, style, seed), assembler, section
+        user,
+        song,
+        moves,
+        Parameters(difficulty, energy_level, style, seed),
+        assembler,
+        section,
+        library=library,
+        studio_id=studio_id if library != "public" else None,
+        preferred=chosen.preferred,
     )
 
 
@@ -348,7 +375,7 @@ async def _generate(
         task_id=str(task.id),
         song=song if section is None else section_facts(song, section),
         audio_start=0.0 if section is None else section.start,
-        library=[move_option(m) for m in moves],
+        library=[move_option(m, preferred=m.pk in job.preferred) for m in moves],
         params=job.params,
         output_key=f"videos/{task.id}.mp4",
         fps=job.assembler.video_format.fps,

@@ -119,7 +119,7 @@ class MoveFilters:
 
 
 def move_query(filters: MoveFilters):
-    query = Move.objects.all()
+    query = Move.objects.filter(studio_move__isnull=True)  # a studio's clips are not public
     for field in ("difficulty", "energy_level", "style", "role"):
         if (value := getattr(filters, field)) is not None:
             query = query.filter(**{field: value})
@@ -146,7 +146,12 @@ async def coverage(bpm: float | None) -> list[dict]:
         if tempo_fits(0.0, bpm):  # no tempo: the default clip tempo, in tempo with this song
             fits |= Q(tempo_bpm__lte=0)
         counts["fit"] = Count("id", filter=fits)
-    rows = Move.objects.order_by().values("difficulty", "energy_level", "style").annotate(**counts)
+    rows = (
+        Move.objects.filter(studio_move__isnull=True)
+        .order_by()
+        .values("difficulty", "energy_level", "style")
+        .annotate(**counts)
+    )
     found = {(r["difficulty"], r["energy_level"], r["style"]): r async for r in rows}
     cells = []
     for d in Difficulty:

@@ -21,8 +21,8 @@ Partial pieces shorter than ``MIN_SEGMENT_S`` are merged into their neighbouring
 Which move plays when: filters (difficulty, style, energy) pick a pool, relaxed in
 ``RELAXATION_ORDER`` (see ``select_pool``); then, for each slot, the pool's moves are ranked by
 (1) not played in the last ``NO_REPEAT_WINDOW`` moves, else not the previous move; (2) the
-requested difficulty; (3) a tempo variant within ``MAX_GRID_ERROR`` of the song's tempo, then the
-clip's own tempo within ``TEMPO_TOLERANCE`` of it (less re-timing); (4) the requested
+requested difficulty, then a *preferred* move (the studio's own, with library "both"); (3) a
+tempo variant within ``MAX_GRID_ERROR`` of the song's tempo, then the clip's own tempo within ``TEMPO_TOLERANCE`` of it (less re-timing); (4) the requested
 style; (5) energy nearest the phrase's target; (6) fits the phrases left without trimming. Ties
 are broken by the seeded random generator. So a relaxed filter only widens the pool (to honour
 the repeat window); moves that match it still come first.
@@ -92,6 +92,8 @@ class MoveOption:
     """"move", or "intro"/"outro": played only before the first downbeat / at the very end."""
     frames: int = 0
     """Frames of the clip (0: ``duration`` times the frame rate)."""
+    preferred: bool = False
+    """A move of the dancer's studio, chosen before public moves (library "both")."""
 
     @property
     def counts(self) -> int:
@@ -351,6 +353,7 @@ class _Chooser:
             return (
                 repeat,
                 move.difficulty != self.difficulty,
+                not move.preferred,
                 self.tempo_of(move).nearest().error > MAX_GRID_ERROR,
                 not in_tempo(move, self.song_bpm),
                 self.styles is not None and move.style not in self.styles,

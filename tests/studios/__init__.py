@@ -1,0 +1,1 @@
+"""Tests of choreography.studios: instructors, studios, invites, the studio library."""
