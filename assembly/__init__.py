@@ -26,6 +26,18 @@ from assembly.media import (
     prepare_song,
     retime_clip,
 )
+from assembly.phone import (
+    PhoneFacts,
+    PhoneInputError,
+    PhoneLimits,
+    cut_clip,
+    cut_frames,
+    decode_sound,
+    make_preview,
+    probe_phone_clip,
+    take_posters,
+    whole_counts,
+)
 from assembly.probe import MediaInfo, probe
 from assembly.runner import NICENESS, run_process
 from assembly.service import STAGE_PROGRESS, AssemblyResult, ClipHint, VideoAssemblyService
@@ -53,19 +65,29 @@ __all__ = [
     "MediaError",
     "MediaInfo",
     "OutputConfig",
+    "PhoneFacts",
+    "PhoneInputError",
+    "PhoneLimits",
     "UploadError",
     "VideoAssemblyService",
     "VideoFormat",
+    "cut_clip",
+    "cut_frames",
+    "decode_sound",
     "elementary_stream",
     "finish",
     "fit_filter",
     "frames_for_timeline",
     "gather_or_cancel",
+    "make_preview",
     "prepare_clip",
     "prepare_song",
     "probe",
+    "probe_phone_clip",
     "remove_tree",
     "retime_clip",
     "run_process",
+    "take_posters",
+    "whole_counts",
     "work_dir",
 ]
