@@ -13,9 +13,11 @@ from choreography.library.uploaded_moves import (
     Cut,
     analyse_upload,
     cut_and_normalize,
+    discard_upload,
     load_analysis,
     preview_cut,
     recut_move,
+    uploads_prefix,
 )
 from choreography.models import Move, MoveVariant, Song
 from tests import phone_media
@@ -224,3 +226,15 @@ async def test_a_playlist_is_refused_by_the_demuxer_even_unrecognised(
             name="playlist.mov",
             limits=PhoneLimits(),
         )
+
+
+async def test_an_upload_nobody_keeps_is_discarded_whole(runtime, phone_clips):
+    """discard_upload deletes the original, the posters, the previews and the analysis."""
+    clip = phone_clips["vfr-60"]
+    analysis = await analyse_upload(clip.path, filename=clip.path.name)
+    await preview_cut(analysis, analysis.proposed)
+    prefix = uploads_prefix(analysis.content_hash)
+    assert len(await runtime.storage.list(prefix)) == 10  # 8 posters, analysis, preview
+    await discard_upload(analysis)
+    assert await runtime.storage.list(prefix) == []
+    assert not await runtime.storage.exists(analysis.original_key)
