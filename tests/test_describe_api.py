@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from choreography.accounts.tokens import issue_token
-from choreography.models import ChoreographyTask
+from choreography.models import ChoreographyTask, Song
 from tests.test_api import TokenClient
 from tests.test_streaming import StreamReader
 
@@ -153,3 +153,43 @@ async def test_the_stream_sends_the_interpretation_steps_before_the_progress(cli
     assert events[len(steps)].data["difficulty"]["value"] == "intermediate"
     assert names[-1] == "completed"
     assert events[-1].data["interpretation"]["style"]["value"] == "romantic"
+
+
+async def test_generate_dances_the_length_read_from_the_description(
+    client, library, long_song_file
+):
+    """The description "the first 30 seconds, romantic" names no song: the library song long
+    enough is picked, and the video is its first 30 s snapped to phrase boundaries."""
+    from choreography.library.imports import import_song
+
+    song, _ = await import_song(
+        long_song_file, title="Long Song", artist="Tester", bpm=120.0, first_beat=0.5, warm=False
+    )
+    response = await generate(client, {"description": "the first 30 seconds, romantic"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["song_id"] == song.id  # the 6.5 s library song is too short
+    assert body["interpretation"]["section"]["duration_seconds"] == 30.0
+    # 120 bpm from 0.5 s: phrases (4 s) start at 0.5 ... 28.5, 32.5; 0.5 + 30 s lies halfway
+    # between two boundaries and ties go to the later one
+    assert body["section"] == {"start_seconds": 0.5, "end_seconds": 32.5}
+    assert body["duration_seconds"] == pytest.approx(32.0, abs=1 / 30)
+    task = await ChoreographyTask.objects.aget(pk=body["task_id"])
+    assert (task.parameters["start_seconds"], task.parameters["end_seconds"]) == (0.5, 32.5)
+
+
+async def test_a_section_sent_with_a_description_replaces_the_read_one(client, library):
+    """A dancer who set start/end on the form sends them: the read length ("the first 30
+    seconds") is dropped instead of clashing with them."""
+    song, _ = library
+    await Song.objects.filter(pk=song.pk).aupdate(bpm=120.0, first_beat_seconds=0.5)
+    response = await generate(
+        client,
+        {"description": "romantic, the first 30 seconds", "start_seconds": 1.0, "end_seconds": 5.0},
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["section"] == {"start_seconds": 0.5, "end_seconds": 4.5}
+    assert body["interpretation"]["section"]["duration_seconds"] == 30.0
+    task = await ChoreographyTask.objects.aget(pk=body["task_id"])
+    assert (task.parameters["start_seconds"], task.parameters["end_seconds"]) == (0.5, 4.5)

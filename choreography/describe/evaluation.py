@@ -1,6 +1,8 @@
-"""Score an interpreter on the evaluation set (eval/phrasings.jsonl): the share right per field.
+"""Score an interpreter on an evaluation set: the share right per field.
 
-The set's first line is its own small catalog (so the expected songs never depend on a demo
+Two sets share one format: eval/phrasings.jsonl, the tuning set the interpreter was written
+against, and eval/heldout.jsonl, written before reading the interpreter and never tuned on
+(its expectations change only when they contradict the vocabulary). Each set's first line is its own small catalog (so the expected songs never depend on a demo
 library's state); every other line is ``{"text", "expect": {"song", "difficulty",
 "energy_level", "style", "section"}}``, ``song`` a title, ``section`` the start/end/duration
 fields that must be set (``{}``: the whole song). Used by bench/describe.py and the tests.
@@ -16,6 +18,9 @@ from pathlib import Path
 from choreography.describe.interpretation import CatalogSong, Interpretation, NotUnderstood
 
 EVAL_SET = Path(__file__).parent / "eval" / "phrasings.jsonl"
+HELDOUT_SET = Path(__file__).parent / "eval" / "heldout.jsonl"
+SETS = {"tuning": EVAL_SET, "held-out": HELDOUT_SET}
+"""The evaluation sets by name, as the bench reports them."""
 FIELDS = ("song", "difficulty", "energy_level", "style", "section")
 
 
@@ -27,6 +32,11 @@ class Score:
 
     def share(self, name: str) -> float:
         return self.right[name] / self.total if self.total else 0.0
+
+    def overall(self) -> float:
+        """The share of all fields right, every field of every phrasing counted once."""
+        cells = self.total * len(FIELDS)
+        return sum(self.right.values()) / cells if cells else 0.0
 
 
 def load(path: Path = EVAL_SET) -> tuple[list[CatalogSong], list[dict]]:

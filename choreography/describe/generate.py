@@ -6,12 +6,17 @@ from __future__ import annotations
 from choreography.describe.service import describe
 from choreography.errors import NotFoundError
 
+SECTION_FIELDS = frozenset({"start_seconds", "end_seconds", "duration_seconds"})
+
 
 async def interpreted_parameters(body) -> tuple[dict | None, dict]:
     """(the interpretation as JSON or None, the keyword arguments of prepare_generation).
 
     Without a description the body's fields are the parameters. With one, its reading gives
-    the song and the parameters, and any field the request also sent wins over the reading.
+    the song, the parameters and the section (start_seconds / end_seconds / duration_seconds,
+    snapped to phrases by generate), and any field the request also sent wins over the reading;
+    a section sent with the request replaces the read one whole (a read length never joins a
+    sent start and end).
     """
     fields = body.model_dump(exclude={"description"})
     if body.description is None:
@@ -21,8 +26,8 @@ async def interpreted_parameters(body) -> tuple[dict | None, dict]:
         raise NotFoundError("no song to dance to: the catalog is empty", stage="interpretation")
     sent = body.model_dump(include=body.model_fields_set - {"description"})
     chosen = reading.parameters()
-    # A length or section read from the words joins the parameters once generate takes one.
-    chosen |= {k: v for k, v in reading.section_fields().items() if k in fields}
+    if not sent.keys() & SECTION_FIELDS:
+        chosen |= {k: v for k, v in reading.section_fields().items() if k in fields}
     return reading.model_dump(mode="json"), {**fields, **chosen, **sent}
 
 

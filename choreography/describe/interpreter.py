@@ -2,10 +2,11 @@
 
 It needs no network and no model. The text is split into words (accents and case folded);
 song titles and artists of the catalog are found with fuzzy matching (rapidfuzz), the
-vocabulary's values through the synonyms of ``lexicon`` (typos tolerated on longer words),
+vocabulary's values through the synonyms of ``lexicon`` (typos tolerated on longer words, a
+doubled letter or two swapped letters on any, Spanish diminutives folded: "suavecito"),
 numbers in words or digits become a length or a section, tempo words and "120 bpm" become a
 song choice on the catalog's BPM, and a negation ("not too hard", "nada sensual") turns the
-word after it into its opposite. Unknown words are ignored; a text with nothing known raises
+word after it in the same clause into its opposite ("no sé, algo romántico" negates nothing). Unknown words are ignored; a text with nothing known raises
 NotUnderstood.
 """
 
@@ -77,7 +78,7 @@ def interpret(text: str, catalog: list[CatalogSong]) -> Interpretation:
     )
     if song.assumed:
         assumptions.append(song.why)
-    section_reading = _section_reading(section, assumptions)
+    section_reading = _section_reading(_placed(section, song, catalog), assumptions)
     steps = [
         *reader.steps,
         f"song: {song.why}",
@@ -185,6 +186,20 @@ def _genres(reader: Reader, catalog: list[CatalogSong]) -> set[str]:
 # -- the vocabulary's words ---------------------------------------------------------------
 
 FUZZY_KEYS = [word for word in SINGLE_WORDS if len(word) >= 5]
+DIMINUTIVES = (("citos", ""), ("citas", ""), ("cito", ""), ("cita", ""), ("itos", "os"),
+               ("itas", "as"), ("ito", "o"), ("ita", "a"), ("ito", ""), ("ita", ""))  # fmt: skip
+"""Spanish diminutive endings and what they replace: "suavecito" → "suave", "rapidito" →
+"rapido", "tranquilita" → "tranquila", "facilito" → "facil"."""
+
+
+def _collapsed(word: str) -> str:
+    """The word with each run of one letter written once: "fasst" → "fast"."""
+    return "".join(c for i, c in enumerate(word) if i == 0 or word[i - 1] != c)
+
+
+COLLAPSED_KEYS: dict[str, str] = {}
+for _word in SINGLE_WORDS:
+    COLLAPSED_KEYS.setdefault(_collapsed(_word), _word)
 
 
 def _find_phrases(reader: Reader) -> None:
@@ -204,12 +219,32 @@ def _find_phrases(reader: Reader) -> None:
                 break
         else:
             norm = tokens[i].norm
-            known = len(norm) >= 5 and norm not in lx.STOPWORDS and not norm[0].isdigit()
-            if known and (found := _closest_word(norm)):
+            wordy = len(norm) >= 4 and norm not in lx.STOPWORDS and not norm[0].isdigit()
+            if wordy and (found := _variant_of(norm)):
+                kind, value = SINGLE_WORDS[found]
+                reader.hits.append(Hit(kind, value, i, i + 1, tokens[i].word))
+                reader.steps.append(f'read "{tokens[i].word}" as "{found}"')
+            elif wordy and len(norm) >= 5 and (found := _closest_word(norm)):
                 kind, value = SINGLE_WORDS[found]
                 reader.hits.append(Hit(kind, value, i, i + 1, tokens[i].word))
                 reader.steps.append(f'read "{tokens[i].word}" as "{found}" (a typo?)')
             i += 1
+
+
+def _variant_of(norm: str) -> str | None:
+    """The known word ``norm`` is a form of: a diminutive ("suavecito"), a doubled letter
+    ("fasst") or two neighbouring letters swapped ("slwo"); else None."""
+    for ending, base in DIMINUTIVES:
+        stem = norm[: -len(ending)]
+        if norm.endswith(ending) and len(stem) >= 3 and stem + base in SINGLE_WORDS:
+            return stem + base
+    if (found := COLLAPSED_KEYS.get(_collapsed(norm))) is not None:
+        return found
+    for k in range(1, len(norm) - 1):  # the first letter is kept: "slwo", not "lsow"
+        swapped = norm[:k] + norm[k + 1] + norm[k] + norm[k + 2 :]
+        if swapped in SINGLE_WORDS:
+            return swapped
+    return None
 
 
 def _closest_word(norm: str) -> str | None:
@@ -222,15 +257,20 @@ def _closest_word(norm: str) -> str | None:
 
 
 def _mark_negations(reader: Reader) -> None:
-    """A negation within NEGATION_REACH words before a known phrase (nothing else known or a
-    "but" between) turns it into its opposite."""
+    """A negation within NEGATION_REACH words before a known phrase (nothing else known, no
+    "but" and no punctuation between, and not an idiom like "no sé") turns it into its
+    opposite."""
     starts = {hit.start for hit in reader.hits}
+    tokens = reader.tokens
     for hit in reader.hits:
         for back in range(1, lx.NEGATION_REACH + 1):
             j = hit.start - back
-            if j < 0 or j in starts or reader.tokens[j].norm in lx.CLAUSE_BREAKS:
+            if j < 0 or j in starts or tokens[j].norm in lx.CLAUSE_BREAKS:
                 break
-            if reader.tokens[j].norm in lx.NEGATIONS:
+            if tokens[j + 1].after_break:
+                break
+            idiom = j + 1 < hit.start and tokens[j + 1].norm in lx.NOT_NEGATING
+            if tokens[j].norm in lx.NEGATIONS and not idiom:
                 hit.negated = True
                 hit.words = reader.text(j, hit.end)
                 break
@@ -349,7 +389,7 @@ def _song(
     candidates = artist_songs or list(catalog)
     if genres and (in_genre := [s for s in candidates if fold(s.genre) in genres]):
         candidates = in_genre
-    needed = (section.end or section.duration or 0.0) if section else 0.0
+    needed = (section.end or (section.start or 0.0) + (section.duration or 0.0)) if section else 0.0
     if needed and (long_enough := [s for s in candidates if s.duration_seconds >= needed]):
         candidates = long_enough
     median = statistics.median(s.bpm for s in catalog)
@@ -373,6 +413,17 @@ def _song(
     return reading(song, assumed=True, why=why.rstrip(", "))
 
 
+def _placed(section: Section | None, song: SongReading, catalog: list[CatalogSong]):
+    """A "last N seconds" section placed at the end of the chosen song, when its length is
+    known: start = length - N, end = length. Any other section as it is."""
+    if section is None or not section.last or section.duration is None:
+        return section
+    length = next((s.duration_seconds for s in catalog if s.id == song.id), 0.0)
+    if not length or section.duration >= length:
+        return section
+    return Section(length - section.duration, length, None, section.words, last=True)
+
+
 def _section_reading(section: Section | None, assumptions: list[str]) -> SectionReading:
     if section is None:
         why = "the whole song (you gave no length)"
@@ -380,6 +431,10 @@ def _section_reading(section: Section | None, assumptions: list[str]) -> Section
         return SectionReading(assumed=True, why=why)
     if section.duration is not None:
         why = f'"{section.words}": {section.duration:g} s from the first phrase'
+    elif section.end is None:
+        why = f'"{section.words}": from {section.start:g} s to the end of the song'
+    elif section.start is None:
+        why = f'"{section.words}": from the start of the song to {section.end:g} s'
     else:
         why = f'"{section.words}": from {section.start:g} s to {section.end:g} s'
     return SectionReading(

@@ -73,7 +73,8 @@ STYLE_WORDS: dict[str, tuple[str, ...]] = {
 TEMPO_WORDS: dict[str, tuple[str, ...]] = {
     "slow": (
         "slow", "slower", "slowly", "slowest", "lento", "lenta", "lentos", "lentas", "despacio",
-        "despacito", "lentito", "lentita",
+        "despacito", "lentito", "lentita", "no rush", "no hurry", "unhurried", "sin prisa",
+        "sin prisas", "sin apuro", "sin afan",
     ),
     "medium": (
         "medium tempo", "moderate tempo", "mid tempo", "midtempo", "medium speed",
@@ -123,9 +124,13 @@ NEGATIONS = frozenset(
         "menos",
     ]
 )
-"""A word that turns the next word the interpreter knows (within NEGATION_REACH words) into its
-opposite: "not too hard", "nada sensual", "sin giros"."""
+"""A word that turns the next word the interpreter knows (within NEGATION_REACH words, in the
+same clause: no punctuation between) into its opposite: "not too hard", "nada sensual",
+"sin giros"."""
 NEGATION_REACH = 3
+NOT_NEGATING = frozenset(["se", "sure", "idea", "clue", "importa", "matter"])
+"""After a negation, a word that makes it an idiom negating nothing the interpreter reads:
+"no sé" / "not sure" (I don't know), "no idea", "no importa" / "no matter"."""
 CLAUSE_BREAKS = frozenset(
     ["but", "pero", "though", "although", "aunque", "however", "sino", "instead"]
 )
@@ -154,14 +159,31 @@ APPROXIMATELY = frozenset(
 FIRST_WORDS = frozenset(
     ["first", "opening", "primer", "primero", "primera", "primeros", "primeras"]
 )
-FROM_WORDS = frozenset(["from", "de", "desde", "starting"])
-TO_WORDS = frozenset(["to", "until", "till", "a", "hasta", "and", "y", "through"])
+LAST_WORDS = frozenset(
+    ["last", "final", "closing", "ultimo", "ultimos", "ultima", "ultimas", "postrer", "postreros"]
+)
+"""Before a length, the end of the song: "the last minute", "los últimos 30 segundos"."""
+FROM_WORDS = frozenset(["from", "de", "desde", "starting", "del"])
+TO_WORDS = frozenset(["to", "until", "till", "a", "hasta", "and", "y", "through", "al"])
+START_WORDS = frozenset(["from", "starting", "desde", "del"])
+"""Before a time with no end after it, where the section starts: "from 1:00", "desde el minuto
+1" ("de" is left out: "algo de 2 minutos" is a length)."""
+UNTIL_WORDS = frozenset(["until", "till", "hasta"])
+"""Before a time with no start: where the section ends ("until 1:30", "hasta el minuto 2")."""
+FOR_WORDS = frozenset(["for", "durante", "por"])
+"""Between a start and a length: "from 1:00 for 30 seconds"."""
+MARK_WORDS = frozenset(["the", "el"])
+"""Before a unit and a number (as FROM, TO and BETWEEN words are too), the unit names a point of
+the song: "el minuto 1", "from minute 1", "del segundo 20" (not "a minute 30": a length)."""
 BETWEEN_WORDS = frozenset(["between", "entre"])
 
 SECOND_UNITS = frozenset(
-    ["s", "sec", "secs", "second", "seconds", "seg", "segs", "segundo", "segundos"]
+    ["s", "sec", "secs", "second", "seconds", "seg", "segs", "segundo", "segundos", "segundito",
+     "segunditos"]
+)  # fmt: skip
+MINUTE_UNITS = frozenset(
+    ["m", "min", "mins", "minute", "minutes", "minuto", "minutos", "minutito", "minutitos"]
 )
-MINUTE_UNITS = frozenset(["m", "min", "mins", "minute", "minutes", "minuto", "minutos"])
 BPM_UNITS = frozenset(["bpm", "bpms", "ppm"])
 BPM_PHRASES = (
     ("beats", "per", "minute"), ("beats", "a", "minute"), ("beats", "per", "min"),
@@ -171,6 +193,11 @@ BPM_PHRASES = (
 TEMPO_NOUNS = frozenset(["tempo", "ritmo", "velocidad", "speed", "pace"])
 
 HALF_WORDS = frozenset(["half", "medio", "media"])
+QUARTER_WORDS = frozenset(["quarter", "cuarto"])
+"""After "and a" / "y": a quarter of the unit ("a minute and a quarter", "minuto y cuarto")."""
+PAIR_WORDS = frozenset(["couple", "par", "pair"])
+"""Two, with an "of"/"de" before the unit: "a couple of minutes", "un par de minutos"."""
+PAIR_LINKS = frozenset(["of", "de"])
 UNIT_ARTICLES = frozenset(["a", "an", "un", "una", "the", "el", "la"])
 """An article before a unit counts one: "about a minute", "el primer minuto"."""
 
@@ -179,7 +206,7 @@ NUMBER_WORDS: dict[str, int] = {
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
     "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "couple": 2,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "couple": 2, "pair": 2, "par": 2,
     "cero": 0, "uno": 1, "un": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
     "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12,
     "trece": 13, "catorce": 14, "quince": 15, "dieciseis": 16, "diecisiete": 17,

@@ -2,7 +2,9 @@
 
 Digits or words, English or Spanish: "90 segundos", "two minutes", "1:30", "a minute and a
 half", "minuto y medio", "the first minute", "from 0:30 to 1:30", "entre 1 y 2 minutos",
-"around 120 bpm", "tempo of 110". Tokens read here are marked used, so a number is never read
+"around 120 bpm", "tempo of 110", "bpm 133", "el minuto 1", "the last minute", "un par de
+minutos", "a minute fifteen", "minuto y cuarto". Units tolerate a typo ("2 minutso"). Tokens
+read here are marked used, so a number is never read
 twice (the "minute" of "beats per minute" is not a length).
 """
 
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from rapidfuzz import fuzz
 
 from choreography.describe import lexicon as lx
 from choreography.describe.text import Reader, Token
@@ -26,6 +30,8 @@ def _number_at(tokens: list[Token], i: int) -> tuple[float, int] | None:
     if "-" in norm or norm not in lx.NUMBER_WORDS:
         return None
     value, j = float(lx.NUMBER_WORDS[norm]), i + 1
+    if norm in lx.PAIR_WORDS:  # "a couple of", "un par de"
+        return value, j + (j < len(tokens) and tokens[j].norm in lx.PAIR_LINKS)
     if j < len(tokens) and tokens[j].norm in lx.HUNDRED_WORDS:
         value, j = value * 100, j + 1
     if value >= 100 and j < len(tokens) and tokens[j].norm in lx.NUMBER_WORDS:
@@ -50,8 +56,10 @@ def bpm_asked(reader: Reader) -> tuple[float | None, list[str]]:
         value, j = number
         length = _bpm_unit_length(tokens, j)
         before = {t.norm for t in tokens[max(0, i - 3) : i]}
-        if length == 0 and not before & lx.TEMPO_NOUNS:
+        unit_before = i > 0 and tokens[i - 1].norm in lx.BPM_UNITS  # "bpm 133"
+        if length == 0 and not before & lx.TEMPO_NOUNS and not unit_before:
             continue
+        i -= unit_before
         for token in tokens[i : j + length]:
             token.used = True
         words = reader.text(i, j + length)
@@ -74,20 +82,59 @@ class Span:
     seconds: float
     start: int
     end: int
+    unit: float = 1.0
+    """Seconds per unit of the number read (60 for minutes): "del segundo 20 al 80"."""
+    point: bool = False
+    """A point of the song ("el minuto 1"), not a length."""
+
+
+def _unit(tokens: list[Token], j: int) -> float | None:
+    """Seconds per unit of the word at ``j`` (60 for a minute, 1 for a second), else None.
+    A unit of 6+ letters may carry a typo ("minutso", "segudnos")."""
+    if j >= len(tokens):
+        return None
+    norm = tokens[j].norm
+    if norm in lx.MINUTE_UNITS:
+        return 60.0
+    if norm in lx.SECOND_UNITS:
+        return 1.0
+    if len(norm) >= 6:
+        for units, seconds in ((lx.MINUTE_UNITS, 60.0), (lx.SECOND_UNITS, 1.0)):
+            for unit in units:
+                if len(unit) >= 6 and unit[:3] == norm[:3] and fuzz.ratio(norm, unit) >= 85:
+                    return seconds
+    return None
+
+
+def _mark_at(tokens: list[Token], i: int) -> Span | None:
+    """A point of the song named by its unit then its number: "el minuto 1", "from minute 1",
+    "del segundo 20" (a definite article, or a from/to/between word, before the unit)."""
+    j = i + (tokens[i].norm in lx.MARK_WORDS)
+    before = tokens[j - 1].norm if j > 0 else ""
+    unit = _unit(tokens, j)
+    if unit is None or before not in lx.MARK_WORDS | lx.FROM_WORDS | lx.TO_WORDS | lx.BETWEEN_WORDS:
+        return None
+    number = _number_at(tokens, j + 1)
+    if number is None:
+        return None
+    return Span(number[0] * unit, i, number[1], unit, point=True)
 
 
 def _duration_at(tokens: list[Token], i: int) -> Span | None:
     """A duration starting at token ``i``: "90 segundos", "two minutes", "1:30", "a minute and
-    a half", "minuto y medio", "half a minute", "1 min 30"."""
+    a half", "minuto y medio", "half a minute", "1 min 30", "a couple of minutes", or a point
+    of the song: "el minuto 1"."""
     if i >= len(tokens) or tokens[i].used:
         return None
     norm = tokens[i].norm
     if m := re.fullmatch(r"(\d+):(\d\d)", norm):
-        return Span(int(m[1]) * 60 + int(m[2]), i, i + 1)
+        return Span(int(m[1]) * 60 + int(m[2]), i, i + 1, 60.0)
+    if mark := _mark_at(tokens, i):
+        return mark
     if norm in lx.HALF_WORDS:  # half a minute, medio minuto
         j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1].norm in lx.UNIT_ARTICLES)
-        if j < len(tokens) and tokens[j].norm in lx.MINUTE_UNITS:
-            return Span(30.0, i, j + 1)
+        if _unit(tokens, j) == 60.0:
+            return Span(30.0, i, j + 1, 60.0)
         return None
     number = _number_at(tokens, i)
     if number is not None:
@@ -99,33 +146,36 @@ def _duration_at(tokens: list[Token], i: int) -> Span | None:
     else:
         return None
     value, j = _and_a_half(tokens, j, value)
-    if j >= len(tokens):
-        return None
-    unit = tokens[j].norm
-    if unit in lx.MINUTE_UNITS:
+    unit = _unit(tokens, j)
+    if unit == 60.0:
         seconds, j = value * 60, j + 1
         half, j = _and_a_half(tokens, j, 0.0)
         seconds += half * 60
         extra = _number_at(tokens, j)
         if extra is not None and extra[0] < 60 and not half:
             k = extra[1]
-            has_unit = k < len(tokens) and tokens[k].norm in lx.SECOND_UNITS
-            if has_unit or tokens[j].norm.isdigit():
+            has_unit = _unit(tokens, k) == 1.0
+            # "1 min 30", "a minute fifteen"; a lone "una"/"one" after it is not seconds,
+            # nor a number after punctuation ("2 minutes, 8 couples")
+            bare = tokens[j].norm.isdigit() or extra[0] >= 10
+            if has_unit or (bare and not tokens[j].after_break):
                 seconds, j = seconds + extra[0], k + has_unit
-    elif unit in lx.SECOND_UNITS:
+    elif unit == 1.0:
         seconds, j = value, j + 1
     else:
         return None
-    return Span(seconds, i, j)
+    return Span(seconds, i, j, unit)
 
 
 def _and_a_half(tokens: list[Token], j: int, value: float) -> tuple[float, int]:
-    """ "and a half" / "y medio" after a number or unit: adds 0.5."""
+    """ "and a half" / "y medio" after a number or unit: adds 0.5; "and a quarter" / "y
+    cuarto": 0.25."""
     words = [t.norm for t in tokens[j : j + 3]]
-    if words[:3] == ["and", "a", "half"]:
-        return value + 0.5, j + 3
-    if len(words) >= 2 and words[0] in lx.NUMBER_JOINS and words[1] in lx.HALF_WORDS:
-        return value + 0.5, j + 2
+    for fractions, share in ((lx.HALF_WORDS, 0.5), (lx.QUARTER_WORDS, 0.25)):
+        if len(words) == 3 and words[0] == "and" and words[1] == "a" and words[2] in fractions:
+            return value + share, j + 3
+        if len(words) >= 2 and words[0] in lx.NUMBER_JOINS and words[1] in fractions:
+            return value + share, j + 2
     return value, j
 
 
@@ -135,6 +185,8 @@ class Section:
     end: float | None
     duration: float | None
     words: str
+    last: bool = False
+    """The duration is the song's last seconds ("the last minute"): placed once a song is known."""
 
 
 def section_asked(reader: Reader) -> Section | None:
@@ -144,16 +196,40 @@ def section_asked(reader: Reader) -> Section | None:
         span = _duration_at(tokens, i)
         if span is None:
             continue
-        section = _stretch(reader, span) or Section(
-            None, None, span.seconds, reader.text(span.start, span.end)
+        section = (
+            _stretch(reader, span)
+            or _one_end(reader, span)
+            or Section(None, None, span.seconds, reader.text(span.start, span.end))
         )
-        first = {t.norm for t in tokens[max(0, span.start - 2) : span.start]} & lx.FIRST_WORDS
-        if first and section.duration is not None:
+        before = {t.norm for t in tokens[max(0, span.start - 2) : span.start]}
+        if before & (lx.FIRST_WORDS | lx.LAST_WORDS) and section.duration is not None:
             section.words = reader.text(span.start - 1, span.end)
+            section.last = bool(before & lx.LAST_WORDS)
         for token in tokens[span.start : span.end]:
             token.used = True
         return section
     return None
+
+
+def _one_end(reader: Reader, span: Span) -> Section | None:
+    """A time that is one end of the section: "from 1:00" (to the song's end), "from 1:00 for
+    30 seconds", "hasta el minuto 2" (from the start), "el minuto 1" (a point: a start)."""
+    tokens = reader.tokens
+    back = 1 + (span.start > 1 and tokens[span.start - 1].norm in lx.MARK_WORDS)  # "hasta el"
+    before = tokens[span.start - back].norm if span.start >= back else ""
+    words = reader.text(max(0, span.start - back), span.end)
+    if before in lx.UNTIL_WORDS:
+        return Section(None, span.seconds, None, words)
+    if before not in lx.START_WORDS and not (span.point and before not in lx.TO_WORDS):
+        return None
+    if span.end < len(tokens) and tokens[span.end].norm in lx.FOR_WORDS:
+        length = _duration_at(tokens, span.end + 1)
+        if length is not None and not length.point:
+            for token in tokens[span.end : length.end]:
+                token.used = True
+            words = reader.text(max(0, span.start - 1), length.end)
+            return Section(span.seconds, span.seconds + length.seconds, None, words)
+    return Section(span.seconds, None, None, words) if span.seconds > 0 else None
 
 
 def _stretch(reader: Reader, first: Span) -> Section | None:
@@ -165,6 +241,9 @@ def _stretch(reader: Reader, first: Span) -> Section | None:
         return _bare_stretch(reader, first)
     if first.end < len(tokens) and tokens[first.end].norm in lx.TO_WORDS:
         second = _duration_at(tokens, first.end + 1)
+        bare = _number_at(tokens, first.end + 1)
+        if second is None and bare is not None:  # "del segundo 20 al 80": the first's unit
+            second = Span(bare[0] * first.unit, first.end + 1, bare[1], first.unit)
         if second is not None and second.seconds > first.seconds:
             for token in tokens[first.end : second.end]:
                 token.used = True

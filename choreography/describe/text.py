@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from unidecode import unidecode
 
 TOKEN = re.compile(r"\d+(?:[.,:]\d+)?|[^\W\d_]+(?:'[^\W\d_]+)?")
+PUNCTUATION_BREAK = re.compile(r"[,;.!?()\[\]:/\n]")
+"""A mark between two words that ends a clause: a negation does not reach across it."""
 
 
 @dataclass
@@ -15,6 +17,8 @@ class Token:
     norm: str
     word: str
     used: bool = False
+    after_break: bool = False
+    """A punctuation mark ("no sé, algo romántico") stands between this word and the one before."""
 
 
 @dataclass
@@ -45,4 +49,15 @@ def fold(text: str) -> str:
 
 
 def tokenize(text: str) -> list[Token]:
-    return [Token(fold(m.group()).replace("'", ""), m.group()) for m in TOKEN.finditer(text)]
+    tokens, last = [], 0
+    for m in TOKEN.finditer(text):
+        gap = text[last : m.start()]
+        tokens.append(
+            Token(
+                fold(m.group()).replace("'", ""),
+                m.group(),
+                after_break=bool(PUNCTUATION_BREAK.search(gap)),
+            )
+        )
+        last = m.end()
+    return tokens
