@@ -52,7 +52,7 @@ UPLOAD_ROUTES: tuple[UploadRoute, ...] = (
     UploadRoute("POST", "/api/songs/", is_staff, "staff only", "managing the library needs a staff user"),
     UploadRoute("POST", "/api/moves/", is_staff, "staff only", "managing the library needs a staff user"),
 )  # fmt: skip
-"""The media uploads (choreography.api.library_admin); a route for other callers (say,
+"""The media uploads (choreography.library.admin_api); a route for other callers (say,
 instructors uploading studio moves) is one more row with its own predicate."""
 
 

@@ -30,7 +30,6 @@ from choreography import runtime
 from choreography.library.batch import failure_reason
 from choreography.library.imports import import_clip, import_song
 from choreography.models import (
-    ApiToken,
     ChoreographyTask,
     Difficulty,
     EnergyLevel,
@@ -238,22 +237,6 @@ class ChoreographyTaskAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = (
-        "prefix",
-        "name",
-        "user",
-        "created_at",
-        "last_used_at",
-        "expires_at",
-        "revoked_at",
-    )
-    list_filter = ("revoked_at",)
-    search_fields = ("prefix", "name", "user__username")
-    readonly_fields = ("prefix", "token_hash", "created_at", "last_used_at")
 
 
 def _url(key: str) -> str:

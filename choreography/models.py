@@ -236,23 +236,3 @@ class WorkLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} held by {self.owner} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
-
-
-class ApiToken(models.Model):
-    """A bearer token; only its SHA-256 is stored, so a database leak reveals no token."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    token_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart")
-    name = models.CharField(max_length=100, blank=True, help_text="What the owner calls it")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="Refused after; never if empty"
-    )
-    last_used_at = models.DateTimeField(
-        null=True, blank=True, help_text="Recorded at most once a minute"
-    )
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.prefix}… ({self.user})"

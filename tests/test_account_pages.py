@@ -9,8 +9,8 @@ from django.core import mail
 from django.test import AsyncClient
 
 from choreography.accounts import services, throttle
+from choreography.accounts.models import ApiToken
 from choreography.errors import TooManyAttemptsError
-from choreography.models import ApiToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}

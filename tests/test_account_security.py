@@ -186,7 +186,7 @@ async def test_other_saves_and_a_hasher_upgrade_keep_the_tokens(settings):
 async def test_a_token_made_by_a_token_expires_no_later_than_it(settings):
     """POST /api/auth/tokens/ with a bearer token: the new one inherits at most its expiry."""
     from choreography.accounts import services
-    from choreography.models import ApiToken
+    from choreography.accounts.models import ApiToken
 
     user = await make_user("ana")
     parent, record = await services.create_personal_token(user, name="short", ttl_days=2)
@@ -207,8 +207,8 @@ async def test_no_token_outlives_the_maximum(settings):
     naming the maximum; the account page and issue_token obey it too."""
     from django.utils import timezone
 
+    from choreography.accounts.models import ApiToken
     from choreography.accounts.tokens import issue_token
-    from choreography.models import ApiToken
 
     settings.CHOREO = settings.CHOREO.model_copy(update={"token_max_days": 10})
     user = await make_user("ana")

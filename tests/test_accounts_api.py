@@ -13,8 +13,8 @@ from django.test import AsyncClient
 from django.utils import timezone
 
 from choreography.accounts import services
+from choreography.accounts.models import ApiToken
 from choreography.errors import InvalidRequestError
-from choreography.models import ApiToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import AsyncClient
 
+from choreography.accounts.models import ApiToken
 from choreography.accounts.tokens import hash_token, issue_token
-from choreography.models import ApiToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -421,7 +421,7 @@ async def test_the_page_has_my_choreographies_history_and_usage(transactional_db
     """The signed-in page carries the collection, every attempt, the usage and its script."""
     from django.test import AsyncClient as Client
 
-    from choreography.api.pages import sign_in_path
+    from choreography.accounts.signin import sign_in_path
 
     owner = await get_user_model().objects.acreate(username="carol")
     client = Client()

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from choreography.accounts.tokens import issue_token
-from choreography.api.downloads import video_filename
+from choreography.generation.downloads import video_filename
 from choreography.models import Song
 from storage import content_disposition
 from tests.test_api import TokenClient, generate

@@ -233,7 +233,7 @@ async def test_upload_file_is_removed_on_cancellation(transactional_db, runtime,
     """A request cancelled while its upload is being imported leaves no temporary file."""
     from django.test import RequestFactory
 
-    from choreography.api.library_admin import _upload
+    from choreography.library.admin_api import _upload
 
     with open(song_file, "rb") as handle:  # noqa: ASYNC230 - a test fixture file
         request = RequestFactory().post("/api/songs/", {"file": handle, "title": "x"})

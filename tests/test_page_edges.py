@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from choreography import runtime
 from choreography.accounts.models import Profile
-from choreography.api.collection_pages import SHARED_PRESIGNED_TTL_S
 from choreography.classplans.models import ClassPlan
 from choreography.collections.models import SavedChoreography
+from choreography.collections.pages import SHARED_PRESIGNED_TTL_S
 from choreography.models import ChoreographyTask, Song, TaskStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)

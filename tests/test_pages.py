@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import AsyncClient
 
-from choreography.api.pages import sign_in_path
+from choreography.accounts.signin import sign_in_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}

@@ -1,5 +1,5 @@
 """Admin: each user with their profile and tokens inline, and how many generations they ran;
-an e-mail address another account has is refused."""
+an e-mail address another account has is refused; every API token in one list."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from django.contrib.auth.forms import UserChangeForm
 from django.db.models import Count
 
 from choreography.accounts import emails
-from choreography.accounts.models import Profile
-from choreography.models import ApiToken
+from choreography.accounts.models import ApiToken, Profile
 
 User = get_user_model()
 
@@ -88,3 +87,19 @@ class ProfileAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = (
+        "prefix",
+        "name",
+        "user",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
+    list_filter = ("revoked_at",)
+    search_fields = ("prefix", "name", "user__username")
+    readonly_fields = ("prefix", "token_hash", "created_at", "last_used_at")

@@ -20,10 +20,9 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from choreography.accounts import emails
-from choreography.accounts.models import Profile
+from choreography.accounts.models import ApiToken, Profile
 from choreography.accounts.tokens import active_tokens, create_token, hash_token, revoke_tokens
 from choreography.errors import AuthenticationError, InvalidRequestError, NotFoundError
-from choreography.models import ApiToken
 from choreography.music.vocabulary import Difficulty, EnergyLevel, Style
 
 LOGIN_TOKEN_NAME = "login"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
-from choreography.models import ApiToken
+from choreography.accounts.models import ApiToken
 
 CHANGED = "_choreo_password_changed"
 

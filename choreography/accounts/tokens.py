@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from choreography.accounts.models import ApiToken
 from choreography.errors import AuthenticationError
-from choreography.models import ApiToken
 
 TOKEN_PREFIX = "chor_"
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)

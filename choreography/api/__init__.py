@@ -1,6 +1,8 @@
-"""The HTTP edge: routes, request/response schemas, auth schemes, error mapping, pages, media.
+"""What every HTTP edge shares: the ninja API and its one list of feature routers, auth schemes,
+the error shape and its mapping, shared schemas, SSE framing, signing, media and static serving,
+health, request context, JSON errors and the CSP.
 
-Everything that knows about HTTP lives here; it calls the use cases in
-``choreography.generation`` and ``choreography.library`` and never holds process state itself
-(that is ``choreography.runtime``).
+Each feature owns its own routes and pages (``choreography.<feature>.api`` / ``.pages`` /
+``.urls``); ``choreography.api.app`` mounts the routers and ``choreography.urls`` the pages, both
+in explicit lists. Nothing here holds process state (that is ``choreography.runtime``).
 """

@@ -17,7 +17,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja import errors as ninja_errors
 from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
@@ -116,7 +116,28 @@ def _nul_string_at(value, path: str = "") -> str:
     return ""
 
 
-api = NinjaAPI(
+OPERATION_ID_MODULES = {
+    "choreography.accounts.api": "choreography.api.accounts",
+    "choreography.classplans.api": "choreography.api.classplans",
+    "choreography.collections.api": "choreography.api.collections",
+    "choreography.generation.api": "choreography.api.routes",
+    "choreography.library.admin_api": "choreography.api.library_admin",
+    "choreography.library.api": "choreography.api.catalog",
+}
+"""Operation ids are public (clients generate code from the OpenAPI document): each keeps the
+module it was named after before the features took their HTTP with them."""
+
+
+class ChoreoAPI(NinjaAPI):
+    """NinjaAPI whose operation ids do not move when a view moves to its feature's package."""
+
+    def get_openapi_operation_id(self, operation) -> str:
+        module = operation.view_func.__module__
+        name = f"{OPERATION_ID_MODULES.get(module, module)}_{operation.view_func.__name__}"
+        return name.replace(".", "_")
+
+
+api = ChoreoAPI(
     parser=JsonOnlyParser(),
     title="choreo",
     version="1",
@@ -187,19 +208,25 @@ for _kind in (Exception, Http404, ninja_errors.HttpError, ninja_errors.Validatio
     api.add_exception_handler(_kind, _any_error)
 
 
-from choreography.api import library_admin  # noqa: E402, F401 - staff operations join the catalog router
-from choreography.api.accounts import router as accounts_router  # noqa: E402
-from choreography.api.catalog import router as catalog_router  # noqa: E402
-from choreography.api.classplans import router as classplans_router  # noqa: E402
-from choreography.api.collections import router as collections_router  # noqa: E402
-from choreography.api.routes import router  # noqa: E402 - the operations register on import
+from choreography.accounts.api import router as accounts_router  # noqa: E402
+from choreography.classplans.api import router as classplans_router  # noqa: E402
+from choreography.collections.api import router as collections_router  # noqa: E402
 from choreography.describe.api import router as describe_router  # noqa: E402
+from choreography.generation.api import router as generation_router  # noqa: E402
+from choreography.library.admin_api import add_staff_operations  # noqa: E402
+from choreography.library.api import router as catalog_router  # noqa: E402
 from choreography.studios.api import router as studios_router  # noqa: E402
 
-api.add_router("", catalog_router)
-api.add_router("", router)
-api.add_router("", describe_router)
-api.add_router("/auth/", accounts_router)
-api.add_router("/class-plans/", classplans_router)
-api.add_router("/collections/", collections_router)
-api.add_router("", studios_router)
+ROUTERS: list[tuple[str, Router]] = [
+    ("", add_staff_operations(catalog_router)),  # one path, one router: GET and POST /songs/
+    ("", generation_router),
+    ("", describe_router),
+    ("/auth/", accounts_router),
+    ("/class-plans/", classplans_router),
+    ("/collections/", collections_router),
+    ("", studios_router),
+]
+"""Every feature's router and its prefix under /api/, in one list: nothing registers itself."""
+
+for _prefix, _router in ROUTERS:
+    api.add_router(_prefix, _router)

@@ -1,9 +1,10 @@
-"""Server-Sent Events for a generation on the same POST: progress, keep-alives, one final event.
+"""Server-Sent Events framing on the same POST: progress, keep-alives, one final event.
 
-The generation runs in its own task, which owns its admission ticket; the response body is an
-async generator that relays the task's events. When the client goes away Django cancels the
-body (or closes it); either way the generator cancels the task and waits for its cleanup, so
-FFmpeg is stopped and the row is marked failed before the request handler returns.
+The work runs in its own task; the response body is an async generator that relays the task's
+events. When the client goes away Django cancels the body (or closes it); either way the
+generator cancels the task and waits for its cleanup, so FFmpeg is stopped and the row is
+marked failed before the request handler returns. What a generation streams (its job, its
+admission) is ``choreography.generation.streaming``'s; this module knows only the framing.
 """
 
 from __future__ import annotations
@@ -12,20 +13,13 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
 
 from assembly import ChoreoError
 from choreography.api.responses import error_body
-from choreography.generation.service import (
-    Admission,
-    GenerationJob,
-    ProgressListener,
-    fail_unstarted,
-    run_generation,
-)
-from choreography.models import ChoreographyTask
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +27,10 @@ EVENT_STREAM = "text/event-stream"
 KEEPALIVE = b": keep-alive\n\n"
 ATTACH_GRACE_S = 10.0
 """A stream nobody starts reading within this time means the client left before it began."""
+
+Result = TypeVar("Result")
+ProgressListener = Callable[[dict], None]
+"""Called with each progress event's data."""
 
 
 def wants_event_stream(accept: str | None) -> bool:
@@ -57,60 +55,10 @@ def format_event(event: str, data: dict) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-def generation_stream(
-    job: GenerationJob,
-    admission: Admission,
-    *,
-    render: Callable[[ChoreographyTask], dict],
-    keepalive_s: float | None = None,
-    prelude: Sequence[tuple[str, dict]] = (),
-) -> StreamingHttpResponse:
-    """Start the generation now and answer 200 text/event-stream relaying its events, after
-    the ``prelude`` events (a description's interpretation steps)."""
-
-    def never_started() -> None:
-        # A task cancelled before its first step never enters run_generation: clean up here.
-        admission.ticket.release()
-        cleanups.add(asyncio.ensure_future(fail_unstarted(admission)))
-
-    cleanups: set[asyncio.Future] = set()
-    return event_stream(
-        lambda listener: run_generation(job, admission, listener=listener),
-        render=render,
-        keepalive_s=keepalive_s,
-        never_started=never_started,
-        prelude=prelude,
-    )
-
-
-def follow_stream(
-    outcome: asyncio.Future,
-    *,
-    render: Callable[[ChoreographyTask], dict],
-    keepalive_s: float | None = None,
-) -> StreamingHttpResponse:
-    """Relay the end of a generation another request runs (an idempotent retry): keep-alives,
-    then its completed or error event. Leaving stops only this stream, not the work."""
-
-    async def wait(_listener: ProgressListener) -> ChoreographyTask:
-        return unwrap(await asyncio.shield(outcome))
-
-    return event_stream(wait, render=render, keepalive_s=keepalive_s)
-
-
-def unwrap(outcome: ChoreographyTask | ChoreoError | None) -> ChoreographyTask:
-    """A generation's announced outcome as the finished row, or its error raised."""
-    if isinstance(outcome, ChoreoError):
-        raise outcome
-    if outcome is None:
-        raise ChoreoError("the generation stopped", stage="unknown")
-    return outcome
-
-
 def event_stream(
-    work: Callable[[ProgressListener], Awaitable[ChoreographyTask]],
+    work: Callable[[ProgressListener], Awaitable[Result]],
     *,
-    render: Callable[[ChoreographyTask], dict],
+    render: Callable[[Result], dict],
     keepalive_s: float | None = None,
     never_started: Callable[[], None] | None = None,
     prelude: Sequence[tuple[str, dict]] = (),
@@ -130,7 +78,7 @@ def event_stream(
             events.put_nowait(format_event("completed", render(task)))
         except ChoreoError as exc:
             events.put_nowait(format_event("error", error_body(exc)))
-        except Exception as exc:  # run_generation logged it and marked the row
+        except Exception as exc:  # the work logged it and marked its row
             internal = ChoreoError("internal error", details=type(exc).__name__)
             events.put_nowait(format_event("error", error_body(internal)))
         events.put_nowait(None)

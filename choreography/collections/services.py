@@ -1,6 +1,6 @@
 """My choreographies: save, search, edit, delete, share, usage vs quota (the service contract).
 
-No HTTP here: the API (choreography.api.collections) and the pages call these functions, which
+No HTTP here: the API (choreography.collections.api) and the pages call these functions, which
 raise the ChoreoError family. Every query is scoped to the user: another user's item is
 NotFoundError, never PermissionDeniedError (its existence is not revealed).
 

@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assembly import ChoreoError
 from choreography import runtime
-from choreography.api.pages import sign_in_path
+from choreography.accounts.signin import sign_in_path
 from choreography.management.commands._address import base_url_for, recorded
 from choreography.management.commands._database import ensure_database
 from choreography.models import Move, Song

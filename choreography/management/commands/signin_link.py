@@ -7,7 +7,7 @@ address the ``serve`` running on this data directory recorded; else 127.0.0.1:80
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from choreography.api.pages import sign_in_path
+from choreography.accounts.signin import sign_in_path
 from choreography.management.commands._address import DEFAULT_URL, base_url_for, running_url
 from choreography.management.commands._database import DatabaseCommand, ensure_database
 

@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_safe
 
 from choreography import runtime
-from choreography.api.downloads import task_video_filename
 from choreography.api.pages import visitor
 from choreography.api.signing import sign_media
 from choreography.collections import services
 from choreography.collections.models import SavedChoreography
 from choreography.errors import NotFoundError
+from choreography.generation.downloads import task_video_filename
 from storage import LocalStorage
 
 SHARED_PRESIGNED_TTL_S = 300

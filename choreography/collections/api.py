@@ -14,8 +14,6 @@ from ninja import Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict, Field
 
 from choreography import runtime
-from choreography.api.downloads import task_video_filename
-from choreography.api.links import poster_url
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import (
     BODY_ERRORS,
@@ -30,6 +28,8 @@ from choreography.api.schemas import (
 from choreography.collections import services
 from choreography.collections.models import SavedChoreography
 from choreography.errors import InvalidRequestError
+from choreography.generation.downloads import task_video_filename
+from choreography.generation.links import poster_url
 
 router = Router(tags=["collections"])
 

@@ -11,6 +11,10 @@ before a byte is spooled. A file FFmpeg cannot read, or not as a container the l
 long, too large a frame, not moving video: assembly.limits) a 422; both are found from the probe,
 before anything decodes the file. Edits are strict JSON; deletes refuse (409) what completed
 choreographies still use. Everyone else: 403 (staff only), anonymous 401.
+
+The operations are declared here and added to the catalog's router (``choreography.library.api``)
+by ``add_staff_operations``, which the API (``choreography.api.app``) calls explicitly: POST
+/songs/ beside GET /songs/ is one path, and ninja serves one path from one router.
 """
 
 from __future__ import annotations
@@ -19,20 +23,18 @@ import asyncio
 import contextlib
 import re
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Literal
 
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
 from django.http import HttpRequest
-from ninja import Status
+from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assembly import ChoreoError, FFmpegError, MediaError, MediaRejectedError
 from choreography import runtime
-from choreography.api.catalog import CatalogMove
-from choreography.api.catalog import router as catalog_router
 from choreography.api.schemas import ErrorOut
 from choreography.errors import (
     InvalidRequestError,
@@ -41,15 +43,50 @@ from choreography.errors import (
     PermissionDeniedError,
     UnsupportedMediaTypeError,
 )
+from choreography.library.api import CatalogMove
 from choreography.library.batch import failure_reason
 from choreography.library.editing import delete_move, delete_song, replan_song
 from choreography.library.imports import import_clip, import_song
 from choreography.models import Difficulty, EnergyLevel, Move, MoveRole, Song, Style
 from choreography.music.catalog import ClipMetadata, derive_role, derive_style, humanize, slugify
 
-# The staff operations live on the catalog's router: POST /songs/ beside GET /songs/ is one
-# path, and ninja serves one path from one router.
-router = catalog_router
+
+class StaffOperations:
+    """Operations declared with ninja's decorators (``@staff.post(path, **options)``), kept until
+    ``add_to`` adds them to the router that serves their paths."""
+
+    def __init__(self) -> None:
+        self.declared: list[tuple[str, list[str], Callable, dict]] = []
+
+    def _declare(self, method: str, path: str, options: dict) -> Callable[[Callable], Callable]:
+        def declare(view: Callable) -> Callable:
+            self.declared.append((path, [method], view, options))
+            return view
+
+        return declare
+
+    def post(self, path: str, **options) -> Callable[[Callable], Callable]:
+        return self._declare("POST", path, options)
+
+    def patch(self, path: str, **options) -> Callable[[Callable], Callable]:
+        return self._declare("PATCH", path, options)
+
+    def delete(self, path: str, **options) -> Callable[[Callable], Callable]:
+        return self._declare("DELETE", path, options)
+
+    def add_to(self, router: Router) -> Router:
+        for path, methods, view, options in self.declared:
+            router.add_api_operation(path, methods, view, **options)
+        return router
+
+
+staff = StaffOperations()
+
+
+def add_staff_operations(catalog_router: Router) -> Router:
+    """The catalog's router with the staff operations added (once, by the API's router list)."""
+    return staff.add_to(catalog_router)
+
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 500: ErrorOut}
 UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 507: ErrorOut}
@@ -309,7 +346,7 @@ def _multipart_doc(model: type[BaseModel]) -> dict:
     return doc
 
 
-@router.post(
+@staff.post(
     "/songs/",
     response={200: SongAdminOut, 201: SongAdminOut, **UPLOAD_ERRORS},
     summary="Upload a song (staff): normalized, analysed, stored; 200 if already present",
@@ -326,7 +363,7 @@ async def upload_song(request: HttpRequest):
     return Status(201, _song_out(song)) if created else Status(200, _song_out(song, True))
 
 
-@router.post(
+@staff.post(
     "/moves/",
     response={200: MoveAdminOut, 201: MoveAdminOut, **UPLOAD_ERRORS},
     summary="Upload a move clip (staff): normalized once, stored; 200 if already present",
@@ -367,7 +404,7 @@ async def _move(move_id: int) -> Move:
     return move
 
 
-@router.patch(
+@staff.patch(
     "/songs/{song_id}/",
     response={200: SongAdminOut, **ERRORS, 404: ErrorOut, 415: ErrorOut},
     summary="Edit a song (staff); a new bpm or first beat re-measures its phrase energy",
@@ -393,7 +430,7 @@ async def update_song(request: HttpRequest, song_id: int, body: SongUpdate):
     return _song_out(song)
 
 
-@router.patch(
+@staff.patch(
     "/moves/{move_id}/",
     response={200: MoveAdminOut, **ERRORS, 404: ErrorOut, 415: ErrorOut},
     summary="Edit a move's label and facets (staff)",
@@ -410,7 +447,7 @@ async def update_move(request: HttpRequest, move_id: int, body: MoveUpdate):
     return _move_out(move)
 
 
-@router.delete(
+@staff.delete(
     "/songs/{song_id}/",
     response={204: None, **ERRORS, 404: ErrorOut, 409: ErrorOut},
     summary="Delete a song and its audio (staff); 409 while completed choreographies use it",
@@ -421,7 +458,7 @@ async def remove_song(request: HttpRequest, song_id: int):
     return Status(204, None)
 
 
-@router.delete(
+@staff.delete(
     "/moves/{move_id}/",
     response={204: None, **ERRORS, 404: ErrorOut, 409: ErrorOut},
     summary="Delete a move, its clip and stream (staff); 409 while choreographies use it",

@@ -15,8 +15,6 @@ from ninja.params import Header, P
 from pydantic import BaseModel, Field
 
 from choreography import runtime
-from choreography.api.downloads import task_video_filename
-from choreography.api.links import poster_url
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import (
     ErrorOut,
@@ -29,9 +27,10 @@ from choreography.api.schemas import (
     VideoOut,
     VideoPage,
 )
-from choreography.api.streaming import follow_stream, generation_stream, unwrap, wants_event_stream
+from choreography.api.streaming import wants_event_stream
 from choreography.describe.generate import interpretation_events, interpreted_parameters
 from choreography.errors import ConflictError
+from choreography.generation.downloads import task_video_filename
 from choreography.generation.history import (
     get_video,
     list_attempts,
@@ -39,6 +38,7 @@ from choreography.generation.history import (
     outcome,
     retry_parameters,
 )
+from choreography.generation.links import poster_url
 from choreography.generation.service import (
     DuplicateRequest,
     admit,
@@ -46,6 +46,7 @@ from choreography.generation.service import (
     prepare_generation,
     run_generation,
 )
+from choreography.generation.streaming import follow_stream, generation_stream, unwrap
 from choreography.models import ChoreographyTask, TaskStatus
 from choreography.music.generator import DEFAULT_SONG_BPM
 

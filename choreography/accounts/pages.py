@@ -1,5 +1,6 @@
-"""Accounts on the web page (the HTTP edge): sign-up, log-in and out, password change and reset
-through Django's auth views and forms, and the account page (preferences, personal API tokens).
+"""Accounts on the web page (the HTTP edge): sign-up, log-in and out, sign-in by link, password
+change and reset through Django's auth views and forms, and the account page (preferences,
+personal API tokens).
 
 Log-in, sign-up and password-reset POSTs go through choreography.accounts.throttle; a throttled
 attempt gets the form back with "Too many attempts; try again in N minutes" and status 429. A
@@ -14,17 +15,20 @@ from asgiref.sync import async_to_sync
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import alogin, get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse_lazy
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import CreateView
 
 from choreography.accounts import emails, services, throttle
+from choreography.accounts.signin import sign_in_tokens
 from choreography.api.pages import page_options
 from choreography.api.request_context import client_address
 from choreography.api.responses import absolute_url
@@ -327,3 +331,17 @@ async def revoke_token(request: HttpRequest, prefix: str) -> HttpResponse:
     else:
         messages.success(request, f"The token {prefix}… is revoked; it no longer works.")
     return HttpResponseRedirect("/accounts/")
+
+
+@require_GET
+async def sign_in(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """A link from ``signin_link``/``serve`` signs its user in; a password-reset token does not."""
+    try:
+        pk = force_str(urlsafe_base64_decode(uidb64))
+        user = await get_user_model().objects.aget(pk=pk)
+    except (ValueError, TypeError, OverflowError, get_user_model().DoesNotExist):
+        user = None
+    if user is None or not sign_in_tokens.check_token(user, token):
+        return render(request, "choreography/signed_out.html", {"invalid_link": True}, status=403)
+    await alogin(request, user)
+    return HttpResponseRedirect("/")

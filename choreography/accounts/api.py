@@ -18,11 +18,11 @@ from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field
 
 from choreography.accounts import services, throttle
+from choreography.accounts.models import ApiToken
 from choreography.api.request_context import client_address
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import ErrorOut
 from choreography.errors import AuthenticationError, InvalidRequestError
-from choreography.models import ApiToken
 
 router = Router(tags=["auth"])
 
