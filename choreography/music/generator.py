@@ -229,16 +229,6 @@ def move_tempo(move: MoveOption, song_bpm: float, fps: int) -> ClipTempo:
     )
 
 
-def matches_filters(move: MoveOption, params: Parameters, energy: str | None = None) -> bool:
-    """Difficulty, style and energy (``energy`` or else the requested level) all match."""
-    wanted = styles_for(params.style)
-    return (
-        move.difficulty == params.difficulty
-        and (wanted is None or move.style in wanted)
-        and move.energy_level == (energy or params.energy_level)
-    )
-
-
 def select_pool(
     library: Sequence[MoveOption], params: Parameters, song_bpm: float | None = None
 ) -> tuple[list[MoveOption], tuple[str, ...]]:
