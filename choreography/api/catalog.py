@@ -13,7 +13,14 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import BaseModel, Field
 
-from choreography.api.schemas import DifficultyValue, EnergyValue, ErrorOut, PageQuery
+from choreography.api.schemas import (
+    DifficultyValue,
+    EnergyValue,
+    ErrorOut,
+    Page,
+    PageQuery,
+    page_out,
+)
 from choreography.library import catalog
 from choreography.library.catalog import MoveFilters, SongFilters
 
@@ -63,12 +70,8 @@ class CatalogSong(BaseModel):
     created_at: datetime
 
 
-class SongPage(BaseModel):
-    items: list[CatalogSong]
-    page: int
-    page_size: int
-    total: int
-    has_next: bool
+class SongPage(Page[CatalogSong]):
+    pass
 
 
 class Phrase(BaseModel):
@@ -110,12 +113,8 @@ class CatalogMove(BaseModel):
     duration_seconds: float
 
 
-class MovePage(BaseModel):
-    items: list[CatalogMove]
-    page: int
-    page_size: int
-    total: int
-    has_next: bool
+class MovePage(Page[CatalogMove]):
+    pass
 
 
 class CoverageQuery(Schema):
@@ -135,16 +134,6 @@ class CoverageCell(BaseModel):
 class Coverage(BaseModel):
     bpm: float | None
     cells: list[CoverageCell]
-
-
-def _page(items: list, query: PageQuery, total: int) -> dict:
-    return {
-        "items": items,
-        "page": query.page,
-        "page_size": query.page_size,
-        "total": total,
-        "has_next": query.page * query.page_size < total,
-    }
 
 
 def _song(song) -> dict:
@@ -176,7 +165,7 @@ async def songs(request: HttpRequest, query: Query[SongQuery]):
         ordering=query.ordering,
     )
     rows, total = await catalog.search_songs(filters, page=query.page, page_size=query.page_size)
-    return _page([_song(s) for s in rows], query, total)
+    return page_out([_song(s) for s in rows], query, total)
 
 
 @router.get(
@@ -221,7 +210,7 @@ async def moves(request: HttpRequest, query: Query[MoveQuery]):
         }
         for m in rows
     ]
-    return _page(items, query, total)
+    return page_out(items, query, total)
 
 
 @router.get(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Generic, Literal, TypeVar
 
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -228,6 +228,9 @@ class VideoDetail(VideoOut):
     )
 
 
+ItemT = TypeVar("ItemT")
+
+
 class PageQuery(Schema):
     """``?page=&page_size=`` of every paged list."""
 
@@ -235,12 +238,29 @@ class PageQuery(Schema):
     page_size: int = Field(20, ge=1, le=100)
 
 
-class VideoPage(BaseModel):
-    items: list[VideoOut]
+class Page(BaseModel, Generic[ItemT]):
+    """The envelope of every paged list: ``{items, page, page_size, total, has_next}``."""
+
+    items: list[ItemT]
     page: int
     page_size: int
     total: int
     has_next: bool
+
+
+def page_out(items: list, query: PageQuery, total: int) -> dict:
+    """The envelope of one page of ``items`` out of ``total``, for ``query``'s page."""
+    return {
+        "items": items,
+        "page": query.page,
+        "page_size": query.page_size,
+        "total": total,
+        "has_next": query.page * query.page_size < total,
+    }
+
+
+class VideoPage(Page[VideoOut]):
+    pass
 
 
 BODY_ERRORS = {413: ErrorOut, 415: ErrorOut}

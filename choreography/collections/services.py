@@ -29,6 +29,7 @@ from choreography import runtime
 from choreography.collections.models import SavedChoreography
 from choreography.errors import InUseError, InvalidRequestError, NotFoundError, QuotaExceededError
 from choreography.models import ChoreographyTask, TaskStatus
+from choreography.paging import page_of
 from storage import StorageError
 
 logger = logging.getLogger(__name__)
@@ -221,10 +222,7 @@ async def list_saved(
             details=[{"field": "ordering", "message": f"expected one of {allowed}"}],
         )
     query = query.order_by(*ORDERINGS[filters.ordering])
-    total = await query.acount()
-    start = (page - 1) * page_size
-    rows = [row async for row in query[start : start + page_size]] if start < total else []
-    return rows, total
+    return await page_of(query, page=page, page_size=page_size)
 
 
 async def get_saved(*, user, saved_id: int) -> SavedChoreography:
