@@ -243,8 +243,8 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from choreography.generation.selectors import move_option, song_facts
     from choreography.library.demo import create_demo_library
+    from choreography.library.options import move_option, song_facts
     from choreography.models import Move, Song
     from choreography.runtime import run_sync
 

@@ -37,15 +37,10 @@ from choreography.errors import (
 from choreography.generation.admission import Ticket
 from choreography.generation.leases import live_rows
 from choreography.generation.reservations import check_room, estimate_bytes
-from choreography.generation.selectors import (
-    clip_hints,
-    move_option,
-    poster_key,
-    song_facts,
-    variant_hints,
-)
+from choreography.generation.selectors import clip_hints, poster_key, variant_hints
 from choreography.generation.signals import generation_requested, video_completed
 from choreography.library.formats import joinable
+from choreography.library.options import move_option, song_facts
 from choreography.library.variants import ensure_variants, needed_for_plan
 from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
