@@ -29,6 +29,7 @@ from assembly import FFmpegError, MediaError
 from choreography import runtime
 from choreography.library.batch import failure_reason
 from choreography.library.imports import import_clip, import_song
+from choreography.library.sources import clip_metadata
 from choreography.models import (
     ApiToken,
     ChoreographyTask,
@@ -39,7 +40,6 @@ from choreography.models import (
     Song,
     Style,
 )
-from choreography.music.catalog import ClipMetadata, derive_role, derive_style, humanize, slugify
 
 
 def run_import(func, *args, **kwargs):
@@ -177,15 +177,15 @@ class MoveAdmin(UploadMixin, admin.ModelAdmin):
     command = "import_moves"
 
     def import_file(self, source: Path, filename: str, data: dict):
-        stem = Path(filename).stem
-        meta = ClipMetadata(
-            name=slugify(data["name"] or stem) or "move",
-            label=data["label"] or humanize(stem),
+        meta = clip_metadata(
+            filename,
+            name=data["name"],
+            label=data["label"],
             difficulty=data["difficulty"],
             energy_level=data["energy_level"],
-            style=data["style"] or derive_style(stem),
+            style=data["style"],
             tempo_bpm=data["tempo"],
-            role=data["role"] or derive_role(stem),
+            role=data["role"],
         )
         return run_import(import_clip, source, meta)
 

@@ -44,8 +44,8 @@ from choreography.errors import (
 from choreography.library.batch import failure_reason
 from choreography.library.editing import delete_move, delete_song, replan_song
 from choreography.library.imports import import_clip, import_song
+from choreography.library.sources import clip_metadata
 from choreography.models import Difficulty, EnergyLevel, Move, MoveRole, Song, Style
-from choreography.music.catalog import ClipMetadata, derive_role, derive_style, humanize, slugify
 
 # The staff operations live on the catalog's router: POST /songs/ beside GET /songs/ is one
 # path, and ninja serves one path from one router.
@@ -336,15 +336,15 @@ async def upload_move(request: HttpRequest):
     _staff(request)
     async with _upload(request) as (fields, path, name):
         form = _validated(MoveUpload, fields)
-        stem = Path(name).stem
-        meta = ClipMetadata(
-            name=slugify(form.name or stem) or "move",
-            label=form.label or humanize(stem),
+        meta = clip_metadata(
+            name,
+            name=form.name,
+            label=form.label,
             difficulty=form.difficulty,
             energy_level=form.energy_level,
-            style=form.style or derive_style(stem),
+            style=form.style,
             tempo_bpm=form.tempo,
-            role=form.role or derive_role(stem),
+            role=form.role,
         )
         try:
             move, created = await import_clip(path, meta)

@@ -18,10 +18,18 @@ class Difficulty(StrEnum):
     ADVANCED = "advanced"
 
 
+DEFAULT_DIFFICULTY: str = Difficulty.INTERMEDIATE.value
+"""The level asked for, and given to an imported move, when nobody says."""
+
+
 class EnergyLevel(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+
+
+DEFAULT_ENERGY_LEVEL: str = EnergyLevel.MEDIUM.value
+"""The energy asked for, and given to an imported move, when nobody says."""
 
 
 class Style(StrEnum):

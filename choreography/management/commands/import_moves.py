@@ -9,10 +9,15 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from choreography.library.batch import NOT_IMPORTED, ClipOutcome, import_clip_jobs
+from choreography.library.sources import (
+    Defaults,
+    ManifestError,
+    jobs_from_manifest,
+    jobs_from_paths,
+)
 from choreography.management.commands._database import DatabaseCommand, ensure_database
 from choreography.management.commands._reporting import progress_line
 from choreography.models import Difficulty, EnergyLevel, MoveRole, Style
-from choreography.music.catalog import Defaults, ManifestError, jobs_from_manifest, jobs_from_paths
 from choreography.runtime import run_sync
 
 
