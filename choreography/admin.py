@@ -40,6 +40,7 @@ from choreography.models import (
     Song,
     Style,
 )
+from choreography.music.vocabulary import DEFAULT_DIFFICULTY, DEFAULT_ENERGY_LEVEL
 
 
 def run_import(func, *args, **kwargs):
@@ -80,8 +81,8 @@ class MoveUploadForm(forms.Form):
     file = forms.FileField()
     name = forms.SlugField(max_length=90, required=False, help_text="default: from the file name")
     label = forms.CharField(max_length=100, required=False)
-    difficulty = forms.ChoiceField(choices=Difficulty.choices, initial="intermediate")
-    energy_level = forms.ChoiceField(choices=EnergyLevel.choices, initial="medium")
+    difficulty = forms.ChoiceField(choices=Difficulty.choices, initial=DEFAULT_DIFFICULTY)
+    energy_level = forms.ChoiceField(choices=EnergyLevel.choices, initial=DEFAULT_ENERGY_LEVEL)
     style = forms.ChoiceField(choices=[("", "from the file name"), *Style.choices], required=False)
     role = forms.ChoiceField(
         choices=[("", "from the file name"), *MoveRole.choices], required=False

@@ -24,7 +24,13 @@ from choreography.accounts.models import Profile
 from choreography.accounts.tokens import active_tokens, create_token, hash_token, revoke_tokens
 from choreography.errors import AuthenticationError, InvalidRequestError, NotFoundError
 from choreography.models import ApiToken
-from choreography.music.vocabulary import Difficulty, EnergyLevel, Style
+from choreography.music.vocabulary import (
+    DEFAULT_DIFFICULTY,
+    DEFAULT_ENERGY_LEVEL,
+    Difficulty,
+    EnergyLevel,
+    Style,
+)
 
 LOGIN_TOKEN_NAME = "login"
 
@@ -156,8 +162,8 @@ async def revoke_token_value(token: str) -> None:
 @dataclass(frozen=True)
 class Preferences:
     display_name: str = ""
-    difficulty: str = "intermediate"
-    energy_level: str = "medium"
+    difficulty: str = DEFAULT_DIFFICULTY
+    energy_level: str = DEFAULT_ENERGY_LEVEL
     style: str | None = None
     auto_save: bool = False
 

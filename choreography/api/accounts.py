@@ -10,7 +10,7 @@ address too.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from django.contrib.auth import alogout
 from django.http import HttpRequest
@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from choreography.accounts import services, throttle
 from choreography.api.request_context import client_address
 from choreography.api.responses import absolute_url
-from choreography.api.schemas import ErrorOut
+from choreography.api.schemas import DifficultyValue, EnergyValue, ErrorOut, LibraryStyleValue
 from choreography.errors import AuthenticationError, InvalidRequestError
 from choreography.models import ApiToken
 
@@ -39,8 +39,6 @@ THROTTLED = {
     }
 }
 
-StyleValue = Literal["romantic", "energetic", "sensual", "playful"]
-
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -58,9 +56,9 @@ class LoginRequest(Strict):
 
 
 class PreferencesIn(Strict):
-    difficulty: Literal["beginner", "intermediate", "advanced"] | None = None
-    energy_level: Literal["low", "medium", "high"] | None = None
-    style: StyleValue | None = Field(None, description="null: no preferred style")
+    difficulty: DifficultyValue | None = None
+    energy_level: EnergyValue | None = None
+    style: LibraryStyleValue | None = Field(None, description="null: no preferred style")
     auto_save: bool | None = None
 
 

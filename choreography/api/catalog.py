@@ -17,6 +17,7 @@ from choreography.api.schemas import (
     DifficultyValue,
     EnergyValue,
     ErrorOut,
+    LibraryStyleValue,
     Page,
     PageQuery,
     page_out,
@@ -33,7 +34,6 @@ SongOrdering = Literal[
     "created", "-created",
 ]  # fmt: skip
 assert {o.removeprefix("-") for o in SongOrdering.__args__} == set(catalog.SONG_ORDERINGS)  # type: ignore[attr-defined]
-LibraryStyle = Literal["romantic", "energetic", "sensual", "playful"]
 RoleValue = Literal["move", "intro", "outro"]
 NO_NUL = r"^[^\x00]*$"
 """Text parameters may not hold NUL (PostgreSQL refuses it in a query)."""
@@ -97,7 +97,7 @@ class MoveQuery(PageQuery):
     )
     difficulty: DifficultyValue | None = None
     energy_level: EnergyValue | None = None
-    style: LibraryStyle | None = None
+    style: LibraryStyleValue | None = None
     role: RoleValue | None = None
 
 

@@ -46,6 +46,7 @@ from choreography.library.editing import delete_move, delete_song, replan_song
 from choreography.library.imports import import_clip, import_song
 from choreography.library.sources import clip_metadata
 from choreography.models import Difficulty, EnergyLevel, Move, MoveRole, Song, Style
+from choreography.music.vocabulary import DEFAULT_DIFFICULTY, DEFAULT_ENERGY_LEVEL
 
 # The staff operations live on the catalog's router: POST /songs/ beside GET /songs/ is one
 # path, and ninja serves one path from one router.
@@ -74,8 +75,8 @@ class MoveUpload(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, max_length=90, description="default: from the file name")
     label: str | None = Field(None, max_length=100, description="default: from the file name")
-    difficulty: DifficultyName = "intermediate"
-    energy_level: EnergyName = "medium"
+    difficulty: DifficultyName = DEFAULT_DIFFICULTY
+    energy_level: EnergyName = DEFAULT_ENERGY_LEVEL
     style: StyleName | None = Field(None, description="default: from the file name")
     role: RoleName | None = Field(None, description="default: from the file name")
     tempo: float | None = Field(None, ge=20, le=400, description="default: from the clip's audio")

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from choreography import runtime
 from choreography.accounts import services
 from choreography.accounts.signin import sign_in_path, sign_in_tokens  # noqa: F401 (re-exported)
-from choreography.api.schemas import DifficultyValue, EnergyValue, StyleValue
+from choreography.api.schemas import DifficultyValue, EnergyValue, GenerateRequest, StyleValue
 from choreography.classplans.services import is_instructor
 from choreography.describe.service import EXAMPLES as DESCRIBE_EXAMPLES
 from choreography.library import catalog
@@ -51,7 +51,10 @@ def page_options() -> dict:
         "difficulties": list(DifficultyValue.__args__),  # type: ignore[attr-defined]
         "energy_levels": list(EnergyValue.__args__),  # type: ignore[attr-defined]
         "styles": list(StyleValue.__args__),  # type: ignore[attr-defined]
-        "defaults": {"difficulty": "intermediate", "energy_level": "medium"},
+        "defaults": {
+            "difficulty": GenerateRequest.model_fields["difficulty"].default,
+            "energy_level": GenerateRequest.model_fields["energy_level"].default,
+        },
     }
 
 

@@ -9,16 +9,21 @@ from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from choreography.describe.interpretation import Interpretation
-from choreography.models import Difficulty, EnergyLevel, Style
 from choreography.music.generator import LEGACY_STYLES
+from choreography.music.vocabulary import (
+    DEFAULT_DIFFICULTY,
+    DEFAULT_ENERGY_LEVEL,
+    DIFFICULTIES,
+    ENERGY_LEVELS,
+    STYLES,
+)
 
-DifficultyValue = Literal["beginner", "intermediate", "advanced"]
-EnergyValue = Literal["low", "medium", "high"]
-StyleValue = Literal["romantic", "energetic", "sensual", "playful", "modern", "traditional"]
-
-assert set(DifficultyValue.__args__) == set(Difficulty.values)  # type: ignore[attr-defined]
-assert set(EnergyValue.__args__) == set(EnergyLevel.values)  # type: ignore[attr-defined]
-assert set(StyleValue.__args__) == set(Style.values) | set(LEGACY_STYLES)  # type: ignore[attr-defined]
+DifficultyValue = Literal[DIFFICULTIES]  # type: ignore[valid-type]
+EnergyValue = Literal[ENERGY_LEVELS]  # type: ignore[valid-type]
+LibraryStyleValue = Literal[STYLES]  # type: ignore[valid-type]
+"""The library's styles (what a move is, a preference, a catalog filter)."""
+StyleValue = Literal[(*STYLES, *LEGACY_STYLES)]  # type: ignore[valid-type]
+"""What a generation may ask for: a library style or a legacy one (music.generator)."""
 
 
 def json_int(*, ge: int, le: int):
@@ -48,8 +53,8 @@ class GenerateRequest(BaseModel):
         description="What the dancer wants in words, in place of the parameters (see POST "
         "/api/choreography/describe/); parameters sent with it override its reading",
     )
-    difficulty: DifficultyValue = "intermediate"
-    energy_level: EnergyValue = "medium"
+    difficulty: DifficultyValue = DEFAULT_DIFFICULTY
+    energy_level: EnergyValue = DEFAULT_ENERGY_LEVEL
     style: StyleValue | None = Field(
         None,
         description='A library style; "modern" means energetic or playful, '

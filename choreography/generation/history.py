@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from choreography.errors import NotFoundError
 from choreography.models import ChoreographyTask, TaskStatus
+from choreography.music.vocabulary import DEFAULT_DIFFICULTY, DEFAULT_ENERGY_LEVEL
 from choreography.paging import page_of
 
 
@@ -89,8 +90,8 @@ async def retry_parameters(*, user, task_id) -> dict:
         raise NotFoundError("the song of this generation was deleted", stage="lookup")
     return {
         "song_id": song_id,
-        "difficulty": params.get("difficulty", "intermediate"),
-        "energy_level": params.get("energy_level", "medium"),
+        "difficulty": params.get("difficulty", DEFAULT_DIFFICULTY),
+        "energy_level": params.get("energy_level", DEFAULT_ENERGY_LEVEL),
         "style": params.get("style"),
         "seed": params.get("seed"),
         "start_seconds": params.get("start_seconds"),
