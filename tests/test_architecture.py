@@ -128,9 +128,11 @@ RUNTIME_MACHINERY = frozenset(
 """What the runtime is built of (the generation gate, leases, pruner, single flight): the one
 feature import of the shared core, until the runtime is passed rather than fetched (#25 L2)."""
 
-EDGE_NAMES = frozenset({"api", "pages", "admin", "urls", "views", "forms", "management", "server"})
+EDGE_NAMES = frozenset(
+    {"api", "pages", "admin", "urls", "views", "forms", "routes", "management", "server"}
+)
 """A module is an edge (HTTP, pages, admin, management commands, the server) when a part of its
-path is one of these or ends in ``_pages``: ``choreography.api.*``, ``choreography.<feature>.api``,
+path is one of these or ends in ``_pages``/``_api``: ``choreography.api.*``, ``choreography.<feature>.api``,
 ``choreography.<feature>.pages``, ``choreography.admin``, ``choreography.management.*`` ... so
 the rules hold before and after the edges move into their features."""
 
@@ -190,7 +192,9 @@ def app_graph() -> dict[str, set[str]]:
 
 
 def is_edge(module: str) -> bool:
-    return any(part in EDGE_NAMES or part.endswith("_pages") for part in module.split(".")[1:])
+    return any(
+        part in EDGE_NAMES or part.endswith(("_pages", "_api")) for part in module.split(".")[1:]
+    )
 
 
 def feature_of(module: str) -> str | None:
