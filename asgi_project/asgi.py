@@ -77,12 +77,13 @@ class Lifespan:
         if scope["type"] != "lifespan":
             await self.app(scope, receive, send)
             return
+        from choreography.library.variants import warm_library
         from choreography.runtime import check_storage, opened
 
         started = False
         await receive()  # lifespan.startup
         try:
-            async with opened(serving=True):
+            async with opened(serving=True, warm_up=warm_library):
                 await check_storage()
                 await send({"type": "lifespan.startup.complete"})
                 started = True

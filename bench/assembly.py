@@ -56,8 +56,9 @@ from django.core.management import call_command  # noqa: E402
 
 from assembly import NICENESS  # noqa: E402
 from choreography.accounts.tokens import issue_token  # noqa: E402
-from choreography.generation.selectors import clip_hints, move_option, song_facts  # noqa: E402
+from choreography.generation.selectors import clip_hints  # noqa: E402
 from choreography.library.imports import ClipMetadata, import_clip, import_song  # noqa: E402
+from choreography.library.options import move_option, song_facts  # noqa: E402
 from choreography.models import Move, Song  # noqa: E402
 from choreography.music.generator import Parameters, plan_choreography  # noqa: E402
 from choreography.runtime import Runtime, activate  # noqa: E402

@@ -65,7 +65,6 @@ def measure(song, library, params, fps: int) -> Row:
     from choreography.music.generator import (
         NO_REPEAT_WINDOW,
         in_tempo,
-        matches_filters,
         plan_choreography,
         styles_for,
         tempo_mismatch,
@@ -89,7 +88,14 @@ def measure(song, library, params, fps: int) -> Row:
         window=sum(name in names[max(0, i - NO_REPEAT_WINDOW) : i] for i, name in enumerate(names)),
         tempo_pct=100 * statistics.fmean(tempo_mismatch(p.move, bpm) for p in body) if body else 0,
         in_tempo_pct=100 * statistics.fmean(in_tempo(p.move, bpm) for p in body) if body else 100,
-        filters_pct=share(body, lambda p: matches_filters(p.move, params, p.target_energy)),
+        filters_pct=share(
+            body,
+            lambda p: (
+                p.move.difficulty == params.difficulty
+                and (wanted is None or p.move.style in wanted)
+                and p.move.energy_level == p.target_energy
+            ),
+        ),
         difficulty_pct=share(body, lambda p: p.move.difficulty == params.difficulty),
         style_pct=share(body, lambda p: wanted is None or p.move.style in wanted),
         energy_pct=share(body, lambda p: p.move.energy_level == p.target_energy),
@@ -237,8 +243,8 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from choreography.generation.selectors import move_option, song_facts
     from choreography.library.demo import create_demo_library
+    from choreography.library.options import move_option, song_facts
     from choreography.models import Move, Song
     from choreography.runtime import run_sync
 

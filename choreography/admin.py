@@ -29,6 +29,7 @@ from assembly import FFmpegError, MediaError
 from choreography import runtime
 from choreography.library.batch import failure_reason
 from choreography.library.imports import import_clip, import_song
+from choreography.library.sources import clip_metadata
 from choreography.models import (
     ChoreographyTask,
     Difficulty,
@@ -38,7 +39,7 @@ from choreography.models import (
     Song,
     Style,
 )
-from choreography.music.catalog import ClipMetadata, derive_role, derive_style, humanize, slugify
+from choreography.music.vocabulary import DEFAULT_DIFFICULTY, DEFAULT_ENERGY_LEVEL
 
 
 def run_import(func, *args, **kwargs):
@@ -79,8 +80,8 @@ class MoveUploadForm(forms.Form):
     file = forms.FileField()
     name = forms.SlugField(max_length=90, required=False, help_text="default: from the file name")
     label = forms.CharField(max_length=100, required=False)
-    difficulty = forms.ChoiceField(choices=Difficulty.choices, initial="intermediate")
-    energy_level = forms.ChoiceField(choices=EnergyLevel.choices, initial="medium")
+    difficulty = forms.ChoiceField(choices=Difficulty.choices, initial=DEFAULT_DIFFICULTY)
+    energy_level = forms.ChoiceField(choices=EnergyLevel.choices, initial=DEFAULT_ENERGY_LEVEL)
     style = forms.ChoiceField(choices=[("", "from the file name"), *Style.choices], required=False)
     role = forms.ChoiceField(
         choices=[("", "from the file name"), *MoveRole.choices], required=False
@@ -176,15 +177,15 @@ class MoveAdmin(UploadMixin, admin.ModelAdmin):
     command = "import_moves"
 
     def import_file(self, source: Path, filename: str, data: dict):
-        stem = Path(filename).stem
-        meta = ClipMetadata(
-            name=slugify(data["name"] or stem) or "move",
-            label=data["label"] or humanize(stem),
+        meta = clip_metadata(
+            filename,
+            name=data["name"],
+            label=data["label"],
             difficulty=data["difficulty"],
             energy_level=data["energy_level"],
-            style=data["style"] or derive_style(stem),
+            style=data["style"],
             tempo_bpm=data["tempo"],
-            role=data["role"] or derive_role(stem),
+            role=data["role"],
         )
         return run_import(import_clip, source, meta)
 

@@ -31,6 +31,7 @@ from choreography.generation.admission import GenerationGate
 from choreography.generation.leases import LeaseKeeper
 from choreography.generation.pruning import Pruner
 from choreography.generation.singleflight import SingleFlight
+from choreography.medialinks import signed_link
 from storage import LocalStorage, Storage
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 FFMPEG_VERSION_TTL_S = 60.0
+
+WarmUp = Callable[..., Awaitable[int]]
+"""``warm_library(shuffled=True)`` (choreography.library.variants): the variants rendered."""
 
 
 def new_instance_id() -> str:
@@ -97,14 +101,18 @@ class Runtime:
     @classmethod
     def from_settings(cls) -> Runtime:
         """A runtime for the Django settings in force (the validated environment)."""
-        from choreography.api.signing import sign_media
 
-        return cls(
+        def url_signer(key: str, filename: str | None) -> str:
+            ttl_s = settings.CHOREO.url_ttl_s
+            return signed_link(key, filename=filename, ttl_s=ttl_s, now=built.clock()).path
+
+        built = cls(
             settings.CHOREO,
             media_root=settings.MEDIA_ROOT,
             work_root=settings.WORK_ROOT,
-            url_signer=lambda key, filename: sign_media(key, filename=filename).path,
+            url_signer=url_signer,
         )
+        return built
 
     @property
     def video_format(self) -> VideoFormat:
@@ -157,22 +165,21 @@ class Runtime:
         """The outcome of a generation running in this process (an idempotent retry awaits it)."""
         return self._running.get(task_id)
 
-    async def start(self) -> None:
+    async def start(self, *, warm_up: WarmUp | None = None) -> None:
         """Start the background work of a serving process (lease renewal and sweeps, scheduled
-        pruning, and the tempo-variant warm-up when configured)."""
+        pruning, and, when configured, ``warm_up``: the library's tempo-variant warm-up, handed
+        in by the server so the runtime imports no feature)."""
         self.leases.start()
         self.pruner.start()
-        if self.config.warm_on_start:
-            self._warming = asyncio.create_task(self._warm_up(), name="warm tempo variants")
+        if self.config.warm_on_start and warm_up is not None:
+            self._warming = asyncio.create_task(self._warm_up(warm_up), name="warm tempo variants")
 
-    async def _warm_up(self) -> None:
+    async def _warm_up(self, warm_up: WarmUp) -> None:
         """Render the variants the library's songs need while the server already answers; a
         request meanwhile renders what it needs itself (the same single flight)."""
-        from choreography.library.variants import warm_library  # uses this runtime
-
         started = time.monotonic()
         try:
-            rendered = await warm_library(shuffled=True)
+            rendered = await warm_up(shuffled=True)
         except Exception:
             logger.exception("tempo variant warm-up failed; requests render what they need")
             return
@@ -243,14 +250,15 @@ def activate(runtime: Runtime | None) -> Runtime | None:
 
 @contextlib.asynccontextmanager
 async def opened(
-    runtime: Runtime | None = None, *, serving: bool = False
+    runtime: Runtime | None = None, *, serving: bool = False, warm_up: WarmUp | None = None
 ) -> AsyncIterator[Runtime]:
-    """Activate ``runtime`` (default: one from the settings) for the block, then close it."""
+    """Activate ``runtime`` (default: one from the settings) for the block, then close it;
+    ``serving`` starts its background work (``warm_up``: see ``Runtime.start``)."""
     runtime = runtime or Runtime.from_settings()
     previous = activate(runtime)
     try:
         if serving:
-            await runtime.start()
+            await runtime.start(warm_up=warm_up)
         yield runtime
     finally:
         try:

@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 
 from assembly import FFmpegCommandBuilder
+from choreography.library.listening import analyse_file, decode_mono
 from choreography.music.analysis import (
     SAMPLE_RATE,
     AnalysisError,
-    analyse_file,
     analyse_samples,
-    decode_mono,
     detect_tempo,
     phrase_energy,
 )

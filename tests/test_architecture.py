@@ -4,6 +4,15 @@ asgi_project -> choreography -> assembly -> storage. ``assembly`` and ``storage`
 Django; ``choreography.music`` (the rules) imports neither Django nor the rest of the app; the
 app never imports ``asgi_project``; outside a library, only its ``__init__`` is imported; the
 shared HTTP edge (``choreography.api``) mounts every feature's router from one list.
+
+Inside the app, edges (``choreography.api.*``, ``<feature>.api``/``pages``/``admin``,
+management commands) -> use cases (the feature packages, in FEATURE_TIERS order) -> the shared
+core (models, errors, config, paging, runtime) -> rules (``choreography.music``, no I/O) ->
+engine (assembly) -> storage. Every import counts, inside functions too. Planted upward
+imports that these tests catch: ``import choreography.collections.services`` in music/tempo.py,
+``from choreography.generation import selectors`` inside a function of library/catalog.py,
+``from choreography.api import responses`` in generation/history.py, ``from assembly import
+run_process`` in music/section.py.
 """
 
 from __future__ import annotations
@@ -116,3 +125,231 @@ def test_routers_are_mounted_from_the_one_list():
         routers = [value for value in vars(module).values() if isinstance(value, Router)]
         assert routers, f"{path.relative_to(ROOT)} has no router"
         assert all(id(router) in mounted for router in routers), path.relative_to(ROOT)
+
+
+# --- inside the app: edges -> use cases (features) -> rules (music) -> engine -> storage --------
+
+APP = "choreography"
+
+FEATURE_TIERS: tuple[tuple[str, ...], ...] = (
+    ("accounts",),
+    ("library",),
+    ("studios",),
+    ("generation", "describe"),
+    ("collections",),
+    ("classplans",),
+)
+"""The feature packages, lowest first: a feature imports only features of a lower tier (never
+one of its own tier, never one above). Generation tells collections and collections tells class
+plans through signals (generation/signals.py, collections/signals.py), never by import."""
+FEATURES = {name: rank for rank, tier in enumerate(FEATURE_TIERS) for name in tier}
+
+RULES = "choreography.music"
+"""Pure rules: what the features decide with, imported by them, importing no feature."""
+
+SHARED = frozenset(
+    f"{APP}.{name}"
+    for name in (
+        "apps",
+        "config",
+        "diskspace",
+        "errors",
+        "logcontext",
+        "medialinks",
+        "migrations",
+        "models",
+        "paging",
+        "runtime",
+    )
+)
+"""Below every feature and above the rules: the app's shared models, errors, settings, paging
+and process runtime. They import no feature and no edge."""
+
+RUNTIME_MACHINERY = frozenset(
+    f"{APP}.generation.{name}" for name in ("admission", "leases", "pruning", "singleflight")
+)
+"""What the runtime is built of (the generation gate, leases, pruner, single flight): the one
+feature import of the shared core, until the runtime is passed rather than fetched (#25 L2)."""
+
+EDGE_NAMES = frozenset(
+    {
+        "api",
+        "pages",
+        "admin",
+        "urls",
+        "views",
+        "forms",
+        "routes",
+        "streaming",
+        "links",
+        "downloads",
+        "management",
+        "server",
+    }
+)
+"""A module is an edge (HTTP, pages, admin, management commands, the server) when a part of its
+path is one of these or ends in ``_pages``/``_api``: ``choreography.api.*``, ``choreography.<feature>.api``,
+``choreography.<feature>.pages``, ``choreography.admin``, ``choreography.management.*`` ... so
+the rules hold before and after the edges move into their features."""
+
+MUSIC_FORBIDDEN = ("django", "storage", "subprocess", "asyncio", "shutil", "socket", "tempfile")
+"""What does I/O: the rules import none of it."""
+ENGINE_IO = frozenset(
+    {
+        "assembly.runner",
+        "assembly.media",
+        "assembly.probe",
+        "assembly.service",
+        "assembly.tasks",
+        "assembly.workdir",
+    }
+)
+"""The engine's modules that run FFmpeg or touch files: the rules use only its data types,
+errors and pure argv builders."""
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def app_modules() -> dict[str, Path]:
+    return {module_name(path): path for path in sorted((ROOT / APP).rglob("*.py"))}
+
+
+def imported_modules(name: str, path: Path, known: set[str]) -> set[str]:
+    """Every module ``path`` imports, at any depth of the file (inside functions, ``if
+    TYPE_CHECKING`` blocks, ...): ``from a import b`` counts ``a.b`` when that is a module."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            found.add(base)
+            found |= {f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in known}
+    return found
+
+
+def app_graph() -> dict[str, set[str]]:
+    """{app module: the app modules it imports}."""
+    modules = app_modules()
+    known = set(modules)
+    return {
+        name: {m for m in imported_modules(name, path, known) if m in known and m != name}
+        for name, path in modules.items()
+    }
+
+
+def is_edge(module: str) -> bool:
+    return any(
+        part in EDGE_NAMES or part.endswith(("_pages", "_api")) for part in module.split(".")[1:]
+    )
+
+
+def feature_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in FEATURES else None
+
+
+def is_shared(module: str) -> bool:
+    return module == APP or under(module, *SHARED)
+
+
+def test_every_module_of_the_app_has_a_place():
+    """Each module is an edge, a feature's, the rules' or the shared core's: a new package
+    must be placed in FEATURE_TIERS (or SHARED) before the rules can guard it."""
+    unplaced = [
+        m
+        for m in app_graph()
+        if not (is_edge(m) or feature_of(m) or under(m, RULES) or is_shared(m))
+    ]
+    assert unplaced == []
+
+
+def test_nothing_below_the_edges_imports_an_edge():
+    """Features, rules and the shared core never import an API route, a page, the admin or a
+    command: the edges call them, not the reverse."""
+    upward = [
+        f"{module} -> {target}"
+        for module, targets in app_graph().items()
+        if not is_edge(module)
+        for target in sorted(targets)
+        if is_edge(target)
+    ]
+    assert upward == []
+
+
+def test_features_import_only_features_below_them():
+    """No feature imports one of its own tier or above (FEATURE_TIERS), inside functions too."""
+    upward = []
+    for module, targets in app_graph().items():
+        feature = feature_of(module)
+        if feature is None or is_edge(module):
+            continue
+        for target in sorted(targets):
+            other = feature_of(target)
+            if other is not None and other != feature and FEATURES[other] >= FEATURES[feature]:
+                upward.append(f"{module} -> {target}")
+    assert upward == []
+
+
+def test_no_import_cycle_between_feature_packages():
+    """The packages' own graph (edges aside) has no cycle, however long."""
+    graph: dict[str, set[str]] = {feature: set() for feature in FEATURES}
+    for module, targets in app_graph().items():
+        if feature_of(module) and not is_edge(module):
+            graph[feature_of(module)] |= {  # type: ignore[index]
+                feature_of(t) for t in targets if feature_of(t) not in (None, feature_of(module))
+            }
+    cycles = []
+
+    def visit(node: str, path: list[str]) -> None:
+        for nxt in sorted(graph[node]):
+            if nxt in path:
+                cycles.append(" -> ".join([*path[path.index(nxt) :], nxt]))
+            else:
+                visit(nxt, [*path, nxt])
+
+    for feature in graph:
+        visit(feature, [feature])
+    assert cycles == []
+
+
+def test_the_shared_core_and_the_rules_import_no_feature():
+    """models, errors, config, paging, runtime ... and music sit below every feature (the
+    runtime's own machinery aside, RUNTIME_MACHINERY)."""
+    upward = [
+        f"{module} -> {target}"
+        for module, targets in app_graph().items()
+        if is_shared(module) or under(module, RULES)
+        for target in sorted(targets)
+        if feature_of(target) and not (module == f"{APP}.runtime" and target in RUNTIME_MACHINERY)
+    ]
+    assert upward == []
+
+
+def test_the_music_rules_do_no_io():
+    """choreography.music imports nothing that does I/O: no Django, no storage, no subprocess
+    or event loop, and from the engine only its data, errors and argv builders."""
+    import assembly
+
+    offending = []
+    for path, modules in imports_of("choreography/music").items():
+        for module in sorted(modules):
+            if under(module, *MUSIC_FORBIDDEN) or module in ENGINE_IO:
+                offending.append(f"{path}: {module}")
+        tree = ast.parse((ROOT / path).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "assembly":
+                for alias in node.names:
+                    home = getattr(getattr(assembly, alias.name), "__module__", "")
+                    if home in ENGINE_IO:
+                        offending.append(f"{path}: assembly.{alias.name} ({home})")
+    assert offending == []

@@ -10,14 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from choreography.library.sources import ManifestError, jobs_from_manifest
 from choreography.models import Move, MoveVariant, Song
-from choreography.music.catalog import (
-    DIFFICULTY_MAP,
-    ManifestError,
-    derive_role,
-    derive_style,
-    jobs_from_manifest,
-)
+from choreography.music.catalog import DIFFICULTY_MAP, derive_role, derive_style
 from choreography.music.generator import DEFAULT_CLIP_TEMPO_BPM
 from tests.conftest import FMT, s3_config_update
 from tests.helpers import make_canonical_clip, make_click_track, make_dance_clip

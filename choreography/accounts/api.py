@@ -10,7 +10,7 @@ address too.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from django.contrib.auth import alogout
 from django.http import HttpRequest
@@ -21,7 +21,7 @@ from choreography.accounts import services, throttle
 from choreography.accounts.models import ApiToken
 from choreography.api.request_context import client_address
 from choreography.api.responses import absolute_url
-from choreography.api.schemas import ErrorOut
+from choreography.api.schemas import DifficultyValue, EnergyValue, ErrorOut, LibraryStyleValue
 from choreography.errors import AuthenticationError, InvalidRequestError
 
 router = Router(tags=["auth"])
@@ -38,8 +38,6 @@ THROTTLED = {
         },
     }
 }
-
-StyleValue = Literal["romantic", "energetic", "sensual", "playful"]
 
 
 class Strict(BaseModel):
@@ -58,9 +56,9 @@ class LoginRequest(Strict):
 
 
 class PreferencesIn(Strict):
-    difficulty: Literal["beginner", "intermediate", "advanced"] | None = None
-    energy_level: Literal["low", "medium", "high"] | None = None
-    style: StyleValue | None = Field(None, description="null: no preferred style")
+    difficulty: DifficultyValue | None = None
+    energy_level: EnergyValue | None = None
+    style: LibraryStyleValue | None = Field(None, description="null: no preferred style")
     auto_save: bool | None = None
 
 

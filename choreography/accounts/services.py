@@ -23,7 +23,13 @@ from choreography.accounts import emails
 from choreography.accounts.models import ApiToken, Profile
 from choreography.accounts.tokens import active_tokens, create_token, hash_token, revoke_tokens
 from choreography.errors import AuthenticationError, InvalidRequestError, NotFoundError
-from choreography.music.vocabulary import Difficulty, EnergyLevel, Style
+from choreography.music.vocabulary import (
+    DEFAULT_DIFFICULTY,
+    DEFAULT_ENERGY_LEVEL,
+    Difficulty,
+    EnergyLevel,
+    Style,
+)
 
 LOGIN_TOKEN_NAME = "login"
 
@@ -155,8 +161,8 @@ async def revoke_token_value(token: str) -> None:
 @dataclass(frozen=True)
 class Preferences:
     display_name: str = ""
-    difficulty: str = "intermediate"
-    energy_level: str = "medium"
+    difficulty: str = DEFAULT_DIFFICULTY
+    energy_level: str = DEFAULT_ENERGY_LEVEL
     style: str | None = None
     auto_save: bool = False
 

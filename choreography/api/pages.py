@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from choreography import runtime
-from choreography.api.schemas import DifficultyValue, EnergyValue, StyleValue
+from choreography.api.schemas import DifficultyValue, EnergyValue, GenerateRequest, StyleValue
 
 
 async def visitor(request: HttpRequest):
@@ -35,5 +35,8 @@ def page_options() -> dict:
         "difficulties": list(DifficultyValue.__args__),  # type: ignore[attr-defined]
         "energy_levels": list(EnergyValue.__args__),  # type: ignore[attr-defined]
         "styles": list(StyleValue.__args__),  # type: ignore[attr-defined]
-        "defaults": {"difficulty": "intermediate", "energy_level": "medium"},
+        "defaults": {
+            "difficulty": GenerateRequest.model_fields["difficulty"].default,
+            "energy_level": GenerateRequest.model_fields["energy_level"].default,
+        },
     }

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Generic, Literal, TypeVar
 
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from choreography.describe.interpretation import Interpretation
-from choreography.models import Difficulty, EnergyLevel, Style
 from choreography.music.generator import LEGACY_STYLES
+from choreography.music.vocabulary import (
+    DEFAULT_DIFFICULTY,
+    DEFAULT_ENERGY_LEVEL,
+    DIFFICULTIES,
+    ENERGY_LEVELS,
+    STYLES,
+)
 
-DifficultyValue = Literal["beginner", "intermediate", "advanced"]
-EnergyValue = Literal["low", "medium", "high"]
-StyleValue = Literal["romantic", "energetic", "sensual", "playful", "modern", "traditional"]
-
-assert set(DifficultyValue.__args__) == set(Difficulty.values)  # type: ignore[attr-defined]
-assert set(EnergyValue.__args__) == set(EnergyLevel.values)  # type: ignore[attr-defined]
-assert set(StyleValue.__args__) == set(Style.values) | set(LEGACY_STYLES)  # type: ignore[attr-defined]
+DifficultyValue = Literal[DIFFICULTIES]  # type: ignore[valid-type]
+EnergyValue = Literal[ENERGY_LEVELS]  # type: ignore[valid-type]
+LibraryStyleValue = Literal[STYLES]  # type: ignore[valid-type]
+"""The library's styles (what a move is, a preference, a catalog filter)."""
+StyleValue = Literal[(*STYLES, *LEGACY_STYLES)]  # type: ignore[valid-type]
+"""What a generation may ask for: a library style or a legacy one (music.generator)."""
 
 
 def json_int(*, ge: int, le: int):
@@ -49,8 +54,8 @@ class GenerateRequest(BaseModel):
         description="What the dancer wants in words, in place of the parameters (see POST "
         "/api/choreography/describe/); parameters sent with it override its reading",
     )
-    difficulty: DifficultyValue = "intermediate"
-    energy_level: EnergyValue = "medium"
+    difficulty: DifficultyValue = DEFAULT_DIFFICULTY
+    energy_level: EnergyValue = DEFAULT_ENERGY_LEVEL
     style: StyleValue | None = Field(
         None,
         description='A library style; "modern" means energetic or playful, '
@@ -244,6 +249,9 @@ class VideoDetail(VideoOut):
     )
 
 
+ItemT = TypeVar("ItemT")
+
+
 class PageQuery(Schema):
     """``?page=&page_size=`` of every paged list."""
 
@@ -251,12 +259,29 @@ class PageQuery(Schema):
     page_size: int = Field(20, ge=1, le=100)
 
 
-class VideoPage(BaseModel):
-    items: list[VideoOut]
+class Page(BaseModel, Generic[ItemT]):
+    """The envelope of every paged list: ``{items, page, page_size, total, has_next}``."""
+
+    items: list[ItemT]
     page: int
     page_size: int
     total: int
     has_next: bool
+
+
+def page_out(items: list, query: PageQuery, total: int) -> dict:
+    """The envelope of one page of ``items`` out of ``total``, for ``query``'s page."""
+    return {
+        "items": items,
+        "page": query.page,
+        "page_size": query.page_size,
+        "total": total,
+        "has_next": query.page * query.page_size < total,
+    }
+
+
+class VideoPage(Page[VideoOut]):
+    pass
 
 
 BODY_ERRORS = {413: ErrorOut, 415: ErrorOut}

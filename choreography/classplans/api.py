@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from choreography.api.schemas import BODY_ERRORS, NOTES_MAX, ErrorOut, PageQuery
+from choreography.api.schemas import BODY_ERRORS, NOTES_MAX, ErrorOut, Page, PageQuery, page_out
 from choreography.classplans import services
 from choreography.classplans.models import ClassPlan, PlanSequence
 
@@ -104,12 +104,8 @@ class PlanDetail(PlanOut):
     sequences: list[SequenceOut]
 
 
-class PlanPage(BaseModel):
-    items: list[PlanOut]
-    page: int
-    page_size: int
-    total: int
-    has_next: bool
+class PlanPage(Page[PlanOut]):
+    pass
 
 
 class MoveCount(BaseModel):
@@ -165,13 +161,7 @@ async def list_plans(request: HttpRequest, query: Query[PageQuery]):
     rows, total = await services.list_plans(
         request.auth, page=query.page, page_size=query.page_size
     )
-    return {
-        "items": [plan_out(p) for p in rows],
-        "page": query.page,
-        "page_size": query.page_size,
-        "total": total,
-        "has_next": query.page * query.page_size < total,
-    }
+    return page_out([plan_out(p) for p in rows], query, total)
 
 
 @router.post("/", response={201: PlanDetail, **ERRORS, **BODY_ERRORS}, summary="Create a plan")

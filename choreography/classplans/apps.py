@@ -1,3 +1,5 @@
+"""The class plans app: connects the check that keeps a planned choreography (receivers)."""
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,8 @@ class ClassPlansConfig(AppConfig):
     label = "classplans"
     verbose_name = "Class plans"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from choreography.classplans import receivers
+
+        receivers.connect()

@@ -19,6 +19,7 @@ from choreography.classplans.models import ClassPlan, PlanSequence
 from choreography.collections.models import SavedChoreography
 from choreography.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
 from choreography.music.vocabulary import BEATS_PER_PHRASE
+from choreography.paging import page_of
 
 PLAN_FIELDS = ("title", "level", "date", "duration_target_minutes", "notes")
 TOP_MOVES = 10
@@ -62,9 +63,7 @@ def _sequences(plan: ClassPlan):
 async def list_plans(user, *, page: int, page_size: int) -> tuple[list[ClassPlan], int]:
     await require_instructor(user)
     rows = _plans(user).order_by("-created_at", "-id")
-    total = await rows.acount()
-    start = (page - 1) * page_size
-    return [plan async for plan in rows[start : start + page_size]], total
+    return await page_of(rows, page=page, page_size=page_size)
 
 
 async def create_plan(user, **fields) -> ClassPlan:

@@ -20,10 +20,12 @@ from choreography.api.schemas import (
     NOTES_MAX,
     ErrorOut,
     GenerationParameters,
+    Page,
     PageQuery,
     PosterUrl,
     SongRef,
     VideoUrl,
+    page_out,
 )
 from choreography.collections import services
 from choreography.collections.models import SavedChoreography
@@ -92,12 +94,8 @@ class SavedOut(BaseModel):
     share_expires_at: dt.datetime | None
 
 
-class SavedPage(BaseModel):
-    items: list[SavedOut]
-    page: int
-    page_size: int
-    total: int
-    has_next: bool
+class SavedPage(Page[SavedOut]):
+    pass
 
 
 class UsageOut(BaseModel):
@@ -218,13 +216,7 @@ async def list_saved(request: HttpRequest, query: Query[CollectionQuery]):
     rows, total = await services.list_saved(
         user=request.auth, filters=filters, page=query.page, page_size=query.page_size
     )
-    return {
-        "items": [saved_out(row) for row in rows],
-        "page": query.page,
-        "page_size": query.page_size,
-        "total": total,
-        "has_next": query.page * query.page_size < total,
-    }
+    return page_out([saved_out(row) for row in rows], query, total)
 
 
 @router.delete(

@@ -1,3 +1,5 @@
+"""The collections app: connects its answers to generation's announcements (receivers)."""
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,8 @@ class CollectionsConfig(AppConfig):
     label = "collections"
     verbose_name = "Collections"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from choreography.collections import receivers
+
+        receivers.connect()

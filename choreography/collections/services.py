@@ -27,8 +27,10 @@ from django.utils.crypto import constant_time_compare
 from assembly import ChoreoError
 from choreography import runtime
 from choreography.collections.models import SavedChoreography
-from choreography.errors import InUseError, InvalidRequestError, NotFoundError, QuotaExceededError
+from choreography.collections.signals import choreography_deleting
+from choreography.errors import InvalidRequestError, NotFoundError, QuotaExceededError
 from choreography.models import ChoreographyTask, TaskStatus
+from choreography.paging import page_of
 from storage import StorageError
 
 logger = logging.getLogger(__name__)
@@ -221,10 +223,7 @@ async def list_saved(
             details=[{"field": "ordering", "message": f"expected one of {allowed}"}],
         )
     query = query.order_by(*ORDERINGS[filters.ordering])
-    total = await query.acount()
-    start = (page - 1) * page_size
-    rows = [row async for row in query[start : start + page_size]] if start < total else []
-    return rows, total
+    return await page_of(query, page=page, page_size=page_size)
 
 
 async def get_saved(*, user, saved_id: int) -> SavedChoreography:
@@ -249,19 +248,9 @@ async def update_saved(*, user, saved_id: int, **fields) -> SavedChoreography:
 
 async def _delete_task(task: ChoreographyTask) -> None:
     """Storage first, then the row (its SavedChoreography goes with it by cascade); refused
-    while a class plan uses it, before anything is deleted."""
-    plans = [
-        title
-        async for title in _plan_sequences_using(task)
-        .values_list("plan__title", flat=True)
-        .distinct()
-    ]
-    if plans:
-        raise InUseError(
-            f"{len(plans)} class plan(s) use this choreography; remove it from them first",
-            details=", ".join(plans[:10]),
-            stage="collections",
-        )
+    by a receiver of ``choreography_deleting`` (a class plan uses it) before anything is
+    deleted."""
+    await choreography_deleting.asend(sender=SavedChoreography, task=task)
     key = (task.result or {}).get("video_key")
     if key:
         try:
@@ -272,13 +261,6 @@ async def _delete_task(task: ChoreographyTask) -> None:
                 details=str(exc),
             ) from exc
     await ChoreographyTask.objects.filter(pk=task.pk).adelete()
-
-
-def _plan_sequences_using(task: ChoreographyTask):
-    """The class-plan sequences that use ``task``'s saved choreography (reverse relation)."""
-    from choreography.classplans.models import PlanSequence
-
-    return PlanSequence.objects.filter(choreography__task=task)
 
 
 async def delete_saved(*, user, saved_id: int) -> None:

@@ -24,7 +24,14 @@ from choreography.describe.interpretation import (
     SongReading,
 )
 from choreography.music.generator import Parameters
-from choreography.music.vocabulary import Difficulty, EnergyLevel, Style
+from choreography.music.vocabulary import (
+    DIFFICULTIES,
+    ENERGY_LEVELS,
+    STYLES,
+    Difficulty,
+    EnergyLevel,
+    Style,
+)
 
 TOOL = "choose_choreography"
 DEFAULTS = Parameters()
@@ -47,9 +54,9 @@ class LlmAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     song_id: int
-    difficulty: Literal["beginner", "intermediate", "advanced"]
-    energy_level: Literal["low", "medium", "high"]
-    style: Literal["romantic", "energetic", "sensual", "playful"] | None = None
+    difficulty: Literal[DIFFICULTIES]  # type: ignore[valid-type]
+    energy_level: Literal[ENERGY_LEVELS]  # type: ignore[valid-type]
+    style: Literal[STYLES] | None = None  # type: ignore[valid-type]
     start_seconds: float | None = Field(None, ge=0)
     end_seconds: float | None = Field(None, gt=0)
     duration_seconds: float | None = Field(None, gt=0)

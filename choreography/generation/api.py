@@ -21,11 +21,13 @@ from choreography.api.schemas import (
     GenerateRequest,
     GenerateResponse,
     GenerationParameters,
+    Page,
     PageQuery,
     SongRef,
     VideoDetail,
     VideoOut,
     VideoPage,
+    page_out,
 )
 from choreography.api.streaming import wants_event_stream
 from choreography.describe.generate import interpretation_events, interpreted_parameters
@@ -270,13 +272,7 @@ def _done(task: ChoreographyTask) -> asyncio.Future:
 )
 async def videos(request: HttpRequest, query: Query[PageQuery]):
     rows, total = await list_videos(user=request.auth, page=query.page, page_size=query.page_size)
-    return {
-        "items": [_video(request, task) for task in rows],
-        "page": query.page,
-        "page_size": query.page_size,
-        "total": total,
-        "has_next": query.page * query.page_size < total,
-    }
+    return page_out([_video(request, task) for task in rows], query, total)
 
 
 @router.get(
@@ -309,12 +305,8 @@ class AttemptOut(BaseModel):
     error: str
 
 
-class AttemptPage(BaseModel):
-    items: list[AttemptOut]
-    page: int
-    page_size: int
-    total: int
-    has_next: bool
+class AttemptPage(Page[AttemptOut]):
+    pass
 
 
 class RetryOut(Schema):
@@ -353,13 +345,7 @@ async def history(request: HttpRequest, query: Query[HistoryQuery]):
     rows, total = await list_attempts(
         user=request.auth, status=query.status, page=query.page, page_size=query.page_size
     )
-    return {
-        "items": [_attempt(task) for task in rows],
-        "page": query.page,
-        "page_size": query.page_size,
-        "total": total,
-        "has_next": query.page * query.page_size < total,
-    }
+    return page_out([_attempt(task) for task in rows], query, total)
 
 
 @router.post(

@@ -6,6 +6,8 @@ from django.db.models import Q
 
 from choreography.errors import NotFoundError
 from choreography.models import ChoreographyTask, TaskStatus
+from choreography.music.vocabulary import DEFAULT_DIFFICULTY, DEFAULT_ENERGY_LEVEL
+from choreography.paging import page_of
 
 
 def _completed_videos(user):
@@ -18,11 +20,7 @@ def _completed_videos(user):
 
 async def list_videos(*, user, page: int, page_size: int) -> tuple[list[ChoreographyTask], int]:
     """The user's completed choreographies, newest first: (the page's rows, total count)."""
-    query = _completed_videos(user)
-    total = await query.acount()
-    start = (page - 1) * page_size
-    rows = [task async for task in query[start : start + page_size]] if start < total else []
-    return rows, total
+    return await page_of(_completed_videos(user), page=page, page_size=page_size)
 
 
 async def get_video(*, user, task_id) -> ChoreographyTask:
@@ -78,10 +76,7 @@ async def list_attempts(
         query = query.filter(failed & _cancelled())
     elif status == "failed":
         query = query.filter(failed).exclude(_cancelled())
-    total = await query.acount()
-    start = (page - 1) * page_size
-    rows = [task async for task in query[start : start + page_size]] if start < total else []
-    return rows, total
+    return await page_of(query, page=page, page_size=page_size)
 
 
 async def retry_parameters(*, user, task_id) -> dict:
@@ -95,8 +90,8 @@ async def retry_parameters(*, user, task_id) -> dict:
         raise NotFoundError("the song of this generation was deleted", stage="lookup")
     return {
         "song_id": song_id,
-        "difficulty": params.get("difficulty", "intermediate"),
-        "energy_level": params.get("energy_level", "medium"),
+        "difficulty": params.get("difficulty", DEFAULT_DIFFICULTY),
+        "energy_level": params.get("energy_level", DEFAULT_ENERGY_LEVEL),
         "style": params.get("style"),
         "seed": params.get("seed"),
         "start_seconds": params.get("start_seconds"),

@@ -1,40 +1,16 @@
-"""Library rows as the pure generator sees them (no queries here: rows in, plain facts out)."""
+"""What a generation hands the assembly from library rows: the poster, the stored streams.
+
+No queries here: rows in, plain facts out. How a row looks to the pure generator
+(``move_option``, ``song_facts``) is the library's (choreography.library.options)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 from assembly import ClipHint
-from choreography.models import Move, MoveRole, MoveVariant, Song
-from choreography.music.generator import MoveOption, SongFacts
+from choreography.models import Move, MoveRole, MoveVariant
+from choreography.music.generator import MoveOption
 from choreography.music.tempo import variant_key
-
-
-def song_facts(song: Song) -> SongFacts:
-    """The song's analysis: duration, tempo, first downbeat and per-phrase energy."""
-    return SongFacts(
-        audio_key=song.audio_key,
-        duration=song.duration_seconds,
-        bpm=song.bpm,
-        first_beat=song.first_beat_seconds,
-        energy_curve=tuple(float(value) for value in song.energy_curve or ()),
-    )
-
-
-def move_option(move: Move, *, preferred: bool = False) -> MoveOption:
-    return MoveOption(
-        preferred=preferred,
-        name=move.name,
-        label=move.label,
-        clip_key=move.clip_key,
-        duration=move.duration_seconds,
-        difficulty=move.difficulty,
-        energy_level=move.energy_level,
-        style=move.style,
-        tempo_bpm=move.tempo_bpm,
-        role=move.role,
-        frames=move.frames,
-    )
 
 
 def poster_key(timeline: Sequence[MoveOption], moves: Sequence[Move]) -> str:

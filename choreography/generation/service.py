@@ -27,7 +27,6 @@ from django.utils import timezone
 
 from assembly import ChoreoError, VideoAssemblyService, finish
 from choreography import runtime
-from choreography.collections.services import auto_save, check_quota
 from choreography.errors import (
     ClientDisconnectedError,
     InvalidRequestError,
@@ -38,14 +37,10 @@ from choreography.errors import (
 from choreography.generation.admission import Ticket
 from choreography.generation.leases import live_rows
 from choreography.generation.reservations import check_room, estimate_bytes
-from choreography.generation.selectors import (
-    clip_hints,
-    move_option,
-    poster_key,
-    song_facts,
-    variant_hints,
-)
+from choreography.generation.selectors import clip_hints, poster_key, variant_hints
+from choreography.generation.signals import generation_requested, video_completed
 from choreography.library.formats import joinable
+from choreography.library.options import move_option, song_facts
 from choreography.library.variants import ensure_variants, needed_for_plan
 from choreography.logcontext import task_id_var, user_var
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
@@ -177,7 +172,7 @@ async def prepare_generation(
             details=str(exc),
         ) from None
     await runtime.current().ensure_free_disk(action="generation")
-    await check_quota(user, action="generate")
+    await generation_requested.asend(sender=ChoreographyTask, user=user)
     # Only clips of the configured size and rate join by stream copy (library/formats.py).
     fmt = runtime.current().video_format
     chosen = await generation_library(
@@ -331,7 +326,7 @@ async def run_generation(
         async with ticket.slot():
             await progress("planning", 0, "choosing the moves")
             done = await _generate(job, task, progress)
-            await _auto_save(done)
+            await _announce_completed(done)
             _settle(outcome, done)
             return done
     except asyncio.CancelledError:
@@ -449,13 +444,18 @@ async def _generate(
     return task
 
 
-async def _auto_save(task: ChoreographyTask) -> None:
-    """Keep the video when its owner's auto_save preference is on; a failure here is logged,
-    never turned into a failed generation (the video is made and listed in the history)."""
-    try:
-        await auto_save(task)
-    except Exception:
-        logger.exception("auto-save of %s failed", task.pk)
+async def _announce_completed(task: ChoreographyTask) -> None:
+    """Tell the features above that the video is done (collections auto-saves it); a receiver
+    that fails is logged, never turned into a failed generation (the video is made and listed
+    in the history)."""
+    for receiver, result in await video_completed.asend_robust(sender=ChoreographyTask, task=task):
+        if isinstance(result, Exception):
+            logger.error(
+                "%s failed for the completed generation %s",
+                getattr(receiver, "__qualname__", receiver),
+                task.pk,
+                exc_info=result,
+            )
 
 
 async def fail_unstarted(admission: Admission) -> None:

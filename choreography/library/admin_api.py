@@ -47,8 +47,9 @@ from choreography.library.api import CatalogMove
 from choreography.library.batch import failure_reason
 from choreography.library.editing import delete_move, delete_song, replan_song
 from choreography.library.imports import import_clip, import_song
+from choreography.library.sources import clip_metadata
 from choreography.models import Difficulty, EnergyLevel, Move, MoveRole, Song, Style
-from choreography.music.catalog import ClipMetadata, derive_role, derive_style, humanize, slugify
+from choreography.music.vocabulary import DEFAULT_DIFFICULTY, DEFAULT_ENERGY_LEVEL
 
 
 class StaffOperations:
@@ -111,8 +112,8 @@ class MoveUpload(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, max_length=90, description="default: from the file name")
     label: str | None = Field(None, max_length=100, description="default: from the file name")
-    difficulty: DifficultyName = "intermediate"
-    energy_level: EnergyName = "medium"
+    difficulty: DifficultyName = DEFAULT_DIFFICULTY
+    energy_level: EnergyName = DEFAULT_ENERGY_LEVEL
     style: StyleName | None = Field(None, description="default: from the file name")
     role: RoleName | None = Field(None, description="default: from the file name")
     tempo: float | None = Field(None, ge=20, le=400, description="default: from the clip's audio")
@@ -373,15 +374,15 @@ async def upload_move(request: HttpRequest):
     _staff(request)
     async with _upload(request) as (fields, path, name):
         form = _validated(MoveUpload, fields)
-        stem = Path(name).stem
-        meta = ClipMetadata(
-            name=slugify(form.name or stem) or "move",
-            label=form.label or humanize(stem),
+        meta = clip_metadata(
+            name,
+            name=form.name,
+            label=form.label,
             difficulty=form.difficulty,
             energy_level=form.energy_level,
-            style=form.style or derive_style(stem),
+            style=form.style,
             tempo_bpm=form.tempo,
-            role=form.role or derive_role(stem),
+            role=form.role,
         )
         try:
             move, created = await import_clip(path, meta)

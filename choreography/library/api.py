@@ -13,7 +13,15 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import BaseModel, Field
 
-from choreography.api.schemas import DifficultyValue, EnergyValue, ErrorOut, PageQuery
+from choreography.api.schemas import (
+    DifficultyValue,
+    EnergyValue,
+    ErrorOut,
+    LibraryStyleValue,
+    Page,
+    PageQuery,
+    page_out,
+)
 from choreography.library import catalog
 from choreography.library.catalog import MoveFilters, SongFilters
 
@@ -26,7 +34,6 @@ SongOrdering = Literal[
     "created", "-created",
 ]  # fmt: skip
 assert {o.removeprefix("-") for o in SongOrdering.__args__} == set(catalog.SONG_ORDERINGS)  # type: ignore[attr-defined]
-LibraryStyle = Literal["romantic", "energetic", "sensual", "playful"]
 RoleValue = Literal["move", "intro", "outro"]
 NO_NUL = r"^[^\x00]*$"
 """Text parameters may not hold NUL (PostgreSQL refuses it in a query)."""
@@ -63,12 +70,8 @@ class CatalogSong(BaseModel):
     created_at: datetime
 
 
-class SongPage(BaseModel):
-    items: list[CatalogSong]
-    page: int
-    page_size: int
-    total: int
-    has_next: bool
+class SongPage(Page[CatalogSong]):
+    pass
 
 
 class Phrase(BaseModel):
@@ -94,7 +97,7 @@ class MoveQuery(PageQuery):
     )
     difficulty: DifficultyValue | None = None
     energy_level: EnergyValue | None = None
-    style: LibraryStyle | None = None
+    style: LibraryStyleValue | None = None
     role: RoleValue | None = None
 
 
@@ -110,12 +113,8 @@ class CatalogMove(BaseModel):
     duration_seconds: float
 
 
-class MovePage(BaseModel):
-    items: list[CatalogMove]
-    page: int
-    page_size: int
-    total: int
-    has_next: bool
+class MovePage(Page[CatalogMove]):
+    pass
 
 
 class CoverageQuery(Schema):
@@ -135,16 +134,6 @@ class CoverageCell(BaseModel):
 class Coverage(BaseModel):
     bpm: float | None
     cells: list[CoverageCell]
-
-
-def _page(items: list, query: PageQuery, total: int) -> dict:
-    return {
-        "items": items,
-        "page": query.page,
-        "page_size": query.page_size,
-        "total": total,
-        "has_next": query.page * query.page_size < total,
-    }
 
 
 def _song(song) -> dict:
@@ -176,7 +165,7 @@ async def songs(request: HttpRequest, query: Query[SongQuery]):
         ordering=query.ordering,
     )
     rows, total = await catalog.search_songs(filters, page=query.page, page_size=query.page_size)
-    return _page([_song(s) for s in rows], query, total)
+    return page_out([_song(s) for s in rows], query, total)
 
 
 @router.get(
@@ -221,7 +210,7 @@ async def moves(request: HttpRequest, query: Query[MoveQuery]):
         }
         for m in rows
     ]
-    return _page(items, query, total)
+    return page_out(items, query, total)
 
 
 @router.get(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from assembly import ChoreoError
 from choreography.library.imports import import_clip
-from choreography.music.catalog import ClipJob, Skipped
+from choreography.library.sources import ClipJob, Skipped
 from storage import StorageError
 
 IMPORT_ERRORS = (ChoreoError, StorageError, OSError)

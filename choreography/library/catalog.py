@@ -14,6 +14,7 @@ from choreography.errors import NotFoundError
 from choreography.models import Move, Song, fold
 from choreography.music.generator import DEFAULT_SONG_BPM, PhraseGrid, tempo_bounds, tempo_fits
 from choreography.music.vocabulary import Difficulty, EnergyLevel, Style
+from choreography.paging import page_of
 
 SONG_ORDERINGS = {
     "title": "title",
@@ -58,14 +59,6 @@ def song_query(filters: SongFilters):
     if filters.duration_max is not None:
         query = query.filter(duration_seconds__lte=filters.duration_max)
     return query
-
-
-async def page_of(query, *, page: int, page_size: int) -> tuple[list, int]:
-    """(the rows of the 1-based page, total count); past the end, no rows."""
-    total = await query.acount()
-    start = (page - 1) * page_size
-    rows = [row async for row in query[start : start + page_size]] if start < total else []
-    return rows, total
 
 
 async def search_songs(filters: SongFilters, *, page: int, page_size: int):

@@ -18,8 +18,8 @@ from assembly import gather_or_cancel, work_dir
 from choreography import runtime
 from choreography.errors import InUseError
 from choreography.library.imports import _builder
+from choreography.library.listening import analyse_file
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
-from choreography.music.analysis import analyse_file
 from storage import StorageError
 
 logger = logging.getLogger(__name__)

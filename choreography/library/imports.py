@@ -43,7 +43,7 @@ from choreography.models import Move, Song, TempoSource
 from choreography.music.catalog import ClipMetadata
 from choreography.music.generator import DEFAULT_CLIP_TEMPO_BPM
 
-# choreography.music.analysis (NumPy, a tenth of a second) is imported where a file is analysed:
+# choreography.library.listening (NumPy, a tenth of a second) is imported where a file is analysed:
 # the admin, and so every management command and server process, imports this module at start-up.
 if TYPE_CHECKING:
     from choreography.music.analysis import SongAnalysis
@@ -146,7 +146,7 @@ async def _own_tempo(
     clear beat."""
     if info.audio is None:
         return None
-    from choreography.music.analysis import detect_clip_tempo  # lazily: see the imports
+    from choreography.library.listening import detect_clip_tempo  # lazily: see the imports
 
     tempo = await detect_clip_tempo(
         source, work, builder, formats=MOVE_DEMUXERS, max_seconds=limits.max_move_s
@@ -185,7 +185,7 @@ async def import_song(
             limits=runtime.current().config.input_limits,
         )
         # Analyse what will be played: beat times are relative to the canonical file.
-        from choreography.music.analysis import analyse_file  # lazily: see the imports
+        from choreography.library.listening import analyse_file  # lazily: see the imports
 
         analysis = await analyse_file(prepared.path, work, builder, bpm=bpm, first_beat=first_beat)
         key = f"library/songs/{content_hash[:24]}.m4a"

@@ -34,7 +34,7 @@ from assembly import (
     work_dir,
 )
 from choreography import runtime
-from choreography.generation.selectors import move_option
+from choreography.library.options import move_option
 from choreography.models import Move, MoveVariant, Song
 from choreography.music.generator import PlannedMove, move_tempo, song_tempo
 from choreography.music.tempo import MAX_GRID_ERROR, step_label, variant_frames

@@ -44,7 +44,12 @@ from dataclasses import dataclass, field
 
 from assembly import Blueprint
 from choreography.music.tempo import MAX_GRID_ERROR, ClipTempo, TempoFit, variant_key
-from choreography.music.vocabulary import BEATS_PER_PHRASE
+from choreography.music.vocabulary import (
+    BEATS_PER_PHRASE,
+    DEFAULT_DIFFICULTY,
+    DEFAULT_ENERGY_LEVEL,
+    ENERGY_LEVELS,
+)
 
 LEGACY_STYLES: dict[str, frozenset[str]] = {
     "modern": frozenset({"energetic", "playful"}),
@@ -55,7 +60,6 @@ LEGACY_STYLES: dict[str, frozenset[str]] = {
 RELAXATION_ORDER = ("energy_level", "style", "difficulty")
 """Filters dropped one by one, in this order, until enough moves match."""
 
-ENERGY_LEVELS = ("low", "medium", "high")
 NO_REPEAT_WINDOW = 4
 """A move does not come back until this many other moves have played (when the library allows)."""
 MIN_POOL = NO_REPEAT_WINDOW + 1
@@ -116,8 +120,8 @@ class SongFacts:
 
 @dataclass(frozen=True)
 class Parameters:
-    difficulty: str = "intermediate"
-    energy_level: str = "medium"
+    difficulty: str = DEFAULT_DIFFICULTY
+    energy_level: str = DEFAULT_ENERGY_LEVEL
     style: str | None = None
     seed: int = 0
 
@@ -228,16 +232,6 @@ def move_tempo(move: MoveOption, song_bpm: float, fps: int) -> ClipTempo:
         frames=move.frames or max(1, round(move.duration * fps)),
         song_bpm=song_bpm,
         fps=fps,
-    )
-
-
-def matches_filters(move: MoveOption, params: Parameters, energy: str | None = None) -> bool:
-    """Difficulty, style and energy (``energy`` or else the requested level) all match."""
-    wanted = styles_for(params.style)
-    return (
-        move.difficulty == params.difficulty
-        and (wanted is None or move.style in wanted)
-        and move.energy_level == (energy or params.energy_level)
     )
 
 

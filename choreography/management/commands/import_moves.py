@@ -9,10 +9,16 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from choreography.library.batch import NOT_IMPORTED, ClipOutcome, import_clip_jobs
+from choreography.library.sources import (
+    Defaults,
+    ManifestError,
+    jobs_from_manifest,
+    jobs_from_paths,
+)
 from choreography.management.commands._database import DatabaseCommand, ensure_database
 from choreography.management.commands._reporting import progress_line
 from choreography.models import Difficulty, EnergyLevel, MoveRole, Style
-from choreography.music.catalog import Defaults, ManifestError, jobs_from_manifest, jobs_from_paths
+from choreography.music.vocabulary import DEFAULT_DIFFICULTY, DEFAULT_ENERGY_LEVEL
 from choreography.runtime import run_sync
 
 
@@ -39,8 +45,8 @@ class Command(DatabaseCommand):
             help="directory the manifest's video_path values are relative to "
             "(default: the manifest's directory)",
         )
-        parser.add_argument("--difficulty", choices=Difficulty.values, default="intermediate")
-        parser.add_argument("--energy", choices=EnergyLevel.values, default="medium")
+        parser.add_argument("--difficulty", choices=Difficulty.values, default=DEFAULT_DIFFICULTY)
+        parser.add_argument("--energy", choices=EnergyLevel.values, default=DEFAULT_ENERGY_LEVEL)
         parser.add_argument("--style", choices=Style.values, help="default: from the file name")
         parser.add_argument(
             "--tempo", type=float, help="BPM the move is danced at (default: from its audio)"
