@@ -27,7 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from assembly.commands import FFmpegCommandBuilder, fit_filter
-from assembly.errors import FFmpegError, MediaError
+from assembly.errors import FFmpegError, MediaRejectedError
 from assembly.formats import VideoFormat
 from assembly.runner import run_process
 
@@ -42,10 +42,10 @@ PREVIEW_HEIGHT = 360
 PREVIEW_FPS = 30
 
 
-class PhoneInputError(MediaError):
+class PhoneInputError(MediaRejectedError):
     """Raised when an upload is not a phone video the library can take; the message is a
     sentence for the person who uploaded it (not a video, a still image, a playlist, too long,
-    too short, unreadable, no tempo)."""
+    too short, unreadable, no tempo). A MediaRejectedError: HTTP 422."""
 
     default_stage = "probing"
 
