@@ -255,3 +255,30 @@ async def test_the_preview_plays_the_cut(studios, phone_clips, runtime):
     assert (
         await studios.student_a.client.get(f"{moves_url(studio)}{out['id']}/")
     ).status_code == 403
+
+
+async def test_a_big_body_from_anyone_but_the_instructor_is_refused_unread(studios):
+    """At the ASGI door (asgi_project.limits): a multipart body past CHOREO_MAX_BODY_BYTES to
+    studio A's upload route is read only for A's instructor; A's student, B's instructor and an
+    outsider get 404 with not one byte pulled, a stranger 401."""
+    from asgi_project.limits import BodySizeLimit
+    from tests.test_body_limits import KIB, MIB, Client, ReadingApp, upload_scope
+
+    path = moves_url(studios.studio_a)
+    expected = {
+        "teacher-a": 200, "student-a": 404, "teacher-b": 404, "outsider": 404, "anonymous": 401,
+    }  # fmt: skip
+    people = (studios.teacher_a, studios.student_a, studios.teacher_b, studios.outsider)
+    tokens = {p.user.username: p.client.token for p in people} | {"anonymous": None}
+    for who, token in tokens.items():
+        client = Client([b"x" * (64 * KIB)] * 4)
+        app = ReadingApp(client)
+        auth = [(b"authorization", f"Bearer {token}".encode())] if token else []
+        scope = upload_scope(*auth, (b"content-length", str(256 * KIB).encode()), path=path)
+        await BodySizeLimit(app, max_bytes=64 * KIB, max_upload_bytes=MIB)(
+            scope, client.receive, client.send
+        )
+        assert client.status == expected[who], who
+        if expected[who] != 200:
+            assert client.pulled == 0 and app.seen == [], who
+            assert set(json.loads(client.sent[-1]["body"])) == {"error", "details", "stage"}
