@@ -433,11 +433,18 @@ async def _original(analysis: UploadAnalysis, work: Path) -> Path:
     return source
 
 
-async def _store_cut(analysis: UploadAnalysis, cut: Cut, progress: Progress | None) -> dict:
-    """Cut and normalize from the kept original, index, take the poster, store; the move
-    row's fields. Stored objects are deleted again if a later part fails."""
+async def store_cut(
+    analysis: UploadAnalysis,
+    cut: Cut,
+    progress: Progress | None = None,
+    *,
+    fmt: VideoFormat | None = None,
+) -> dict:
+    """Cut and normalize from the kept original in ``fmt`` (default: the library's), index,
+    take the poster, store; the move row's fields. Stored objects are deleted again if a later
+    part fails (``manage.py renormalize`` rebuilds an uploaded move's cut with it)."""
     current = runtime.current()
-    fmt = current.video_format
+    fmt = fmt or current.video_format
     builder = _builder()
     keys = cut_keys(analysis, cut, fmt)
     frames = cut_frames(cut.counts, analysis.tempo_bpm, fmt.fps)
@@ -499,7 +506,7 @@ async def cut_and_normalize(
     if existing is not None:
         return existing, False
     labels = labels or analysis.labels
-    fields = await _store_cut(analysis, cut, progress)
+    fields = await store_cut(analysis, cut, progress)
     row = {
         **fields,
         "label": labels.label,
@@ -566,7 +573,7 @@ async def recut_move(
     fmt = runtime.current().video_format
     if analysis.cut == cut and move.clip_key == cut_keys(analysis, cut, fmt)[0]:
         return move
-    fields = await _store_cut(analysis, cut, progress)
+    fields = await store_cut(analysis, cut, progress)
     old = _keys_of(move) - fields_keys(fields) - {""}
     await forget_variants(move)
     switched = await Move.objects.filter(pk=move.pk, clip_key=move.clip_key).aupdate(**fields)
