@@ -36,10 +36,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assembly import (
     FFmpegCommandBuilder,
+    InputLimits,
     MediaError,
     PhoneFacts,
     PhoneInputError,
-    PhoneLimits,
     VideoFormat,
     cut_clip,
     cut_frames,
@@ -208,7 +208,7 @@ async def analyse_upload(
     filename: str,
     typed_tempo: float | None = None,
     progress: Progress | None = None,
-    limits: PhoneLimits | None = None,
+    limits: InputLimits | None = None,
     posters: int = POSTERS,
 ) -> UploadAnalysis:
     """Analyse an uploaded clip once and keep it (original, posters, analysis) in storage.
@@ -226,7 +226,8 @@ async def analyse_upload(
     current = runtime.current()
     builder = _builder()
     await _say(progress, "probing", 5, "reading the video")
-    facts = await probe_phone_clip(path, builder, name=name, limits=limits or PhoneLimits())
+    limits = limits or current.config.input_limits  # CHOREO_MAX_MOVE_S, the frame's sides
+    facts = await probe_phone_clip(path, builder, name=name, limits=limits)
     content_hash = await asyncio.to_thread(_hash, path)
     async with work_dir(current.work_root, "upload-") as work:
         await _say(progress, "analysing", 15, "finding the beat and taking poster frames")
