@@ -71,6 +71,7 @@ async def test_operations_and_request_schema_come_from_the_pydantic_models(schem
         "/api/studios/{studio_id}/students/{user_id}/",
         "/api/studios/{studio_id}/moves/",
         "/api/studios/{studio_id}/moves/{move_id}/",
+        "/api/studios/{studio_id}/moves/{move_id}/preview/",
     }
     documented = schema["components"]["schemas"]["GenerateRequest"]
     model = GenerateRequest.model_json_schema()["properties"]

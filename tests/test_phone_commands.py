@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assembly import FFmpegCommandBuilder, PhoneInputError, PhoneLimits, VideoFormat, fit_filter
+from assembly import FFmpegCommandBuilder, InputLimits, PhoneInputError, VideoFormat, fit_filter
+from assembly.limits import MOVE_DEMUXERS
 from assembly.phone import (
     check_limits,
     cut_argv,
@@ -22,7 +23,11 @@ from assembly.phone import (
 
 B = FFmpegCommandBuilder("ff", "fp")
 BASE = ["ff", "-nostdin", "-hide_banner", "-nostats", "-progress", "pipe:1", "-y"]
-SAFE = ["-protocol_whitelist", "file", "-f", "mov"]
+SAFE = [
+    "-protocol_whitelist", "file", "-format_whitelist", MOVE_DEMUXERS,
+    "-max_pixels", str(4096 * 4096), "-f", "mov",
+]  # fmt: skip
+"""The library's one input guard (assembly.limits) with the MOV/MP4 demuxer forced."""
 
 
 def test_every_command_opens_the_upload_with_the_file_protocol_and_mov_demuxer_only():
@@ -41,7 +46,7 @@ def test_every_command_opens_the_upload_with_the_file_protocol_and_mov_demuxer_o
         for i in inputs:
             opened = argv[:i]
             last = max(j for j, a in enumerate(opened) if a == "-protocol_whitelist")
-            assert opened[last : last + 4] == SAFE
+            assert opened[last : last + len(SAFE)] == SAFE
 
 
 def test_probe_reads_headers_only():
@@ -140,17 +145,18 @@ def test_what_has_no_moving_picture_is_refused(streams, sentence):
     [
         ({"codec_name": "vp9"}, "is encoded as vp9: upload H.264 or HEVC"),
         ({"avg_frame_rate": "240/1", "r_frame_rate": "240/1"}, "runs at 240 frames per second"),
-        ({"width": 7680, "height": 4320}, "is 4320x7680 pixels"),
+        ({"width": 7680, "height": 4320}, "is 4320x7680 pixels: each side .* 240 to 4096"),
+        ({"width": 200, "height": 112}, "is 112x200 pixels"),
     ],
 )
 def test_limits_name_what_is_wrong(change, sentence):
     facts = parse_phone_probe(probe_json({**HEVC_PORTRAIT, **change}), "a.mov")
     with pytest.raises(PhoneInputError, match=sentence):
-        check_limits(facts, PhoneLimits(), "a.mov")
+        check_limits(facts, InputLimits(), "a.mov")
 
 
 def test_limits_pass_a_phone_clip():
-    check_limits(parse_phone_probe(probe_json(HEVC_PORTRAIT), "a.mov"), PhoneLimits(), "a.mov")
+    check_limits(parse_phone_probe(probe_json(HEVC_PORTRAIT), "a.mov"), InputLimits(), "a.mov")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assembly import FFmpegCommandBuilder, PhoneInputError, PhoneLimits, probe_phone_clip
+from assembly import FFmpegCommandBuilder, InputLimits, PhoneInputError, probe_phone_clip
 from choreography.library.uploaded_moves import (
     Cut,
     analyse_upload,
@@ -224,7 +224,7 @@ async def test_a_playlist_is_refused_by_the_demuxer_even_unrecognised(
             refused_files["playlist"],
             FFmpegCommandBuilder(),
             name="playlist.mov",
-            limits=PhoneLimits(),
+            limits=InputLimits(),
         )
 
 
