@@ -11,7 +11,7 @@ import pytest
 
 from assembly import VideoFormat
 from tests.helpers import make_canonical_clip, make_song
-from tests.s3server import ACCESS_KEY, SECRET_KEY, SeaweedServer
+from tests.s3server import ACCESS_KEY, SECRET_KEY, SeaweedServer, s3_store
 
 pytest_plugins = ["tests.browser"]  # the `browser` fixture of the Chromium tests
 
@@ -273,6 +273,67 @@ async def s3_backend(reconfigure, s3_server):
     prefix = f"app-{uuid.uuid4().hex[:10]}/"
     runtime = await reconfigure(**s3_config_update(s3_server, prefix))
     return runtime.storage
+
+
+@pytest.fixture(params=["local", "s3"])
+async def store(request, tmp_path):
+    """Each storage adapter in turn: local disk, then S3 on the session's server (the contract
+    tests and the download tests run on both)."""
+    if request.param == "local":
+        from choreography.api.signing import sign_media
+        from storage import LocalStorage
+
+        # As the app builds it: local URLs are signed app links (see choreography.runtime).
+        yield LocalStorage(
+            tmp_path / "root", url_signer=lambda key, name: sign_media(key, filename=name).path
+        )
+        return
+    adapter = s3_store(request.getfixturevalue("s3_server"))
+    yield adapter
+    await adapter.aclose()
+
+
+@pytest.fixture
+def http_get(store, settings):
+    """GET a URL from ``store.url()`` the way a browser would: local URLs through the app."""
+    import httpx
+
+    from storage import LocalStorage
+
+    if isinstance(store, LocalStorage):
+        from asgi_project.asgi import application
+        from choreography.runtime import Runtime, activate
+
+        settings.MEDIA_ROOT = store.root  # the app's media route now serves this store
+        activate(Runtime.from_settings())
+        transport = httpx.ASGITransport(app=application)
+        base = "http://testserver"
+    else:
+        transport, base = None, ""
+
+    async def get(url: str, headers: dict | None = None) -> httpx.Response:
+        async with httpx.AsyncClient(transport=transport) as client:
+            return await client.get(base + url if url.startswith("/") else url, headers=headers)
+
+    return get
+
+
+@pytest.fixture
+async def alice(transactional_db):
+    """A token client of the user alice."""
+    from choreography.accounts.tokens import issue_token
+    from tests.clients import TokenClient
+
+    return TokenClient(await issue_token("alice"))
+
+
+@pytest.fixture
+async def bob(transactional_db):
+    """A token client of the user bob."""
+    from choreography.accounts.tokens import issue_token
+    from tests.clients import TokenClient
+
+    return TokenClient(await issue_token("bob"))
 
 
 HALF_HOUR_SONG = {"title": "Half Hour", "bpm": 120.0, "first_beat": 0.0, "duration": 1800.0}

@@ -15,33 +15,9 @@ from django.utils import timezone
 from choreography.accounts import services
 from choreography.errors import InvalidRequestError
 from choreography.models import ApiToken
+from tests.clients import ERROR_KEYS, PASSWORD, Client, register, signed_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "salsa-on-two-1987"
-ERROR_KEYS = {"error", "details", "stage"}
-
-
-class Client(AsyncClient):
-    """An AsyncClient calling from ``ip`` and, when given, with a bearer token."""
-
-    def __init__(self, token: str | None = None, *, ip: str = "127.0.0.1", **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.token, self.ip = token, ip
-
-    def _base_scope(self, **request):
-        return {**super()._base_scope(**request), "client": [self.ip, 0]}
-
-    def generic(self, *args, headers=None, **kwargs):
-        if self.token:
-            headers = {"Authorization": f"Bearer {self.token}", **(headers or {})}
-        return super().generic(*args, headers=headers, **kwargs)
-
-    async def send(self, method: str, path: str, body: dict | None = None, **kwargs):
-        call = getattr(self, method.lower())
-        if body is None:
-            return await call(path, **kwargs)
-        return await call(path, body, content_type="application/json", **kwargs)
 
 
 @pytest.fixture(autouse=True)
@@ -56,23 +32,10 @@ async def _fresh_local_cache():
     await cache.aclear()
 
 
-async def register(client: Client, username="alice", email="alice@example.com", password=PASSWORD):
-    return await client.send(
-        "POST", "/api/auth/register/", {"username": username, "email": email, "password": password}
-    )
-
-
 async def login(client: Client, username="alice", password=PASSWORD):
     return await client.send(
         "POST", "/api/auth/login/", {"username": username, "password": password}
     )
-
-
-async def signed_up(username="alice") -> Client:
-    """A client holding the log-in token of a freshly registered user."""
-    response = await register(Client(), username=username, email=f"{username}@example.com")
-    assert response.status_code == 201, response.content
-    return Client(response.json()["token"])
 
 
 def fields(response) -> set[str]:

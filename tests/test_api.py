@@ -2,47 +2,21 @@
 
 import asyncio
 import os
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
-from django.conf import settings
 from django.test import AsyncClient
 
 from choreography.accounts.tokens import issue_token
 from choreography.models import ChoreographyTask, TaskStatus
+from tests.clients import TokenClient, generate, media_path
 from tests.helpers import child_ffmpeg_pids, decode_errors, streams
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class TokenClient(AsyncClient):
-    """An AsyncClient that sends a bearer token with every request."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def generic(self, *args, headers=None, **kwargs):
-        headers = {"Authorization": f"Bearer {self.token}", **(headers or {})}
-        return super().generic(*args, headers=headers, **kwargs)
-
-
 @pytest.fixture
 async def client(transactional_db):
     return TokenClient(await issue_token("alice"))
-
-
-async def generate(client, library, **body):
-    song, _ = library
-    return await client.post(
-        "/api/choreography/generate/", {"song_id": song.id, **body}, content_type="application/json"
-    )
-
-
-def media_path(video_url: str) -> Path:
-    key = urlsplit(video_url).path.split("/media/", 1)[1]
-    return settings.MEDIA_ROOT / unquote(key)
 
 
 async def test_generate_returns_a_finished_video_covering_the_song(client, library):

@@ -11,10 +11,10 @@ import pytest
 from choreography.accounts.tokens import issue_token
 from choreography.models import ChoreographyTask, MoveVariant, TaskStatus
 from choreography.runtime import current
+from tests.clients import TokenClient, generate
 from tests.conftest import s3_config_update
 from tests.helpers import decode_errors, streams
 from tests.s3server import SeaweedServer
-from tests.test_api import TokenClient, generate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

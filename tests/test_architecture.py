@@ -74,3 +74,10 @@ def test_layers_use_only_the_public_surface_of_the_libraries():
     deep = lambda m: m.startswith(("assembly.", "storage."))  # noqa: E731
     for package in ("choreography", "asgi_project", "bench"):
         assert offenders(package, deep) == []
+
+
+def test_test_modules_never_import_one_another():
+    """What several test modules share lives in tests/clients.py, tests/helpers.py, tests/live.py
+    (or another helper module) or in a conftest fixture; a test module imports no test module."""
+    is_test_module = lambda m: m.rpartition(".")[2].startswith("test_")  # noqa: E731
+    assert offenders("tests", lambda m: under(m, "tests") and is_test_module(m)) == []

@@ -6,8 +6,8 @@ import pytest
 
 from choreography.accounts.tokens import issue_token
 from choreography.models import ChoreographyTask
-from tests.test_api import TokenClient
-from tests.test_history import generate
+from tests.clients import TokenClient
+from tests.clients import generate_ok as generate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, SHOTS, new_page
+from tests.browser import CHROMIUM, new_page, shot
 from tests.live import child_pids, copy_data_dir, start_server, wait_for
 
 pytestmark = pytest.mark.skipif(
@@ -34,11 +34,6 @@ def page(site, browser, sign_in_link, request):
     yield page
     context.close()
     assert errors == [], errors
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_generate_watch_seek_and_follow_the_timeline(site, page):

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import CHROMIUM, new_page
-from tests.test_browser import shot
+from tests.browser import CHROMIUM, new_page, shot
 
 pytestmark = pytest.mark.skipif(
     not __import__("pathlib").Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import CHROMIUM, new_page
+from tests.browser import CHROMIUM, new_page, shot
 from tests.live import run_in_server_env
-from tests.test_browser import shot
 
 pytestmark = pytest.mark.skipif(
     not __import__("pathlib").Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"

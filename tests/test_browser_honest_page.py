@@ -11,9 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.browser import CHROMIUM, new_page
+from tests.browser import CHROMIUM, new_page, shot
 from tests.live import copy_data_dir, start_server, wait_for
-from tests.test_browser import shot
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"

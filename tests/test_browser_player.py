@@ -14,8 +14,7 @@ import httpx
 import pytest
 
 from tests.axe_asset import axe_source, serious_violations
-from tests.browser import CHROMIUM, SHOTS, new_page
-from tests.test_browser import shot
+from tests.browser import CHROMIUM, SHOTS, new_page, shot
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"

@@ -9,7 +9,7 @@ from choreography.accounts.tokens import issue_token
 from choreography.models import Move, Song
 from choreography.music.generator import TEMPO_TOLERANCE
 from choreography.music.vocabulary import BEATS_PER_PHRASE, Difficulty, EnergyLevel, Style
-from tests.test_api import TokenClient
+from tests.clients import TokenClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

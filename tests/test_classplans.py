@@ -13,7 +13,7 @@ from choreography.accounts.tokens import issue_token
 from choreography.classplans.models import ClassPlan, PlanSequence
 from choreography.collections.models import SavedChoreography
 from choreography.models import ChoreographyTask, Song, TaskStatus
-from tests.test_api import TokenClient
+from tests.clients import TokenClient
 
 STATIC = Path(__file__).resolve().parents[1] / "choreography" / "static" / "choreography"
 

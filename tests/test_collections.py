@@ -13,13 +13,12 @@ from django.core.management import call_command
 from django.test import AsyncClient
 from django.utils import timezone
 
-from choreography import runtime
 from choreography.accounts.services import update_preferences
 from choreography.accounts.tokens import issue_token
 from choreography.collections.models import SavedChoreography
-from choreography.models import ChoreographyTask, Song, TaskStatus
+from choreography.models import ChoreographyTask, TaskStatus
 from storage import StorageError
-from tests.test_api import TokenClient
+from tests.clients import TokenClient, a_song, a_video, stored_videos, user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,89 +35,12 @@ async def bob(transactional_db):
     return TokenClient(await issue_token("bob"))
 
 
-async def user(name: str):
-    return await get_user_model().objects.aget(username=name)
-
-
-async def a_song(title: str = "Obsesión") -> Song:
-    return await Song.objects.acreate(
-        title=title,
-        artist="Aventura",
-        audio_key=f"songs/{uuid.uuid4().hex}.m4a",
-        duration_seconds=180.0,
-        bpm=120.0,
-        content_hash=uuid.uuid4().hex,
-    )
-
-
-async def a_video(
-    owner: str,
-    song: Song,
-    tmp_path,
-    *,
-    difficulty="beginner",
-    style="romantic",
-    size=1000,
-    duration=120.0,
-    status=TaskStatus.COMPLETED,
-    error="",
-    stage="completed",
-    seed=7,
-) -> ChoreographyTask:
-    """A task row as a generation leaves it, with its video object stored when completed."""
-    task_id = uuid.uuid4()
-    result = {}
-    if status == TaskStatus.COMPLETED:
-        key = f"videos/{task_id}.mp4"
-        src = tmp_path / f"{task_id}.mp4"
-        src.write_bytes(b"v" * 16)
-        await runtime.current().storage.upload(src, key)
-        result = {
-            "video_key": key,
-            "duration_seconds": duration,
-            "size_bytes": size,
-            "timeline": [
-                {
-                    "name": "basic",
-                    "label": "Basic step",
-                    "start_time": 0.0,
-                    "duration": 4.0,
-                    "difficulty": difficulty,
-                    "energy_level": "medium",
-                    "style": style,
-                }
-            ],
-        }
-    return await ChoreographyTask.objects.acreate(
-        id=task_id,
-        user=await user(owner),
-        song=song,
-        parameters={
-            "song_id": song.pk,
-            "difficulty": difficulty,
-            "energy_level": "medium",
-            "style": style,
-            "seed": seed,
-        },
-        status=status,
-        stage=stage,
-        error=error,
-        result=result,
-    )
-
-
 async def save(client, task, **fields) -> dict:
     response = await client.post(
         "/api/collections/", {"task_id": str(task.pk), **fields}, content_type=JSON
     )
     assert response.status_code == 201, response.content
     return response.json()
-
-
-async def stored_videos(*tasks) -> list[str]:
-    """Which of these tasks' videos the storage lists (other tests' videos may share it)."""
-    keys = {f"videos/{task.pk}.mp4" for task in tasks}
-    return sorted(k for k in await runtime.current().storage.list("videos/") if k in keys)
 
 
 async def test_save_get_rename_and_delete(alice, tmp_path):

@@ -25,20 +25,6 @@ from choreography.library.stage import Stage, frames
 from choreography.models import Difficulty, EnergyLevel, Style
 from tests.browser import SHOTS
 
-MOTION_THRESHOLD = 1.0
-"""Mean absolute difference (0-255 grey levels, 64x36 thumbnails) a dancing clip must exceed
-between some two decoded frames a quarter second apart; a still picture scores 0."""
-
-
-MOTION_FILTER = "fps=4,scale=64:36,format=gray"
-"""FFmpeg's video filter for what ``motion`` compares: grey thumbnails 0.25 s apart."""
-
-
-def motion(thumbnails: bytes) -> float:
-    """The largest mean grey-level change between consecutive thumbnails (MOTION_FILTER, raw)."""
-    thumbs = np.frombuffer(thumbnails, dtype=np.uint8).reshape(-1, 36, 64).astype(np.int16)
-    return float(np.abs(np.diff(thumbs, axis=0)).mean(axis=(1, 2)).max())
-
 
 def test_metadata_covers_every_difficulty_energy_and_style():
     """The generator finds every difficulty, energy level and style among the demo moves."""

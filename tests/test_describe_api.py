@@ -7,8 +7,7 @@ import pytest
 
 from choreography.accounts.tokens import issue_token
 from choreography.models import ChoreographyTask
-from tests.test_api import TokenClient
-from tests.test_streaming import StreamReader
+from tests.clients import StreamReader, TokenClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

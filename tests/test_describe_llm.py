@@ -21,7 +21,7 @@ import pytest
 from choreography.accounts.tokens import issue_token
 from choreography.describe.interpretation import CatalogSong
 from choreography.describe.llm import TOOL, tool_schema
-from tests.test_api import TokenClient
+from tests.clients import TokenClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

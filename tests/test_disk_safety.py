@@ -21,10 +21,17 @@ from choreography.generation.reservations import MIB, estimate_bytes, reserved_b
 from choreography.generation.service import admit, prepare_generation, run_generation
 from choreography.library.formats import joinable
 from choreography.models import ChoreographyTask, Move, TaskStatus, WorkLease
+from tests.clients import (
+    TokenClient,
+    a_song,
+    a_video,
+    generate,
+    staff_client,
+    stored_videos,
+    upload,
+    user,
+)
 from tests.helpers import make_song
-from tests.test_api import TokenClient, generate
-from tests.test_collections import a_video, stored_videos, user
-from tests.test_library_admin import staff_client, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -277,8 +284,6 @@ async def test_a_serving_process_prunes_old_unsaved_videos_on_its_own(
     """With the schedule on, a started runtime deletes an old unsaved video and its row without
     anyone running prune_videos; recent and running rows stay."""
     await get_user_model().objects.acreate(username="alice")
-    from tests.test_collections import a_song
-
     song = await a_song()
     old = await a_video("alice", song, tmp_path)
     recent = await a_video("alice", song, tmp_path)

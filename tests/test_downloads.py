@@ -13,8 +13,7 @@ from choreography.accounts.tokens import issue_token
 from choreography.api.downloads import video_filename
 from choreography.models import Song
 from storage import content_disposition
-from tests.test_api import TokenClient, generate
-from tests.test_storage import http_get, store  # noqa: F401 (the local + S3 contract fixtures)
+from tests.clients import TokenClient, generate
 
 AWKWARD = 'Obsesión "En Vivo"; 100% \\ 星'
 
@@ -59,7 +58,7 @@ def test_the_header_is_ascii_and_quoted_safely(name, header):
 
 
 @pytest.mark.django_db
-async def test_both_backends_answer_with_the_name_signed_into_the_link(store, http_get, tmp_path):  # noqa: F811
+async def test_both_backends_answer_with_the_name_signed_into_the_link(store, http_get, tmp_path):
     """Local (the app's media route) and S3 (ResponseContentDisposition) name the object, inline
     to play and as an attachment to save; a quote or non-ASCII character survives."""
     source = tmp_path / "v.mp4"

@@ -11,7 +11,7 @@ import pytest
 from django.test import AsyncClient
 
 from choreography.accounts.tokens import issue_token
-from tests.test_api import TokenClient
+from tests.clients import TokenClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

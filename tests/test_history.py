@@ -7,37 +7,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from choreography.accounts.tokens import issue_token
 from choreography.api.signing import sign_media
-from tests.test_api import TokenClient
+from tests.clients import generate_ok as generate
+from tests.clients import local
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-async def alice(transactional_db):
-    return TokenClient(await issue_token("alice"))
-
-
-@pytest.fixture
-async def bob(transactional_db):
-    return TokenClient(await issue_token("bob"))
-
-
-async def generate(client, song, **fields) -> dict:
-    response = await client.post(
-        "/api/choreography/generate/",
-        {"song_id": song.id, **fields},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def local(url: str) -> str:
-    """The path and query of an absolute URL (the in-process client talks to 'testserver')."""
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 async def test_history_lists_only_my_completed_videos_newest_first(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from choreography.accounts.tokens import issue_token
 from choreography.models import ChoreographyTask, TaskStatus
 from choreography.runtime import current
-from tests.test_api import TokenClient
+from tests.clients import TokenClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

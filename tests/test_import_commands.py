@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from choreography.models import Move, MoveVariant, Song
 from choreography.music.catalog import (
@@ -19,6 +17,7 @@ from choreography.music.catalog import (
     jobs_from_manifest,
 )
 from choreography.music.generator import DEFAULT_CLIP_TEMPO_BPM
+from tests.clients import run_command
 from tests.conftest import FMT, s3_config_update
 from tests.helpers import make_canonical_clip, make_click_track, make_dance_clip
 from tests.s3server import SeaweedServer
@@ -41,18 +40,6 @@ def clip_dir(media_dir) -> Path:
 @pytest.fixture(scope="session")
 def click_song(media_dir) -> Path:
     return make_click_track(media_dir / "import-click.m4a", 141.0, 0.37, 10.0)
-
-
-def run_command(name, *args):
-    """Run a command; returns (stdout, stderr, CommandError or None)."""
-    from io import StringIO
-
-    out, err = StringIO(), StringIO()
-    try:
-        call_command(name, *[str(a) for a in args], stdout=out, stderr=err)
-    except CommandError as exc:
-        return out.getvalue(), err.getvalue(), exc
-    return out.getvalue(), err.getvalue(), None
 
 
 def test_import_moves_imports_a_directory_and_reports_what_it_skipped(clip_dir, tmp_path):

@@ -13,27 +13,16 @@ from django.test import AsyncClient
 
 from choreography.accounts.tokens import issue_token
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
+from tests.clients import TokenClient, leftover_uploads, staff_client, upload
 from tests.helpers import make_phone_clip, make_song, streams
 from tests.live import copy_data_dir, start_server
-from tests.test_api import TokenClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def staff_client(name: str = "boss") -> TokenClient:
-    client = TokenClient(await issue_token(name))
-    await get_user_model().objects.filter(username=name).aupdate(is_staff=True)
-    return client
 
 
 @pytest.fixture
 async def staff(transactional_db):
     return await staff_client()
-
-
-async def upload(client, url: str, path, **fields):
-    with open(path, "rb") as handle:  # noqa: ASYNC230 - the test client reads it anyway
-        return await client.post(url, {"file": handle, **fields})
 
 
 async def test_upload_song_imports_it_normalized(staff, runtime, tmp_path):
@@ -86,11 +75,6 @@ async def test_a_file_ffmpeg_cannot_read_is_a_400_naming_it(staff, runtime, tmp_
     assert moves.status_code == 400 and "notes.mp3" in moves.json()["error"]
     assert await Song.objects.acount() == 0 and set(await runtime.storage.list("")) == stored
     assert not leftover_uploads(runtime)
-
-
-def leftover_uploads(runtime) -> list:
-    """Upload temp files still in the runtime's work dir."""
-    return list(runtime.work_root.glob("*.upload*"))
 
 
 async def test_too_large_is_a_413(staff, reconfigure, tmp_path):

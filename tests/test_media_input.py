@@ -25,9 +25,8 @@ from assembly.limits import not_allowed_container, oversized_picture
 from assembly.probe import AudioStreamInfo, VideoStreamInfo
 from choreography.config import load_config
 from choreography.models import Move, Song
+from tests.clients import leftover_uploads, run_command, staff_client, upload
 from tests.helpers import make_phone_clip, synthesize
-from tests.test_import_commands import run_command
-from tests.test_library_admin import leftover_uploads, staff_client, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

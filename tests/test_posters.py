@@ -10,8 +10,9 @@ import pytest
 from choreography.generation.selectors import poster_key
 from choreography.models import Move
 from choreography.music.generator import MoveOption
+from tests.clients import generate_ok as generate
+from tests.clients import local
 from tests.helpers import frame_colors
-from tests.test_history import alice, bob, generate, local  # noqa: F401 -- fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +43,7 @@ async def test_import_stores_the_middle_frame_as_a_jpeg(library, runtime, tmp_pa
 
 
 async def test_generation_history_and_collection_carry_a_poster_that_is_an_image(
-    alice,  # noqa: F811
+    alice,
     library,
 ):
     """The response, the history item and the saved item link the first move's poster; the
@@ -70,7 +71,7 @@ async def test_generation_history_and_collection_carry_a_poster_that_is_an_image
     assert urlsplit(saved.json()["poster_url"]).path == urlsplit(url).path
 
 
-async def test_a_poster_link_needs_a_valid_signature(alice, bob, library):  # noqa: F811
+async def test_a_poster_link_needs_a_valid_signature(alice, bob, library):
     """Without its signature, with a forged one, a longer expiry or someone else's signature,
     a poster link is refused like a video link."""
     song, _ = library
@@ -88,7 +89,7 @@ async def test_a_poster_link_needs_a_valid_signature(alice, bob, library):  # no
     assert (await bob.get(f"{path}?{video_query}")).status_code == 403
 
 
-async def test_moves_imported_before_posters_give_a_null_poster(alice, library):  # noqa: F811
+async def test_moves_imported_before_posters_give_a_null_poster(alice, library):
     """A library imported before posters existed still generates; poster_url is null."""
     song, _ = library
     await Move.objects.aupdate(poster_key="")
@@ -118,7 +119,7 @@ def test_the_poster_is_the_first_danced_move_not_the_intro():
     assert poster_key(timeline[1:2], moves) == ""
 
 
-async def test_posters_on_s3_are_presigned_jpegs(alice, s3_backend, library, tmp_path):  # noqa: F811
+async def test_posters_on_s3_are_presigned_jpegs(alice, s3_backend, library, tmp_path):
     """With STORAGE_BACKEND=s3 the poster is in the bucket and its presigned URL answers a JPEG."""
     song, moves = library
     stored = set(await s3_backend.list("library/posters/"))

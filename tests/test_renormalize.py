@@ -15,10 +15,9 @@ from choreography.library.formats import joinable
 from choreography.library.renormalize import renormalize_library
 from choreography.models import Move, Song
 from choreography.runtime import current
+from tests.clients import TokenClient, generate, media_path, run_command
 from tests.conftest import FMT
 from tests.helpers import decode_errors, streams
-from tests.test_api import TokenClient, generate, media_path
-from tests.test_import_commands import run_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

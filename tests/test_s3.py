@@ -38,8 +38,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from storage import ObjectNotFoundError, StorageError
 from storage.s3 import ERROR_REASONS, HANDLED_ERRORS, MiB, S3Settings, S3Storage, translate_error
-from tests.s3server import free_ports
-from tests.test_storage import s3_store
+from tests.s3server import free_ports, s3_store
 
 ENDPOINT = "http://127.0.0.1:9"
 

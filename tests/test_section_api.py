@@ -9,8 +9,8 @@ from django.conf import settings
 
 from choreography.accounts.tokens import issue_token
 from choreography.models import ChoreographyTask, Song
+from tests.clients import TokenClient, media_path
 from tests.helpers import decode_errors, streams
-from tests.test_api import TokenClient, media_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

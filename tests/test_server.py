@@ -13,9 +13,16 @@ import httpx
 import pytest
 
 from choreography.library.demo import DEMO_FRAMING, DEMO_SONGS, demo_move_metadata
-from tests.helpers import TEST_REDIS_URL, decode_errors, isolated_database_env, streams
+from tests.helpers import (
+    MOTION_FILTER,
+    MOTION_THRESHOLD,
+    TEST_REDIS_URL,
+    decode_errors,
+    isolated_database_env,
+    motion,
+    streams,
+)
 from tests.live import spawn_serve, wait_for
-from tests.test_demo_library import MOTION_FILTER, MOTION_THRESHOLD, motion
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,64 +1,13 @@
 """The storage contract, run against every adapter: local disk, and S3 on a real server."""
 
 import os
-import uuid
 from pathlib import Path
 
-import httpx
 import pytest
 
 from storage import InvalidKeyError, LocalStorage, ObjectNotFoundError, StorageError
 from storage.base import READ_CHUNK
-from storage.s3 import MiB, S3Settings, S3Storage
-
-
-def s3_store(server, **overrides) -> S3Storage:
-    """An adapter on the session's server, under a prefix of its own (a clean namespace)."""
-    options = {
-        "bucket": server.bucket,
-        "endpoint_url": server.endpoint_url,
-        "key_prefix": f"t-{uuid.uuid4().hex[:12]}/",
-        "multipart_threshold": 6 * MiB,
-        "part_size": 5 * MiB,
-        **overrides,
-    }
-    return S3Storage(S3Settings(**options))
-
-
-@pytest.fixture(params=["local", "s3"])
-async def store(request, tmp_path):
-    if request.param == "local":
-        from choreography.api.signing import sign_media
-
-        # As the app builds it: local URLs are signed app links (see choreography.runtime).
-        yield LocalStorage(
-            tmp_path / "root", url_signer=lambda key, name: sign_media(key, filename=name).path
-        )
-        return
-    adapter = s3_store(request.getfixturevalue("s3_server"))
-    yield adapter
-    await adapter.aclose()
-
-
-@pytest.fixture
-def http_get(store, settings):
-    """GET a URL from ``store.url()`` the way a browser would: local URLs through the app."""
-    if isinstance(store, LocalStorage):
-        from asgi_project.asgi import application
-        from choreography.runtime import Runtime, activate
-
-        settings.MEDIA_ROOT = store.root  # the app's media route now serves this store
-        activate(Runtime.from_settings())
-        transport = httpx.ASGITransport(app=application)
-        base = "http://testserver"
-    else:
-        transport, base = None, ""
-
-    async def get(url: str, headers: dict | None = None) -> httpx.Response:
-        async with httpx.AsyncClient(transport=transport) as client:
-            return await client.get(base + url if url.startswith("/") else url, headers=headers)
-
-    return get
+from storage.s3 import MiB, S3Storage
 
 
 @pytest.fixture

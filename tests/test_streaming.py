@@ -11,8 +11,7 @@ from choreography.accounts.tokens import issue_token
 from choreography.api.streaming import format_event, wants_event_stream
 from choreography.models import ChoreographyTask, TaskStatus
 from choreography.runtime import current
-from tests.live import parse_sse
-from tests.test_api import TokenClient
+from tests.clients import TokenClient, start_stream
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,41 +40,6 @@ def test_an_event_is_one_data_line_even_with_newlines_in_the_payload():
     lines = raw.strip("\n").split("\n")
     assert lines[0] == "event: progress" and len(lines) == 2
     assert json.loads(lines[1].removeprefix("data: "))["message"] == "two\nlines"
-
-
-class StreamReader:
-    """Reads an in-process streaming response event by event."""
-
-    def __init__(self, response) -> None:
-        self.chunks = response.streaming_content.__aiter__()
-        self.buffer = ""
-
-    async def next_block(self) -> str:
-        while "\n\n" not in self.buffer:
-            self.buffer += (await anext(self.chunks)).decode()
-        block, self.buffer = self.buffer.split("\n\n", 1)
-        return block
-
-    async def events(self):
-        while True:
-            try:
-                block = await self.next_block()
-            except StopAsyncIteration:
-                return
-            for event in parse_sse([*block.split("\n"), ""]):
-                yield event
-
-
-async def start_stream(client, song, **fields):
-    response = await client.post(
-        "/api/choreography/generate/",
-        {"song_id": song.id, **fields},
-        content_type="application/json",
-        headers={"Accept": "text/event-stream"},
-    )
-    assert response.status_code == 200
-    assert response["Content-Type"] == "text/event-stream"
-    return StreamReader(response)
 
 
 async def test_a_queued_request_streams_keepalives_until_a_slot_frees(library, reconfigure):

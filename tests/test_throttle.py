@@ -17,8 +17,8 @@ from django.core.cache import cache
 from choreography.accounts import throttle
 from choreography.api.request_context import resolve_client
 from choreography.config import load_config
+from tests.clients import ERROR_KEYS, PASSWORD, Client, register, signed_up
 from tests.helpers import TEST_REDIS_URL, redis_unreachable
-from tests.test_accounts_api import ERROR_KEYS, PASSWORD, Client, register, signed_up
 
 
 @pytest.fixture(autouse=True)

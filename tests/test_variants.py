@@ -18,10 +18,10 @@ from choreography.library.variants import (
 )
 from choreography.models import Move, MoveVariant
 from choreography.music.tempo import MAX_GRID_ERROR, ClipTempo, variant_frames
+from tests.clients import TokenClient, media_path, start_stream
 from tests.conftest import FMT, move_keys, row_fields
 from tests.helpers import child_ffmpeg_pids, decode_errors, frame_hashes, make_canonical_clip
 from tests.live import KeptImport
-from tests.test_api import TokenClient, media_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -374,8 +374,6 @@ async def test_missing_variants_render_under_a_retiming_stage_and_only_once(
 ):
     """A request on a song nobody warmed streams a retiming stage before fetching (progress
     never going down); the next request finds them stored: no retiming, no encode."""
-    from tests.test_streaming import start_stream
-
     song = await import_at(song_file, SONG_BPM, warm=False)
 
     async def stages(seed: int) -> list[tuple[str, int]]:
