@@ -22,27 +22,29 @@ FMT = VideoFormat(width=320, height=180, fps=30)
 
 CLIP_FRAMES = (61, 47, 75, 53, 90, 66)
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
 PACKAGES = ("asgi_project", "assembly", "choreography", "storage")
 
 
 LONGEST_FIRST = (
-    "test_schemathesis.py",
-    "test_server.py",  # serve builds the demo library
-    "test_browser_player.py",
-    "test_variants.py",
-    "test_import_commands.py",
-    "test_security.py",
-    "test_renormalize.py",
-    "test_browser_honest_page.py",
-    "test_api_s3.py",
-    "test_startup.py",
-    "test_fresh_data_dir.py",
-    "test_limits.py",
-    "test_library_admin.py",
-    "test_browser.py",
+    "api/test_schemathesis.py",
+    "server/test_server.py",  # serve builds the demo library
+    "generation/test_browser_player.py",
+    "library/test_variants.py",
+    "library/test_import_commands.py",
+    "api/test_security.py",
+    "library/test_renormalize.py",
+    "generation/test_browser_honest_page.py",
+    "generation/test_api_s3.py",
+    "server/test_startup.py",
+    "server/test_fresh_data_dir.py",
+    "api/test_limits.py",
+    "library/test_library_admin.py",
+    "generation/test_browser.py",
 )
-"""Files that take longest, started first so parallel workers finish together (pyproject's
-``--no-loadscope-reorder`` keeps xdist from putting the files with most tests first instead)."""
+"""Files (under tests/) that take longest, started first so parallel workers finish together
+(pyproject's ``--no-loadscope-reorder`` keeps xdist from putting the files with most tests first
+instead)."""
 
 
 def pytest_configure(config) -> None:
@@ -131,9 +133,9 @@ def kind_of(item) -> str:
       that is for what the rule cannot see, like ``store``'s S3 parameter;
     - ``browser``: it, a fixture it uses, or a helper they call drives Chromium;
     - ``live``: ... runs the app or S3 in another process (LIVE);
-    - ``api``: ... uses the database (``django_db``, ``db`` fixtures, ``library``) or media
-      FFmpeg synthesizes (API);
-    - ``unit``: everything else: pure, in-process, no database, no server, no session media.
+    - ``api``: ... uses the database (``django_db``, ``db`` fixtures, ``library``), the
+      session's media, or starts a process, FFmpeg mostly (API);
+    - ``unit``: everything else: pure, in-process, no database, no server, no process.
     """
     marked = {mark.name for mark in item.iter_markers() if mark.name in KINDS}
     if len(marked) > 1:
@@ -159,7 +161,7 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         item.add_marker(kind_of(item))
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    items.sort(key=lambda item: rank.get(item.path.relative_to(TESTS).as_posix(), len(rank)))
 
 
 def pytest_xdist_auto_num_workers(config) -> int:

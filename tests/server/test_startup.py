@@ -17,7 +17,7 @@ from tests.helpers import isolated_database_env, streams
 from tests.live import spawn_serve
 from tests.s3server import free_ports
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage_env(data_dir: Path, **extra: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from choreography.models import ChoreographyTask, TaskStatus
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from choreography.models import ChoreographyTask, Song, TaskStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "choreography" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "choreography" / "templates"
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 

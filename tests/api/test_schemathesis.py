@@ -24,7 +24,7 @@ SLICES = {
     # JSON Schema's "integer" admits 2.0; the API refuses it on purpose (strict bodies, see
     # test_security), so "schema-valid data is accepted" cannot hold for the generate body.
     # /api/auth/ is left out of the POST slice: log-out would revoke the token every other
-    # request uses, and sign-up/log-in are throttled (tests/test_accounts_api.py covers them).
+    # request uses, and sign-up/log-in are throttled (tests/accounts/test_accounts_api.py covers them).
     "generate": [
         "--include-method",
         "POST",

@@ -1,7 +1,7 @@
 """The demo library: a dancing couple per move, on its own tempo, encoded in the canonical format.
 
 The build is timed by bench/demo_library.py, not here; the library ``serve`` builds on a fresh
-data dir is checked clip by clip in tests/test_server.py (one build serves both). A contact sheet with one frame of every
+data dir is checked clip by clip in tests/server/test_server.py (one build serves both). A contact sheet with one frame of every
 figure is saved as ``screenshots/demo-figures.png`` (git-ignored) for people to look at.
 """
 

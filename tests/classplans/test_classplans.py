@@ -15,7 +15,7 @@ from choreography.collections.models import SavedChoreography
 from choreography.models import ChoreographyTask, Song, TaskStatus
 from tests.clients import TokenClient
 
-STATIC = Path(__file__).resolve().parents[1] / "choreography" / "static" / "choreography"
+STATIC = Path(__file__).resolve().parents[2] / "choreography" / "static" / "choreography"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

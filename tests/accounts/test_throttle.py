@@ -1,7 +1,7 @@
 """The guessing and sign-up throttle in-process, on local memory and on Redis: counted before
 evaluated (a burst gets at most the limit through), per (account, address) and per address,
 unlocked by a password reset, sign-ups per address, and the client address by the
-trusted-proxy rule. The same against real servers: tests/test_throttle_live.py."""
+trusted-proxy rule. The same against real servers: tests/accounts/test_throttle_live.py."""
 
 from __future__ import annotations
 

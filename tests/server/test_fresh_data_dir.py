@@ -44,7 +44,7 @@ CASES: dict[str, tuple[list[str], dict[str, str], int, str]] = {
     "signin_link": (["dancer"], {}, 0, "/signin/"),
     "warm_variants": ([], {}, 0, "rendered 0 tempo variants"),
     "renormalize": (["--video-size", "160x90"], {}, 0, "0 rebuilt"),
-    # serve on a fresh data dir: tests/test_signin_address.py starts it there.
+    # serve on a fresh data dir: tests/accounts/test_signin_address.py starts it there.
 }
 
 

@@ -1,5 +1,5 @@
 """/api/auth/: sign-up, log-in/out, profile, tokens and CORS, in-process (the guessing throttle:
-tests/test_throttle.py)."""
+tests/accounts/test_throttle.py)."""
 
 from __future__ import annotations
 

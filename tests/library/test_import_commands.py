@@ -23,7 +23,7 @@ from tests.helpers import make_canonical_clip, make_click_track, make_dance_clip
 from tests.s3server import SeaweedServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")

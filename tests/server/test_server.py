@@ -24,7 +24,7 @@ from tests.helpers import (
 )
 from tests.live import spawn_serve, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
