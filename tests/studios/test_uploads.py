@@ -262,7 +262,7 @@ async def test_a_big_body_from_anyone_but_the_instructor_is_refused_unread(studi
     studio A's upload route is read only for A's instructor; A's student, B's instructor and an
     outsider get 404 with not one byte pulled, a stranger 401."""
     from asgi_project.limits import BodySizeLimit
-    from tests.test_body_limits import KIB, MIB, Client, ReadingApp, upload_scope
+    from tests.asgi_gate import KIB, MIB, Client, ReadingApp, upload_scope
 
     path = moves_url(studios.studio_a)
     expected = {
