@@ -3,9 +3,11 @@ import time
 from django.core.management.base import CommandError
 
 from assembly import ChoreoError
+from choreography import runtime
 from choreography.library.demo import create_demo_library
 from choreography.management.commands._database import DatabaseCommand, ensure_database
 from choreography.runtime import run_sync
+from choreography.studios.demo import create_demo_studio
 from storage import StorageError
 
 
@@ -17,11 +19,17 @@ class Command(DatabaseCommand):
         started = time.monotonic()
         try:
             songs, moves = run_sync(create_demo_library)
+            library_s = time.monotonic() - started
+            made = run_sync(lambda: create_demo_studio(runtime=runtime.current()))
         except (ChoreoError, StorageError, ExceptionGroup) as exc:
             raise CommandError(_one_line(exc)) from None
         self.stdout.write(
-            f"demo library: {songs} songs and {moves} moves created "
-            f"in {time.monotonic() - started:.1f} s"
+            f"demo library: {songs} songs and {moves} moves created in {library_s:.1f} s"
+        )
+        self.stdout.write(
+            f"demo studio {made.studio.name!r}: /studios/{made.studio.pk}/, {made.created_moves} "
+            f"moves created in {time.monotonic() - started - library_s:.1f} s "
+            "(instructor demo, student student)"
         )
 
 

@@ -26,6 +26,7 @@ from choreography.management.commands._database import ensure_database
 from choreography.models import Move, Song
 from choreography.runtime import check_storage, run_sync
 from choreography.server import serve
+from choreography.studios.models import Studio
 from storage import StorageError
 
 
@@ -91,6 +92,14 @@ class Command(BaseCommand):
                 f"demo library ready: {songs} songs, {moves} moves "
                 f"({time.monotonic() - started:.1f} s)"
             )
+            from choreography.studios.demo import create_demo_studio
+
+            started = time.monotonic()
+            made = run_sync(lambda: create_demo_studio(runtime=runtime.current()))
+            self.stdout.write(
+                f"demo studio ready: {made.created_moves} moves filmed, uploaded and cut "
+                f"({time.monotonic() - started:.1f} s)"
+            )
         interrupted = run_sync(lambda: runtime.current().leases.fail_expired())
         if interrupted:
             self.stdout.write(f"marked {interrupted} interrupted generation(s) as failed")
@@ -102,6 +111,13 @@ class Command(BaseCommand):
         if settings.CHOREO.env == "demo":
             demo_user, _ = get_user_model().objects.get_or_create(username="demo")
             self.stdout.write(f"sign in (one-time link): {base_url}{sign_in_path(demo_user)}")
+            if studio := Studio.objects.filter(instructor=demo_user).first():
+                self.stdout.write(f"demo's studio (instructor): {base_url}/studios/{studio.pk}/")
+                if student := studio.memberships.select_related("user").first():
+                    link = sign_in_path(student.user)
+                    self.stdout.write(
+                        f"its student {student.user} (one-time link): {base_url}{link}"
+                    )
         self.stdout.write(f"serving on {base_url}/ (Ctrl-C to stop)")
         self.stdout.flush()
         with recorded(settings.CHOREO.public_url):  # for signin_link
