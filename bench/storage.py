@@ -39,17 +39,16 @@ async def bench(rounds: int) -> None:
     from choreography.accounts.tokens import issue_token
     from choreography.library.demo import create_demo_library
     from choreography.models import Song
-    from choreography.runtime import Runtime, activate
+    from choreography.runtime import Runtime
     from tests.s3server import SeaweedServer
 
     server = SeaweedServer(Path(os.environ["CHOREO_DATA_DIR"]) / "seaweedfs")
     await asyncio.to_thread(server.start)
     runtimes: dict[str, Runtime] = {"local": Runtime.from_settings()}
-    activate(runtimes["local"])
     try:
         await asyncio.to_thread(call_command, "migrate", verbosity=0)
         started = time.monotonic()
-        await create_demo_library()
+        await create_demo_library(runtime=runtimes["local"])
         print(f"demo library built in {time.monotonic() - started:.1f} s")
 
         local_config = settings.CHOREO
@@ -78,13 +77,13 @@ async def bench(rounds: int) -> None:
 
         async def generate(backend: str, song_id: int, seed: int) -> None:
             settings.CHOREO = configs[backend]
-            activate(runtimes[backend])
             started = time.monotonic()
             response = await client.post(
                 "/api/choreography/generate/",
                 {"song_id": song_id, "seed": seed},
                 content_type="application/json",
                 headers=auth,
+                state={"runtime": runtimes[backend]},  # what the lifespan gives a server's requests
             )
             elapsed = time.monotonic() - started
             if response.status_code != 200:

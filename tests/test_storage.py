@@ -26,13 +26,12 @@ def s3_store(server, **overrides) -> S3Storage:
 
 
 @pytest.fixture(params=["local", "s3"])
-async def store(request, tmp_path):
+async def store(request, tmp_path, runtime):
     if request.param == "local":
-        from choreography.api.signing import sign_media
-
         # As the app builds it: local URLs are signed app links (see choreography.runtime).
         yield LocalStorage(
-            tmp_path / "root", url_signer=lambda key, name: sign_media(key, filename=name).path
+            tmp_path / "root",
+            url_signer=lambda key, name: runtime.sign_media(key, filename=name).path,
         )
         return
     adapter = s3_store(request.getfixturevalue("s3_server"))
@@ -41,15 +40,15 @@ async def store(request, tmp_path):
 
 
 @pytest.fixture
-def http_get(store, settings):
-    """GET a URL from ``store.url()`` the way a browser would: local URLs through the app."""
+def http_get(store, settings, runtimes):
+    """GET a URL from ``store.url()`` the way a browser would: local URLs through the app (in
+    the runtime a server on those settings would have, as its lifespan state)."""
     if isinstance(store, LocalStorage):
         from asgi_project.asgi import application
-        from choreography.runtime import Runtime, activate
+        from tests.runtimes import WithRuntime
 
         settings.MEDIA_ROOT = store.root  # the app's media route now serves this store
-        activate(Runtime.from_settings())
-        transport = httpx.ASGITransport(app=application)
+        transport = httpx.ASGITransport(app=WithRuntime(application, runtimes.current))
         base = "http://testserver"
     else:
         transport, base = None, ""

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field
 
-from choreography import runtime
+from choreography.api.request_context import runtime_of
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import BODY_ERRORS, DifficultyValue, EnergyValue, ErrorOut
 from choreography.studios import services
@@ -133,7 +133,7 @@ def studio_out(view: services.StudioView) -> dict:
     }
 
 
-def move_out(move: StudioMove) -> dict:
+def move_out(request: HttpRequest, move: StudioMove) -> dict:
     clip = move.clip
     poster = clip.poster_key if clip is not None else ""
     return {
@@ -147,7 +147,7 @@ def move_out(move: StudioMove) -> dict:
         "counts": move.counts,
         "tempo_bpm": move.tempo_bpm,
         "status": move.status,
-        "poster_url": absolute_url(runtime.current().storage.url(poster)) if poster else None,
+        "poster_url": absolute_url(runtime_of(request).storage.url(poster)) if poster else None,
         "duration_seconds": clip.duration_seconds if clip is not None else None,
     }
 
@@ -268,7 +268,8 @@ async def remove_student(request: HttpRequest, studio_id: Id, user_id: Id):
     summary="The studio's moves",
 )
 async def moves(request: HttpRequest, studio_id: Id):
-    return [move_out(m) for m in await services.list_moves(user=request.auth, studio_id=studio_id)]
+    found = await services.list_moves(user=request.auth, studio_id=studio_id)
+    return [move_out(request, m) for m in found]
 
 
 @router.patch(
@@ -280,7 +281,7 @@ async def edit_move(request: HttpRequest, studio_id: Id, move_id: Id, body: Stud
     move = await services.edit_move(
         user=request.auth, studio_id=studio_id, move_id=move_id, **body.model_dump()
     )
-    return move_out(move)
+    return move_out(request, move)
 
 
 @router.delete(
@@ -289,5 +290,10 @@ async def edit_move(request: HttpRequest, studio_id: Id, move_id: Id, body: Stud
     summary="Delete a move (refused while choreographies use it)",
 )
 async def delete_move(request: HttpRequest, studio_id: Id, move_id: Id):
-    await services.remove_move(user=request.auth, studio_id=studio_id, move_id=move_id)
+    await services.remove_move(
+        user=request.auth,
+        studio_id=studio_id,
+        move_id=move_id,
+        storage=runtime_of(request).storage,
+    )
     return Status(204, None)

@@ -19,7 +19,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from assembly import ChoreoError
-from choreography import runtime
 from choreography.accounts.signin import sign_in_path
 from choreography.management.commands._address import base_url_for, recorded
 from choreography.management.commands._database import ensure_database
@@ -68,7 +67,7 @@ class Command(BaseCommand):
                 "(e.g. redis://127.0.0.1:6379/0) or run one worker"
             )
         try:
-            version = run_sync(lambda: runtime.current().ffmpeg_version())
+            version = run_sync(lambda runtime: runtime.ffmpeg_version())
         except ChoreoError as exc:
             raise CommandError(f"{exc.message}. {exc.details}".strip()) from None
         self.stdout.write(f"FFmpeg: {version}")
@@ -91,7 +90,7 @@ class Command(BaseCommand):
                 f"demo library ready: {songs} songs, {moves} moves "
                 f"({time.monotonic() - started:.1f} s)"
             )
-        interrupted = run_sync(lambda: runtime.current().leases.fail_expired())
+        interrupted = run_sync(lambda runtime: runtime.leases.fail_expired())
         if interrupted:
             self.stdout.write(f"marked {interrupted} interrupted generation(s) as failed")
         base_url = base_url_for(host, port)
