@@ -5,7 +5,8 @@ read by ``choreography.api.request_context.runtime_of``). Django's ``AsyncClient
 run no lifespan: while a test runs, the request factories they build their requests with are
 patched (for that test only) to put the test's current runtime where a server would, the ASGI
 scope's ``state``, and for the sync (WSGI) ``Client`` the environ key ``runtime_of`` also reads.
-A request that already brings its own ``state`` keeps it.
+A request that already brings its own ``state`` keeps it. (Django 5.2's clients cannot be asked for a
+``state``: their ``defaults`` and extra arguments all become headers.)
 
 The runtime is built from the settings, and built again when a test changes one it is made of
 (Django's ``setting_changed``), as a process started with those settings would build it.
