@@ -5,9 +5,9 @@ left running as failed, and stops in-flight generations on SIGTERM (see choreogr
 
 Thin layers wrap Django: the ASGI lifespan is handled here: it builds the process's runtime,
 puts it in the lifespan state (``scope["state"]["runtime"]``, which the server copies into every
-request's scope) and closes it at shutdown; oversized bodies are refused at the door (asgi_project.limits); and
-GET /health/ is answered before Django's middleware so it stays fast under load
-(choreography.api.health).
+request's scope) and closes it at shutdown; oversized bodies are refused at the door
+(asgi_project.limits); and GET /health/ is answered before Django's middleware so it stays
+fast under load (choreography.api.health).
 """
 
 import json

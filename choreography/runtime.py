@@ -42,11 +42,11 @@ logger = logging.getLogger(__name__)
 
 R = TypeVar("R")
 
-WarmUp = Callable[..., Awaitable[int]]
-"""Background warm-up a serving runtime starts: called as ``warm_up(runtime=..., shuffled=True)``
-and returns how many variants it stored (choreography.library.variants.warm_library)."""
-
 FFMPEG_VERSION_TTL_S = 60.0
+
+WarmUp = Callable[..., Awaitable[int]]
+"""``warm_library(runtime=..., shuffled=True)`` (choreography.library.variants): the variants
+rendered."""
 
 
 def new_instance_id() -> str:
