@@ -16,17 +16,26 @@ over the limit is refused before the app starts. Every refusal closes the connec
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from assembly import ChoreoError
 from choreography.api.responses import error_body, status_for
-from choreography.errors import PayloadTooLargeError, PermissionDeniedError
+from choreography.errors import NotFoundError, PayloadTooLargeError, PermissionDeniedError
 
 
-def is_staff(user) -> bool:
+def is_staff(user, params: dict[str, str] | None = None) -> bool:
     return bool(user.is_active and user.is_staff)
+
+
+async def teaches_studio(user, params: dict[str, str]) -> bool:
+    """The user is the instructor of the studio named in the path (one indexed query)."""
+    from choreography.studios.models import Studio  # the apps are loaded by now
+
+    return await Studio.objects.filter(pk=int(params["studio_id"]), instructor=user).aexists()
 
 
 @dataclass(frozen=True)
@@ -35,25 +44,36 @@ class UploadRoute:
 
     method: str
     path: str
-    admits: Callable[[object], bool]
+    """A regular expression the whole path matches; its named groups go to ``admits``."""
+    admits: Callable[[object, dict[str, str]], bool | Awaitable[bool]]
     """Whether this (authenticated) user may send up to CHOREO_MAX_UPLOAD_MB here."""
     refusal: str
     details: str
+    refused_as: type[ChoreoError] = PermissionDeniedError
+    """NotFoundError where the route hides what the caller may not see (a studio)."""
 
-    def matches(self, scope) -> bool:
-        return (
-            scope.get("method") == self.method
-            and scope.get("path") == self.path
-            and _header(scope, b"content-type").startswith(b"multipart/form-data")
-        )
+    def matches(self, scope) -> dict[str, str] | None:
+        """The path's parameters when this route takes the request; None otherwise."""
+        if scope.get("method") != self.method:
+            return None
+        if not _header(scope, b"content-type").startswith(b"multipart/form-data"):
+            return None
+        found = re.fullmatch(self.path, scope.get("path", ""))
+        return found.groupdict() if found else None
 
 
 UPLOAD_ROUTES: tuple[UploadRoute, ...] = (
     UploadRoute("POST", "/api/songs/", is_staff, "staff only", "managing the library needs a staff user"),
     UploadRoute("POST", "/api/moves/", is_staff, "staff only", "managing the library needs a staff user"),
+    UploadRoute(
+        "POST", r"/api/studios/(?P<studio_id>[1-9][0-9]{0,17})/moves/", teaches_studio,
+        "this studio does not exist", "only its instructor uploads moves to a studio",
+        refused_as=NotFoundError,
+    ),
 )  # fmt: skip
-"""The media uploads (choreography.library.admin_api); a route for other callers (say,
-instructors uploading studio moves) is one more row with its own predicate."""
+"""The media uploads: the library's (choreography.library.admin_api, staff) and a studio's
+moves (choreography.studios.api, its instructor only; anyone else is told it does not exist,
+as the studio's own routes answer)."""
 
 
 async def _caller(scope):
@@ -82,13 +102,23 @@ class BodySizeLimit:
         """(the limit, the setting that sets it) for this request; raises the ChoreoError that
         refuses a caller who wants to send a large body to an upload route and may not."""
         small = self.max_bytes, "CHOREO_MAX_BODY_BYTES"
-        route = next((route for route in self.routes if route.matches(scope)), None)
+        route, params = next(
+            (
+                (route, found)
+                for route in self.routes
+                if (found := route.matches(scope)) is not None
+            ),
+            (None, {}),
+        )
         declared = _content_length(scope)
         if route is None or (declared is not None and declared <= self.max_bytes):
             return small  # nothing large to let in: the app authenticates as usual
         user = await _caller(scope)
-        if not route.admits(user):
-            raise PermissionDeniedError(route.refusal, details=route.details)
+        admitted = route.admits(user, params)
+        if inspect.isawaitable(admitted):
+            admitted = await admitted
+        if not admitted:
+            raise route.refused_as(route.refusal, details=route.details)
         return self.max_upload_bytes, "CHOREO_MAX_UPLOAD_MB"
 
     async def __call__(self, scope, receive, send) -> None:

@@ -38,7 +38,6 @@ from assembly.media import (
 from assembly.phone import (
     PhoneFacts,
     PhoneInputError,
-    PhoneLimits,
     cut_clip,
     cut_frames,
     decode_sound,
@@ -81,7 +80,6 @@ __all__ = [
     "OutputConfig",
     "PhoneFacts",
     "PhoneInputError",
-    "PhoneLimits",
     "UploadError",
     "VideoAssemblyService",
     "VideoFormat",

@@ -2,9 +2,12 @@
 
 A move filmed on a phone is MOV or MP4 (H.264 or HEVC), portrait or landscape, often with
 rotation metadata (a display matrix: ffprobe's ``side_data_list[].rotation``) and a variable
-frame rate. Every command here opens it the same careful way (``phone_input``): the file
-protocol only and the MOV/MP4 demuxer only, so a playlist or a concat list renamed ``.mov``
-is refused instead of followed to other files. The argv builders are pure; the few async
+frame rate. Every command here opens it the same careful way (``phone_input``): the library's
+one input guard (assembly.limits: the file protocol only, its demuxer allow-list, the decode
+pixel cap) with the MOV/MP4 demuxer forced, so a playlist or a concat list renamed ``.mov`` is
+refused instead of followed to other files. The limits are the library's too (``InputLimits``:
+CHOREO_MAX_MOVE_S, each side 240-4096 px, at most 120 fps); what is the phone's own here is
+the rotation, the variable frame rate, the codecs phones record and the shortest phone clip. The argv builders are pure; the few async
 functions run them through the one process runner and turn FFmpeg's failures into a
 ``PhoneInputError`` whose message is a sentence for the person who uploaded the file.
 
@@ -24,15 +27,18 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from assembly.commands import FFmpegCommandBuilder, fit_filter
-from assembly.errors import FFmpegError, MediaError
+from assembly.errors import FFmpegError, MediaRejectedError
 from assembly.formats import VideoFormat
+from assembly.limits import MOVE_DEMUXERS, InputLimits
 from assembly.runner import run_process
 
 PHONE_DEMUXER = "mov"
 """FFmpeg's demuxer for MOV, MP4, M4V and 3GP: the only one phone footage is opened with."""
+PHONE_MIN_SECONDS = 5.0
+"""Shortest phone clip taken: one 8-count and a little before it (above CHOREO's 1 s)."""
 PHONE_CODECS = ("h264", "hevc")
 """Video codecs phones record and the library accepts."""
 STILL_CODECS = frozenset({"mjpeg", "png", "gif", "webp", "bmp", "tiff", "jpeg2000"})
@@ -42,24 +48,12 @@ PREVIEW_HEIGHT = 360
 PREVIEW_FPS = 30
 
 
-class PhoneInputError(MediaError):
+class PhoneInputError(MediaRejectedError):
     """Raised when an upload is not a phone video the library can take; the message is a
     sentence for the person who uploaded it (not a video, a still image, a playlist, too long,
-    too short, unreadable, no tempo)."""
+    too short, unreadable, no tempo). A MediaRejectedError: HTTP 422."""
 
     default_stage = "probing"
-
-
-class PhoneLimits(BaseModel):
-    """What an uploaded move may be."""
-
-    model_config = ConfigDict(frozen=True)
-
-    min_seconds: float = Field(5.0, gt=0)
-    max_seconds: float = Field(120.0, gt=0)
-    max_fps: float = Field(120.0, gt=0)
-    max_pixels: int = Field(4096 * 2304, gt=0)
-    """Width times height: a 4K frame either way round, with a margin."""
 
 
 class PhoneFacts(BaseModel):
@@ -88,9 +82,9 @@ class PhoneFacts(BaseModel):
         return self.height > self.width
 
 
-def phone_input() -> list[str]:
-    """Input options for an uploaded file: local file protocol and MOV/MP4 demuxer only."""
-    return ["-protocol_whitelist", "file", "-f", PHONE_DEMUXER]
+def phone_input(builder: FFmpegCommandBuilder) -> list[str]:
+    """Input options for an uploaded file: the library's input guard, the MOV/MP4 demuxer."""
+    return [*builder.input_guard(MOVE_DEMUXERS), "-f", PHONE_DEMUXER]
 
 
 def sniff(head: bytes) -> str | None:
@@ -113,7 +107,7 @@ def sniff(head: bytes) -> str | None:
 def probe_argv(builder: FFmpegCommandBuilder, path: Path) -> list[str]:
     """ffprobe of an upload's container and streams (headers only: no packet is counted)."""
     return [
-        builder.ffprobe, "-v", "error", *phone_input(),
+        builder.ffprobe, "-v", "error", *phone_input(builder),
         "-print_format", "json", "-show_format", "-show_streams", str(path),
     ]  # fmt: skip
 
@@ -123,7 +117,7 @@ def decode_audio_argv(
 ) -> list[str]:
     """The first audio stream as mono float32 PCM; the video is not decoded."""
     return [
-        *builder.base_args(), *phone_input(), "-i", str(path),
+        *builder.base_args(), *phone_input(builder), "-i", str(path),
         "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(sample_rate),
         "-f", "f32le", "-c:a", "pcm_f32le", str(output),
     ]  # fmt: skip
@@ -144,7 +138,7 @@ def posters_argv(
     """
     argv = builder.base_args()
     for _, seconds in posters:
-        argv += [*phone_input(), "-ss", f"{seconds:.3f}", "-i", str(path)]
+        argv += [*phone_input(builder), "-ss", f"{seconds:.3f}", "-i", str(path)]
     for index, (output, _) in enumerate(posters):
         argv += [
             "-map", f"{index}:v:0", "-frames:v", "1", "-vf", f"scale=-2:{height}",
@@ -189,7 +183,7 @@ def preview_argv(
         audio = "[1:a]anull[a]"
     return [
         *builder.base_args(),
-        *phone_input(), "-ss", f"{start:.6f}", "-t", f"{seconds:.6f}", "-i", str(path),
+        *phone_input(builder), "-ss", f"{start:.6f}", "-t", f"{seconds:.6f}", "-i", str(path),
         "-f", "lavfi", "-i", clicks,
         "-filter_complex", f"{video};{audio}", "-map", "[v]", "-map", "[a]",
         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "30", "-pix_fmt", "yuv420p",
@@ -217,7 +211,7 @@ def cut_argv(
     vf = f"{fit_filter(fmt)},tpad=stop_mode=clone:stop={fmt.fps}"
     return [
         *builder.base_args(),
-        *phone_input(), "-ss", f"{start:.6f}", "-i", str(path),
+        *phone_input(builder), "-ss", f"{start:.6f}", "-i", str(path),
         "-map", "0:v:0", "-an", "-sn", "-dn", "-map_metadata", "-1",
         "-vf", vf, "-frames:v", str(frames),
         *builder.canonical_video_codec_args(fmt),
@@ -290,8 +284,10 @@ def parse_phone_probe(raw: str, name: str) -> PhoneFacts:
     )
 
 
-def check_limits(facts: PhoneFacts, limits: PhoneLimits, name: str) -> None:
-    """PhoneInputError, with a sentence, when the clip is not one the library takes."""
+def check_limits(facts: PhoneFacts, limits: InputLimits, name: str) -> None:
+    """PhoneInputError, with a sentence, when the clip is not one the library takes: the
+    library's limits (as displayed, so portrait and landscape alike) and the phone's codecs
+    and shortest clip."""
     if facts.codec not in PHONE_CODECS:
         raise PhoneInputError(
             f"{name} is encoded as {facts.codec or 'an unknown codec'}: upload H.264 or HEVC "
@@ -302,25 +298,27 @@ def check_limits(facts: PhoneFacts, limits: PhoneLimits, name: str) -> None:
             f"{name} runs at {facts.fps:g} frames per second: a move must be filmed at "
             f"{limits.max_fps:g} frames per second or fewer."
         )
-    if facts.width * facts.height > limits.max_pixels or min(facts.width, facts.height) < 16:
+    short, long = sorted((facts.width, facts.height))
+    if short < limits.min_side or long > limits.max_side:
         raise PhoneInputError(
-            f"{name} is {facts.width}x{facts.height} pixels: a move must be at least 16 pixels "
-            f"and at most {limits.max_pixels:,} pixels per frame (4K)."
+            f"{name} is {facts.width}x{facts.height} pixels: each side of a move's frame must "
+            f"be {limits.min_side} to {limits.max_side} pixels."
         )
-    if facts.duration > limits.max_seconds:
+    if facts.duration > limits.max_move_s:
         raise PhoneInputError(
             f"{name} lasts {facts.duration:.1f} s: a move may last at most "
-            f"{limits.max_seconds:g} s, so trim it on the phone first."
+            f"{limits.max_move_s:g} s, so trim it on the phone first."
         )
-    if facts.duration < limits.min_seconds:
+    shortest = max(limits.min_move_s, PHONE_MIN_SECONDS)
+    if facts.duration < shortest:
         raise PhoneInputError(
             f"{name} lasts {facts.duration:.1f} s: a move must last at least "
-            f"{limits.min_seconds:g} s (one 8-count and a little before it)."
+            f"{shortest:g} s (one 8-count and a little before it)."
         )
 
 
 async def probe_phone_clip(
-    path: Path, builder: FFmpegCommandBuilder, *, name: str, limits: PhoneLimits
+    path: Path, builder: FFmpegCommandBuilder, *, name: str, limits: InputLimits
 ) -> PhoneFacts:
     """Facts about an uploaded clip, refused with a sentence when it is not a usable video."""
     head = await _head(path)

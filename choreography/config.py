@@ -70,6 +70,9 @@ class ChoreoConfig(BaseModel):
     space than this, in MiB; 0 turns the floor off."""
     user_quota_mb: int = Field(2048, ge=1, le=10_000_000, alias="CHOREO_USER_QUOTA_MB")
     """Per-user storage quota: the sum of the user's completed videos, in MiB."""
+    studio_quota_mb: int = Field(2048, ge=1, le=10_000_000, alias="CHOREO_STUDIO_QUOTA_MB")
+    """Per-studio storage quota: the originals and canonical clips of its uploaded moves, in
+    MiB; an upload past it is refused (413) with what is left."""
     open_instructors: bool = Field(False, alias="CHOREO_OPEN_INSTRUCTORS")
     """Every request to become an instructor is approved at once (a single-studio install)."""
     max_upload_mb: int = Field(500, ge=1, le=100_000, alias="CHOREO_MAX_UPLOAD_MB")

@@ -106,6 +106,7 @@ class Runtime:
         self._ffmpeg_version: tuple[float, str] | None = None
         self._running: dict[object, asyncio.Future] = {}
         self._warming: asyncio.Task | None = None
+        self._background: set[asyncio.Task] = set()
 
     @classmethod
     def from_settings(cls) -> Runtime:
@@ -179,6 +180,25 @@ class Runtime:
         """The outcome of a generation running in this process (an idempotent retry awaits it)."""
         return self._running.get(task_id)
 
+    def spawn(self, work: Awaitable[object], *, name: str) -> asyncio.Task:
+        """Run ``work`` in the background, owned by this runtime: kept until done, cancelled
+        (and awaited) when the runtime closes. Its own errors are its business (logged here)."""
+        task = asyncio.ensure_future(work)
+        task.set_name(name)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+        return task
+
+    def _background_done(self, task: asyncio.Task) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("background work %s failed", task.get_name(), exc_info=task.exception())
+
+    async def settle(self) -> None:
+        """Wait until the background work started so far (and what it starts) has finished."""
+        while self._background:
+            await asyncio.wait(set(self._background))
+
     async def start(self, *, warm_up: WarmUp | None = None) -> None:
         """Start the background work of a serving process (lease renewal and sweeps, scheduled
         pruning, and, when CHOREO_WARM_ON_START is set, ``warm_up``: the library's tempo-variant
@@ -210,6 +230,10 @@ class Runtime:
         if self._warming is not None:
             self._warming.cancel()
             await asyncio.wait({self._warming})
+        for task in list(self._background):
+            task.cancel()
+        if self._background:
+            await asyncio.wait(set(self._background))
         await self.pruner.stop()
         await self.leases.stop()
         await self.storage.aclose()

@@ -27,6 +27,12 @@ LAUNCH_ARGS = [
 --disable-dev-shm-usage, no background timers throttled, ...): media plays without a gesture."""
 
 
+def shot(page, name: str) -> None:
+    """Save a full-page screenshot as ``screenshots/{name}.png`` for people to look at."""
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
 @pytest.fixture(scope="module")
 def browser():
     """One Chromium per test module (Playwright, never a downloaded browser); tests open their

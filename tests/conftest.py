@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import compileall
+import functools
+import inspect
 import os
 import uuid
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 
 from assembly import VideoFormat
 from tests.helpers import make_canonical_clip, make_song
-from tests.s3server import ACCESS_KEY, SECRET_KEY, SeaweedServer
+from tests.s3server import ACCESS_KEY, SECRET_KEY, SeaweedServer, s3_store
 
 pytest_plugins = ["tests.browser"]  # the `browser` fixture of the Chromium tests
 
@@ -20,27 +22,29 @@ FMT = VideoFormat(width=320, height=180, fps=30)
 
 CLIP_FRAMES = (61, 47, 75, 53, 90, 66)
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
 PACKAGES = ("asgi_project", "assembly", "choreography", "storage")
 
 
 LONGEST_FIRST = (
-    "test_schemathesis.py",
-    "test_server.py",  # serve builds the demo library
-    "test_browser_player.py",
-    "test_variants.py",
-    "test_import_commands.py",
-    "test_security.py",
-    "test_renormalize.py",
-    "test_browser_honest_page.py",
-    "test_api_s3.py",
-    "test_startup.py",
-    "test_fresh_data_dir.py",
-    "test_limits.py",
-    "test_library_admin.py",
-    "test_browser.py",
+    "api/test_schemathesis.py",
+    "server/test_server.py",  # serve builds the demo library
+    "generation/test_browser_player.py",
+    "library/test_variants.py",
+    "library/test_import_commands.py",
+    "api/test_security.py",
+    "library/test_renormalize.py",
+    "generation/test_browser_honest_page.py",
+    "generation/test_api_s3.py",
+    "server/test_startup.py",
+    "server/test_fresh_data_dir.py",
+    "api/test_limits.py",
+    "library/test_library_admin.py",
+    "generation/test_browser.py",
 )
-"""Files that take longest, started first so parallel workers finish together (pyproject's
-``--no-loadscope-reorder`` keeps xdist from putting the files with most tests first instead)."""
+"""Files (under tests/) that take longest, started first so parallel workers finish together
+(pyproject's ``--no-loadscope-reorder`` keeps xdist from putting the files with most tests first
+instead)."""
 
 
 def pytest_configure(config) -> None:
@@ -56,24 +60,129 @@ def pytest_configure(config) -> None:
         compileall.compile_dir(ROOT / name, quiet=2, workers=0)
 
 
+KINDS = ("browser", "live", "api", "unit")
+"""Every test gets exactly one of these markers (registered in pyproject), by ``kind_of``."""
+
+BROWSER = ({"browser"}, {"new_page", "sync_playwright"})
+"""(fixtures, helpers) that drive Chromium (tests/browser.py)."""
+
+LIVE = (
+    {"live_site", "live_template", "long_template", "shared_data_dir", "s3_server"},
+    {
+        *("start_server", "spawn_serve", "LiveServer", "server_env", "run_in_server_env"),
+        *("SeaweedServer", "executable"),  # sys.executable: Python in another process
+    },
+)
+"""(fixtures, helpers) that run the app or S3 in another process (tests/live.py,
+tests/s3server.py): a real uvicorn, a ``manage.py`` command, SeaweedFS."""
+
+API = (
+    {
+        *("db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"),
+        *("library", "media_dir", "canonical_clips", "song_file", "long_song_file"),
+        "half_hour_song",
+    },
+    {"subprocess", "create_subprocess_exec", "Popen"},
+)
+"""(fixtures, names) of in-process tests against real parts: the database, the session's media,
+or a process they start, FFmpeg mostly (tests/helpers.py, ``assembly.runner``)."""
+
+
+def code_names(code) -> set[str]:
+    """The global and attribute names a code object (and the code nested in it) refers to."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= code_names(const)
+    return names
+
+
+FOLLOWED = ("tests", "assembly", "storage", "choreography")
+"""Packages whose functions ``names_reached`` follows: a test calling ``prepare_song`` runs
+FFmpeg as surely as one calling ``subprocess.run``."""
+
+
+@functools.cache
+def names_reached(func) -> frozenset[str]:
+    """The names ``func`` refers to, and those of every function or class it reaches through
+    global names in the FOLLOWED packages (its helpers, fixtures' helpers, the app's code)."""
+    seen, names, todo = set(), set(), [func]
+    while todo:
+        each = inspect.unwrap(todo.pop())
+        if each in seen or not hasattr(each, "__code__"):
+            continue
+        seen.add(each)
+        found = code_names(each.__code__)
+        names |= found
+        for name in found:
+            target = each.__globals__.get(name)
+            module = getattr(target, "__module__", None) or ""
+            if module.partition(".")[0] not in FOLLOWED:
+                continue
+            if inspect.isfunction(target):
+                todo.append(target)
+            elif inspect.isclass(target):
+                todo += [v for v in vars(target).values() if inspect.isfunction(v)]
+    return frozenset(names)
+
+
+def kind_of(item) -> str:
+    """The one kind of a test, by a rule nobody has to remember to apply:
+
+    - a kind marked by hand (on the test, its class or module, or a ``pytest.param``) wins;
+      that is for what the rule cannot see, like ``store``'s S3 parameter;
+    - ``browser``: it, a fixture it uses, or a helper they call drives Chromium;
+    - ``live``: ... runs the app or S3 in another process (LIVE);
+    - ``api``: ... uses the database (``django_db``, ``db`` fixtures, ``library``), the
+      session's media, or starts a process, FFmpeg mostly (API);
+    - ``unit``: everything else: pure, in-process, no database, no server, no process.
+    """
+    marked = {mark.name for mark in item.iter_markers() if mark.name in KINDS}
+    if len(marked) > 1:
+        raise pytest.UsageError(f"{item.nodeid} is marked {sorted(marked)}: one kind only")
+    if marked:
+        return marked.pop()
+    info = getattr(item, "_fixtureinfo", None)
+    funcs = [getattr(item, "function", None)]
+    if info is not None:
+        funcs += [defs[-1].func for defs in info.name2fixturedefs.values() if defs]
+    fixtures = set(getattr(item, "fixturenames", ()))
+    helpers = set().union(*(names_reached(func) for func in funcs if func is not None))
+    for kind, (kind_fixtures, kind_helpers) in (("browser", BROWSER), ("live", LIVE)):
+        if fixtures & kind_fixtures or helpers & kind_helpers:
+            return kind
+    if item.get_closest_marker("django_db") or fixtures & API[0] or helpers & API[1]:
+        return "api"
+    return "unit"
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by the markers added here
 def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        item.add_marker(kind_of(item))
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    items.sort(key=lambda item: rank.get(item.path.relative_to(TESTS).as_posix(), len(rank)))
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto``: a worker per core plus one, at most four (each runs its own servers and
     FFmpeg). Many tests wait on real time (playback, a restarted S3 server, leases): on two
     cores a third worker uses that idle time (3 min 41 s against 4 min 22 s for two, and
-    4 min 18 s for four)."""
+    4 min 18 s for four).
+
+    ``-m unit`` alone runs in this process: every worker imports and collects the whole suite
+    (some 6 CPU-seconds each) for tests that take about 13 CPU-seconds in all."""
+    if config.option.markexpr.strip() == "unit":
+        return 0
     return max(1, min(4, (os.cpu_count() or 1) + 1))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _close_thread_connections(django_db_setup, django_db_blocker):
-    """Close the ORM connections async code opened in asgiref's worker thread.
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, and at the end the ORM connections async code opened in
+    asgiref's worker thread closed: PostgreSQL refuses to drop a database still connected to.
 
-    PostgreSQL refuses to drop the test database while any session is still connected.
+    Not autouse: a run of unit tests alone (``-m unit``) creates no database.
     """
     yield
     from asgiref.sync import SyncToAsync
@@ -279,6 +388,67 @@ async def s3_backend(reconfigure, s3_server):
     prefix = f"app-{uuid.uuid4().hex[:10]}/"
     runtime = await reconfigure(**s3_config_update(s3_server, prefix))
     return runtime.storage
+
+
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.live)])
+async def store(request, tmp_path, runtime):
+    """Each storage adapter in turn: local disk, then S3 on the session's server (the contract
+    tests and the download tests run on both)."""
+    if request.param == "local":
+        from storage import LocalStorage
+
+        # As the app builds it: local URLs are signed app links (see choreography.runtime).
+        yield LocalStorage(
+            tmp_path / "root",
+            url_signer=lambda key, name: runtime.sign_media(key, filename=name).path,
+        )
+        return
+    adapter = s3_store(request.getfixturevalue("s3_server"))
+    yield adapter
+    await adapter.aclose()
+
+
+@pytest.fixture
+def http_get(store, settings, runtimes):
+    """GET a URL from ``store.url()`` the way a browser would: local URLs through the app (in
+    the runtime a server on those settings would have, as its lifespan state)."""
+    import httpx
+
+    from storage import LocalStorage
+
+    if isinstance(store, LocalStorage):
+        from asgi_project.asgi import application
+        from tests.runtimes import WithRuntime
+
+        settings.MEDIA_ROOT = store.root  # the app's media route now serves this store
+        transport = httpx.ASGITransport(app=WithRuntime(application, runtimes.current))
+        base = "http://testserver"
+    else:
+        transport, base = None, ""
+
+    async def get(url: str, headers: dict | None = None) -> httpx.Response:
+        async with httpx.AsyncClient(transport=transport) as client:
+            return await client.get(base + url if url.startswith("/") else url, headers=headers)
+
+    return get
+
+
+@pytest.fixture
+async def alice(transactional_db):
+    """A token client of the user alice."""
+    from choreography.accounts.tokens import issue_token
+    from tests.clients import TokenClient
+
+    return TokenClient(await issue_token("alice"))
+
+
+@pytest.fixture
+async def bob(transactional_db):
+    """A token client of the user bob."""
+    from choreography.accounts.tokens import issue_token
+    from tests.clients import TokenClient
+
+    return TokenClient(await issue_token("bob"))
 
 
 HALF_HOUR_SONG = {"title": "Half Hour", "bpm": 120.0, "first_beat": 0.0, "duration": 1800.0}

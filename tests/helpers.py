@@ -308,3 +308,20 @@ def frame_colors(path: Path) -> list[tuple[int, int, int]]:
         check=True, capture_output=True, timeout=120,
     ).stdout  # fmt: skip
     return [tuple(raw[i : i + 3]) for i in range(0, len(raw), 3)]
+
+
+MOTION_THRESHOLD = 1.0
+"""Mean absolute difference (0-255 grey levels, 64x36 thumbnails) a dancing clip must exceed
+between some two decoded frames a quarter second apart; a still picture scores 0."""
+
+
+MOTION_FILTER = "fps=4,scale=64:36,format=gray"
+"""FFmpeg's video filter for what ``motion`` compares: grey thumbnails 0.25 s apart."""
+
+
+def motion(thumbnails: bytes) -> float:
+    """The largest mean grey-level change between consecutive thumbnails (MOTION_FILTER, raw)."""
+    import numpy as np
+
+    thumbs = np.frombuffer(thumbnails, dtype=np.uint8).reshape(-1, 36, 64).astype(np.int16)
+    return float(np.abs(np.diff(thumbs, axis=0)).mean(axis=(1, 2)).max())

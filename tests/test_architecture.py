@@ -355,6 +355,13 @@ def test_the_music_rules_do_no_io():
     assert offending == []
 
 
+def test_test_modules_never_import_one_another():
+    """What several test modules share lives in tests/clients.py, tests/helpers.py, tests/live.py
+    (or another helper module) or in a conftest fixture; a test module imports no test module."""
+    is_test_module = lambda m: m.rpartition(".")[2].startswith("test_")  # noqa: E731
+    assert offenders("tests", lambda m: under(m, "tests") and is_test_module(m)) == []
+
+
 # The runtime is passed, never fetched ---------------------------------------------------------
 
 RUNTIME_MODULE = f"{APP}.runtime"

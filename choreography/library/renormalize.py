@@ -5,7 +5,8 @@ Safe to interrupt at any point. A move's new clip and stream are written under k
 are deleted: a row never points at a missing or half-written object. Each rebuilt row records the
 format it was built in (``clip_format``), so a second run skips what the first one finished.
 ``rebuild_move`` is the one place a move's canonical media is remade; whatever else derives from
-the clip is to be rebuilt or invalidated there.
+the clip is to be rebuilt or invalidated there. A move uploaded as filmed keeps its cut: it is
+rebuilt from its analysis (start on count 1, whole 8-counts), not from the whole original.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from assembly import (
     work_dir,
 )
 from choreography.library.formats import store_canonical_clip
+from choreography.library.uploaded_moves import analysis_key, load_analysis, store_cut
 from choreography.library.variants import forget_variants, render_variant
 from choreography.models import Move
 from storage import Storage, StorageError
@@ -59,18 +61,21 @@ async def rebuild_move(move: Move, fmt: VideoFormat, *, runtime: Runtime) -> boo
         return False
     if not move.original_key:
         raise MediaError(f"move {move.name!r} has no original: re-import it", stage=STAGE)
-    current = runtime
-    storage = current.storage
-    builder = FFmpegCommandBuilder(current.config.ffmpeg, current.config.ffprobe)
-    new_keys = format_keys(move, fmt)
-    async with work_dir(current.work_root, "renormalize-") as work:
-        source = await storage.local_path(move.original_key)
-        if source is None:
-            source = work / f"original{Path(move.original_key).suffix}"
-            await storage.download(move.original_key, source)
-        fields = await store_canonical_clip(
-            source, work, fmt, builder, storage, new_keys, stage=STAGE
-        )
+    storage = runtime.storage
+    builder = FFmpegCommandBuilder(runtime.config.ffmpeg, runtime.config.ffprobe)
+    fields = await _rebuild_cut(move, fmt, runtime=runtime)
+    if fields is not None:
+        new_keys = (fields["clip_key"], fields["stream_key"], fields["poster_key"])
+    else:
+        new_keys = format_keys(move, fmt)
+        async with work_dir(runtime.work_root, "renormalize-") as work:
+            source = await storage.local_path(move.original_key)
+            if source is None:
+                source = work / f"original{Path(move.original_key).suffix}"
+                await storage.download(move.original_key, source)
+            fields = await store_canonical_clip(
+                source, work, fmt, builder, storage, new_keys, stage=STAGE
+            )
     old = {move.clip_key, move.stream_key, move.poster_key} - {*new_keys, move.original_key, ""}
     # Tempo variants are re-timed copies of the clip in its format: those of the old clip go
     # before the switch (a generation meanwhile re-renders from the old clip, consistently) and
@@ -91,6 +96,19 @@ async def rebuild_move(move: Move, fmt: VideoFormat, *, runtime: Runtime) -> boo
     for step in steps:
         await render_variant(move, step, fmt, runtime=runtime)
     return True
+
+
+async def _rebuild_cut(move: Move, fmt: VideoFormat, *, runtime: Runtime) -> dict | None:
+    """The row's new fields when ``move`` was uploaded as filmed and cut (its cut made again
+    in ``fmt`` from the kept original); None for an imported move."""
+    if not move.content_hash:
+        return None
+    if not await runtime.storage.exists(analysis_key(move.content_hash)):
+        return None
+    analysis = await load_analysis(move.content_hash, runtime=runtime)
+    if analysis.cut is None:
+        return None
+    return await store_cut(analysis, analysis.cut, fmt=fmt, runtime=runtime)
 
 
 async def _delete_quietly(keys: set[str], storage: Storage) -> None:

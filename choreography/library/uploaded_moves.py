@@ -36,10 +36,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assembly import (
     FFmpegCommandBuilder,
+    InputLimits,
     MediaError,
     PhoneFacts,
     PhoneInputError,
-    PhoneLimits,
     VideoFormat,
     cut_clip,
     cut_frames,
@@ -56,9 +56,9 @@ from assembly import (
 )
 from choreography.library.formats import clip_duration, clip_fields
 from choreography.library.originals import original_key
+from choreography.library.sources import clip_metadata
 from choreography.library.variants import ensure_variants, forget_variants, needed_for_song
 from choreography.models import Move, Song, TempoSource
-from choreography.music.catalog import derive_role, derive_style, humanize, slugify
 from storage import Storage, StorageError
 
 if TYPE_CHECKING:
@@ -161,16 +161,14 @@ def analysis_key(content_hash: str) -> str:
 
 
 def labels_from_filename(filename: str) -> MoveLabels:
-    """The labels a file name suggests (the importer's rules: style and role keywords)."""
-    stem = Path(filename).stem.strip() or "move"
-    if PHONE_NAME.match(stem):
-        return MoveLabels(name=slugify(stem), label=humanize(stem))
-    return MoveLabels(
-        name=slugify(stem),
-        label=humanize(stem)[:100],
-        style=derive_style(stem),
-        role=derive_role(stem),
-    )
+    """The labels a file name suggests: the library's one file-name parser (sources.clip_metadata);
+    a camera's own name (IMG_1234) says nothing of style or role."""
+    if not Path(filename).stem.strip():
+        filename = "move.mov"
+    meta = clip_metadata(filename)
+    if PHONE_NAME.match(Path(filename).stem.strip()):
+        return MoveLabels(name=meta.name, label=meta.label)
+    return MoveLabels(name=meta.name, label=meta.label[:100], style=meta.style, role=meta.role)
 
 
 def beat_grid(duration: float, bpm: float, first_beat: float) -> tuple[Beat, ...]:
@@ -210,7 +208,7 @@ async def analyse_upload(
     filename: str,
     typed_tempo: float | None = None,
     progress: Progress | None = None,
-    limits: PhoneLimits | None = None,
+    limits: InputLimits | None = None,
     posters: int = POSTERS,
     runtime: Runtime,
 ) -> UploadAnalysis:
@@ -228,7 +226,8 @@ async def analyse_upload(
         )
     builder = _builder(runtime)
     await _say(progress, "probing", 5, "reading the video")
-    facts = await probe_phone_clip(path, builder, name=name, limits=limits or PhoneLimits())
+    limits = limits or runtime.config.input_limits  # CHOREO_MAX_MOVE_S, the frame's sides
+    facts = await probe_phone_clip(path, builder, name=name, limits=limits)
     content_hash = await asyncio.to_thread(_hash, path)
     async with work_dir(runtime.work_root, "upload-") as work:
         await _say(progress, "analysing", 15, "finding the beat and taking poster frames")
@@ -438,18 +437,23 @@ async def _original(analysis: UploadAnalysis, work: Path, storage: Storage) -> P
     return source
 
 
-async def _store_cut(
-    analysis: UploadAnalysis, cut: Cut, progress: Progress | None, *, runtime: Runtime
+async def store_cut(
+    analysis: UploadAnalysis,
+    cut: Cut,
+    progress: Progress | None = None,
+    *,
+    fmt: VideoFormat | None = None,
+    runtime: Runtime,
 ) -> dict:
-    """Cut and normalize from the kept original, index, take the poster, store; the move
-    row's fields. Stored objects are deleted again if a later part fails."""
-    current = runtime
-    fmt = current.video_format
+    """Cut and normalize from the kept original in ``fmt`` (default: the library's), index,
+    take the poster, store; the move row's fields. Stored objects are deleted again if a later
+    part fails (``manage.py renormalize`` rebuilds an uploaded move's cut with it)."""
+    fmt = fmt or runtime.video_format
     builder = _builder(runtime)
     keys = cut_keys(analysis, cut, fmt)
     frames = cut_frames(cut.counts, analysis.tempo_bpm, fmt.fps)
-    async with work_dir(current.work_root, "upload-cut-") as work:
-        source = await _original(analysis, work, current.storage)
+    async with work_dir(runtime.work_root, "upload-cut-") as work:
+        source = await _original(analysis, work, runtime.storage)
         await _say(progress, "normalizing", 10, "putting the cut in the library's format")
         clip = await cut_clip(
             source,
@@ -473,13 +477,13 @@ async def _store_cut(
         try:
             await gather_or_cancel(
                 (
-                    current.storage.upload(clip, keys[0], move=True),
-                    current.storage.upload(stream.path, keys[1], move=True),
-                    current.storage.upload(poster, keys[2], move=True),
+                    runtime.storage.upload(clip, keys[0], move=True),
+                    runtime.storage.upload(stream.path, keys[1], move=True),
+                    runtime.storage.upload(poster, keys[2], move=True),
                 )
             )
         except BaseException:
-            await finish(_delete_quietly(keys, current.storage))
+            await finish(_delete_quietly(keys, runtime.storage))
             raise
     return {
         "clip_key": keys[0],
@@ -507,7 +511,7 @@ async def cut_and_normalize(
     if existing is not None:
         return existing, False
     labels = labels or analysis.labels
-    fields = await _store_cut(analysis, cut, progress, runtime=runtime)
+    fields = await store_cut(analysis, cut, progress, runtime=runtime)
     row = {
         **fields,
         "label": labels.label,
@@ -579,7 +583,7 @@ async def recut_move(
     fmt = runtime.video_format
     if analysis.cut == cut and move.clip_key == cut_keys(analysis, cut, fmt)[0]:
         return move
-    fields = await _store_cut(analysis, cut, progress, runtime=runtime)
+    fields = await store_cut(analysis, cut, progress, runtime=runtime)
     old = _keys_of(move) - fields_keys(fields) - {""}
     await forget_variants(move, storage=runtime.storage)
     switched = await Move.objects.filter(pk=move.pk, clip_key=move.clip_key).aupdate(**fields)

@@ -8,6 +8,7 @@ leave in the one ``{error, details, stage}`` shape.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Annotated, Literal
 
@@ -18,7 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from choreography.api.request_context import runtime_of
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import BODY_ERRORS, DifficultyValue, EnergyValue, ErrorOut
-from choreography.studios import services
+from choreography.api.streaming import event_stream, wants_event_stream
+from choreography.library.admin_api import _multipart_doc, _upload, _validated
+from choreography.studios import services, uploads
 from choreography.studios.models import InstructorRequest, StudioMove
 
 router = Router(tags=["studios"])
@@ -89,14 +92,19 @@ class StudioMoveOut(BaseModel):
     start_seconds: float
     counts: int
     tempo_bpm: float | None
-    status: Literal["analysing", "ready", "failed"]
+    status: Literal["analysing", "uploaded", "cutting", "ready", "failed"] = Field(
+        description="uploaded: analysed, the cut waits to be saved; cutting: the saved cut is "
+        "being made (background); ready: generate may use it"
+    )
+    failure: str = Field("", description="Why the last cut failed (status failed)")
     poster_url: str | None
     duration_seconds: float | None = Field(description="Of its canonical clip, once made")
 
 
 class StudioMovePatch(Strict):
-    """Only the fields sent change; the start and length are stored (the re-cut itself comes
-    with the upload pipeline)."""
+    """Only the fields sent change. For a move uploaded as filmed, ``start_seconds`` and
+    ``counts`` save its cut: the canonical clip is made (or re-made from the kept original) in
+    the background, the move "cutting" until it is "ready"."""
 
     label: str | None = Field(None, min_length=1, max_length=100)
     difficulty: DifficultyValue | None = None
@@ -107,6 +115,62 @@ class StudioMovePatch(Strict):
     counts: int | None = Field(None, ge=1, le=32)
 
     model_config = ConfigDict(extra="forbid", strict=False)  # 1 and 1.0 both fine for seconds
+
+
+class UploadForm(BaseModel):
+    """The form fields beside ``file`` (all optional: guessed from the file name)."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: str | None = Field(None, max_length=100, description="default: from the file name")
+    difficulty: DifficultyValue | None = None
+    energy_level: EnergyValue | None = None
+    style: LibraryStyle | None = Field(None, description="default: from the file name")
+    role: Role | None = Field(None, description="default: from the file name")
+    tempo: float | None = Field(
+        None, ge=50, le=220, description="BPM; required when the clip has no usable sound"
+    )
+
+
+class CutOut(BaseModel):
+    start_seconds: float
+    counts: int
+
+
+class PosterOut(BaseModel):
+    url: str
+    seconds: float
+
+
+class BeatOut(BaseModel):
+    seconds: float
+    count: int = Field(description="1-8: 1 on each count 1")
+
+
+class UploadedMoveOut(StudioMoveOut):
+    """An uploaded move with its analysis: what the page needs to adjust the cut."""
+
+    tempo: float = Field(description="Detected (or typed) tempo, BPM")
+    tempo_source: Literal["detected", "given"]
+    proposed_cut: CutOut
+    max_counts: int = Field(description="Whole 8-counts that fit from the proposed start")
+    source_seconds: float = Field(description="Length of the uploaded clip")
+    beat_seconds: float
+    posters: list[PosterOut]
+    beats: list[BeatOut]
+    portrait: bool
+    vfr: bool
+    has_audio: bool
+
+
+class PreviewIn(Strict):
+    start_seconds: float = Field(ge=0, le=3600)
+    counts: int = Field(ge=1, le=64)
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class PreviewOut(BaseModel):
+    url: str = Field(description="A small MP4 of the cut with a click track")
 
 
 def request_out(found: InstructorRequest) -> dict:
@@ -147,8 +211,31 @@ def move_out(request: HttpRequest, move: StudioMove) -> dict:
         "counts": move.counts,
         "tempo_bpm": move.tempo_bpm,
         "status": move.status,
+        "failure": move.failure,
         "poster_url": absolute_url(runtime_of(request).storage.url(poster)) if poster else None,
         "duration_seconds": clip.duration_seconds if clip is not None else None,
+    }
+
+
+def uploaded_out(request: HttpRequest, move: StudioMove, analysis: uploads.UploadAnalysis) -> dict:
+    storage = runtime_of(request).storage
+    facts = analysis.facts
+    return {
+        **move_out(request, move),
+        "tempo": analysis.tempo_bpm,
+        "tempo_source": analysis.tempo_source,
+        "proposed_cut": analysis.proposed.model_dump(),
+        "max_counts": analysis.max_counts(analysis.proposed.start_seconds),
+        "source_seconds": facts.duration,
+        "beat_seconds": analysis.beat_seconds,
+        "posters": [
+            {"url": absolute_url(storage.url(p.key)), "seconds": p.seconds}
+            for p in analysis.posters
+        ],
+        "beats": [b.model_dump() for b in analysis.beats],
+        "portrait": facts.portrait,
+        "vfr": facts.vfr,
+        "has_audio": facts.has_audio,
     }
 
 
@@ -272,14 +359,103 @@ async def moves(request: HttpRequest, studio_id: Id):
     return [move_out(request, m) for m in found]
 
 
+UPLOAD_DOC = _multipart_doc(UploadForm)
+UPLOAD_ERRORS = {
+    **ERRORS,
+    409: ErrorOut,
+    413: ErrorOut,
+    415: ErrorOut,
+    422: ErrorOut,
+    507: ErrorOut,
+}
+
+
+@router.post(
+    "/studios/{studio_id}/moves/",
+    response={201: UploadedMoveOut, **UPLOAD_ERRORS},
+    summary="Upload a move as filmed (its instructor): analysed, a cut proposed; with Accept: "
+    "text/event-stream, progress events then the result",
+    openapi_extra=UPLOAD_DOC,
+)
+async def upload_move(request: HttpRequest, studio_id: Id):
+    runtime = runtime_of(request)
+    await services._taught(request.auth, studio_id)  # 404/403 before the body is parsed
+    stack = contextlib.AsyncExitStack()
+    try:
+        fields, path, name = await stack.enter_async_context(_upload(request))
+        form = _validated(UploadForm, fields)
+    except BaseException:
+        await stack.aclose()
+        raise
+    labels = form.model_dump(exclude={"tempo"}, exclude_none=True)
+
+    async def run(progress=None) -> dict:
+        async with stack:  # the file is removed when the work ends, however it ends
+            if progress is not None:
+                await progress("received", 2, "upload received")
+            move, analysis = await uploads.upload_move(
+                user=request.auth, studio_id=studio_id, path=path, filename=name,
+                typed_tempo=form.tempo, labels=labels, progress=progress, runtime=runtime,
+            )  # fmt: skip
+            return uploaded_out(request, move, analysis)
+
+    if not wants_event_stream(request.headers.get("accept")):
+        return Status(201, await run())
+
+    def relay(listener):
+        async def progress(stage: str, percent: int, message: str) -> None:
+            listener({"stage": stage, "progress": percent, "message": message})
+
+        return run(progress)
+
+    return event_stream(
+        relay,
+        render=lambda out: out,
+        never_started=lambda: runtime.spawn(stack.aclose(), name="upload cleanup"),
+    )
+
+
+@router.get(
+    "/studios/{studio_id}/moves/{move_id}/",
+    response={200: UploadedMoveOut, **ERRORS, 409: ErrorOut},
+    summary="An uploaded move with its analysis: posters, beat grid, proposed cut (instructor)",
+)
+async def uploaded_move(request: HttpRequest, studio_id: Id, move_id: Id):
+    move, analysis = await uploads.move_analysis(
+        user=request.auth, studio_id=studio_id, move_id=move_id, runtime=runtime_of(request)
+    )
+    return uploaded_out(request, move, analysis)
+
+
+@router.post(
+    "/studios/{studio_id}/moves/{move_id}/preview/",
+    response={200: PreviewOut, **ERRORS, **BODY_ERRORS, 409: ErrorOut, 422: ErrorOut},
+    summary="A preview of a cut with a click track (rendered on demand, once per cut)",
+)
+async def preview_move(request: HttpRequest, studio_id: Id, move_id: Id, body: PreviewIn):
+    runtime = runtime_of(request)
+    key = await uploads.preview(
+        user=request.auth,
+        studio_id=studio_id,
+        move_id=move_id,
+        runtime=runtime,
+        **body.model_dump(),
+    )
+    return {"url": absolute_url(runtime.storage.url(key))}
+
+
 @router.patch(
     "/studios/{studio_id}/moves/{move_id}/",
-    response={200: StudioMoveOut, **ERRORS, **BODY_ERRORS},
-    summary="Edit a move's labels, start and length in 8-counts",
+    response={200: StudioMoveOut, **ERRORS, **BODY_ERRORS, 409: ErrorOut, 422: ErrorOut},
+    summary="Edit a move's labels; a start and length cut an uploaded move (in the background)",
 )
 async def edit_move(request: HttpRequest, studio_id: Id, move_id: Id, body: StudioMovePatch):
-    move = await services.edit_move(
-        user=request.auth, studio_id=studio_id, move_id=move_id, **body.model_dump()
+    move = await uploads.edit_move(
+        user=request.auth,
+        studio_id=studio_id,
+        move_id=move_id,
+        runtime=runtime_of(request),
+        **body.model_dump(),
     )
     return move_out(request, move)
 
@@ -290,10 +466,7 @@ async def edit_move(request: HttpRequest, studio_id: Id, move_id: Id, body: Stud
     summary="Delete a move (refused while choreographies use it)",
 )
 async def delete_move(request: HttpRequest, studio_id: Id, move_id: Id):
-    await services.remove_move(
-        user=request.auth,
-        studio_id=studio_id,
-        move_id=move_id,
-        storage=runtime_of(request).storage,
+    await uploads.remove_move(
+        user=request.auth, studio_id=studio_id, move_id=move_id, runtime=runtime_of(request)
     )
     return Status(204, None)

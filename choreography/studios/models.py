@@ -102,6 +102,10 @@ class Membership(models.Model):
 
 class StudioMoveStatus(models.TextChoices):
     ANALYSING = "analysing"
+    UPLOADED = "uploaded"
+    """Analysed: the proposed cut waits for the instructor to save it."""
+    CUTTING = "cutting"
+    """The saved cut is being made into its canonical clip (in the background)."""
     READY = "ready"
     FAILED = "failed"
 
@@ -132,6 +136,17 @@ class StudioMove(models.Model):
     tempo_bpm = models.FloatField(null=True, blank=True, help_text="Detected or typed tempo")
     status = models.CharField(
         max_length=10, choices=StudioMoveStatus.choices, default=StudioMoveStatus.ANALYSING
+    )
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="Of the uploaded file: its analysis and original are kept under it",
+    )
+    original_bytes = models.BigIntegerField(default=0, help_text="Of the kept original")
+    clip_bytes = models.BigIntegerField(default=0, help_text="Of its canonical clip, once made")
+    failure = models.CharField(
+        max_length=500, blank=True, help_text="Why the last cut failed (status failed)"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

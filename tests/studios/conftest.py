@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from choreography.accounts.tokens import issue_token
 from choreography.studios import services
 from choreography.studios.models import Studio
-from tests.test_api import TokenClient
+from tests.clients import TokenClient
 
 
 @dataclass(eq=False)

@@ -217,6 +217,12 @@ async function generate(event) {
   };
   if ($("style").value) body.style = $("style").value;
   if ($("seed").value !== "") body.seed = Number($("seed").value);
+  // A studio's dancers choose the library (studio_library.js adds the field): "studio:ID", "both:ID".
+  if ($("library") && $("library").value !== "public") {
+    const [library, studioId] = $("library").value.split(":");
+    body.library = library;
+    body.studio_id = Number(studioId);
+  }
   // Part of the song: a length from the first phrase, or from/to (the server snaps to phrases).
   if ($("duration_seconds").value !== "") body.duration_seconds = Number($("duration_seconds").value);
   else {

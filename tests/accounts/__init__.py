@@ -1,0 +1,3 @@
+"""Accounts (``choreography.accounts``): sign-up, tokens, sessions, sign-in links, the throttle,
+their pages.
+"""

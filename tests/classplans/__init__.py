@@ -1,0 +1,1 @@
+"""Class plans (``choreography.classplans``): the API, its rules and the printable page."""

@@ -1,0 +1,1 @@
+"""My choreographies (``choreography.collections``): saving, editing, sharing, quota and retention."""

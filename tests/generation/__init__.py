@@ -1,0 +1,3 @@
+"""Generation (``choreography.generation``): the generate API, streaming, admission, idempotency,
+history, disk safety, the player page.
+"""

@@ -1,0 +1,3 @@
+"""The library (``choreography.library``): catalog, imports, staff uploads, variants, posters,
+demo, renormalize.
+"""

@@ -1,0 +1,1 @@
+"""The music rules (``choreography.music``): analysis, blueprint generation, sections, end to end."""
