@@ -3,10 +3,11 @@
 ``manage.py serve`` is the supported way to run it: it also marks generations a crashed process
 left running as failed, and stops in-flight generations on SIGTERM (see choreography.server).
 
-Thin layers wrap Django: the ASGI lifespan is handled here so the process-wide storage client is
-closed at shutdown; oversized bodies are refused at the door (asgi_project.limits); and
-GET /health/ is answered before Django's middleware so it stays fast under load
-(choreography.api.health).
+Thin layers wrap Django: the ASGI lifespan is handled here: it builds the process's runtime,
+puts it in the lifespan state (``scope["state"]["runtime"]``, which the server copies into every
+request's scope) and closes it at shutdown; oversized bodies are refused at the door
+(asgi_project.limits); and GET /health/ is answered before Django's middleware so it stays
+fast under load (choreography.api.health).
 """
 
 import json
@@ -42,7 +43,7 @@ class HealthFastPath:
         ):
             await self.app(scope, receive, send)
             return
-        status, payload = await health_report()
+        status, payload = await health_report(runtime=scope["state"]["runtime"])
         body = json.dumps(payload).encode()
         await send(
             {
@@ -62,7 +63,8 @@ class HealthFastPath:
 
 class Lifespan:
     """Handles ASGI lifespan messages: opens the process's Runtime (choreography.runtime) at
-    start-up, checks its storage, and closes it at shutdown.
+    start-up, checks its storage, places it in the lifespan state (``scope["state"]``: the
+    server hands a copy of that state to every request) and closes it at shutdown.
 
     The runtime is one ``async with`` held open from start-up to shutdown (as Starlette does), so
     it is closed exactly once. A failed start-up is reported as ``lifespan.startup.failed`` with
@@ -80,11 +82,22 @@ class Lifespan:
         from choreography.library.variants import warm_library
         from choreography.runtime import check_storage, opened
 
+        if "state" not in scope:  # a server without lifespan state cannot hand it to requests
+            await receive()  # lifespan.startup
+            await send(
+                {
+                    "type": "lifespan.startup.failed",
+                    "message": "choreo could not start: the server gives no lifespan state "
+                    '(scope["state"]); run it with uvicorn >= 0.24',
+                }
+            )
+            return
         started = False
         await receive()  # lifespan.startup
         try:
-            async with opened(serving=True, warm_up=warm_library):
-                await check_storage()
+            async with opened(serving=True, warm_up=warm_library) as runtime:
+                await check_storage(runtime=runtime)
+                scope["state"]["runtime"] = runtime
                 await send({"type": "lifespan.startup.complete"})
                 started = True
                 await receive()  # lifespan.shutdown

@@ -61,10 +61,9 @@ from choreography.library.imports import ClipMetadata, import_clip, import_song 
 from choreography.library.options import move_option, song_facts  # noqa: E402
 from choreography.models import Move, Song  # noqa: E402
 from choreography.music.generator import Parameters, plan_choreography  # noqa: E402
-from choreography.runtime import Runtime, activate  # noqa: E402
+from choreography.runtime import Runtime  # noqa: E402
 
 RUNTIME = Runtime.from_settings()  # local storage: nothing bound to an event loop
-activate(RUNTIME)
 
 LEVELS = ("beginner", "intermediate", "advanced")
 ENERGIES = ("low", "medium", "high")
@@ -118,8 +117,11 @@ async def import_library(clips: list[Path], song_path: Path) -> Song:
                 energy_level=ENERGIES[i % 3],
                 style=STYLES[i % 4],
             ),
+            runtime=RUNTIME,
         )
-    song, _ = await import_song(song_path, title="Bench Song", artist="bench", bpm=120.0)
+    song, _ = await import_song(
+        song_path, title="Bench Song", artist="bench", bpm=120.0, runtime=RUNTIME
+    )
     return song
 
 

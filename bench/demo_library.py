@@ -38,10 +38,9 @@ async def bench(render_fps: int | None) -> None:
     from choreography.library.demo import create_demo_library
     from choreography.library.variants import warm_library
     from choreography.models import Move
-    from choreography.runtime import Runtime, activate
+    from choreography.runtime import Runtime
 
     runtime = Runtime.from_settings()
-    activate(runtime)
     try:
         await asyncio.to_thread(call_command, "migrate", verbosity=0)
         load = os.getloadavg()[0]
@@ -49,10 +48,10 @@ async def bench(render_fps: int | None) -> None:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         # As serve builds it: usable first, tempo variants after (in serve, in the background).
-        songs, moves = await create_demo_library(render_fps=render_fps, warm=False)
+        songs, moves = await create_demo_library(render_fps=render_fps, warm=False, runtime=runtime)
         elapsed = time.monotonic() - started
         warm_started = time.monotonic()
-        variants = await warm_library(shuffled=True)
+        variants = await warm_library(shuffled=True, runtime=runtime)
         warm_elapsed = time.monotonic() - warm_started
         after = resource.getrusage(resource.RUSAGE_SELF)
         after_children = resource.getrusage(resource.RUSAGE_CHILDREN)

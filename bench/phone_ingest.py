@@ -80,10 +80,9 @@ async def bench(clip: Path, runs: int, bpm: float) -> None:
         discard_upload,
         preview_cut,
     )
-    from choreography.runtime import Runtime, activate
+    from choreography.runtime import Runtime
 
     runtime = Runtime.from_settings()
-    activate(runtime)
     try:
         await asyncio.to_thread(call_command, "migrate", verbosity=0)
         load = os.getloadavg()[0]
@@ -91,9 +90,9 @@ async def bench(clip: Path, runs: int, bpm: float) -> None:
         analysis = None
         for run in range(runs):
             if analysis is not None:
-                await discard_upload(analysis)
+                await discard_upload(analysis, runtime=runtime)
             started = time.monotonic()
-            analysis = await analyse_upload(clip, filename="cross body lead.mov")
+            analysis = await analyse_upload(clip, filename="cross body lead.mov", runtime=runtime)
             times.append(time.monotonic() - started)
             print(f"analysis run {run + 1}: {times[-1]:.2f} s")
         assert analysis is not None
@@ -111,10 +110,10 @@ async def bench(clip: Path, runs: int, bpm: float) -> None:
             f"load average before {load:.1f}"
         )
         started = time.monotonic()
-        await preview_cut(analysis, analysis.proposed)
+        await preview_cut(analysis, analysis.proposed, runtime=runtime)
         print(f"preview of the proposed cut (360p, clicks): {time.monotonic() - started:.2f} s")
         started = time.monotonic()
-        move, _ = await cut_and_normalize(analysis, analysis.proposed, warm=False)
+        move, _ = await cut_and_normalize(analysis, analysis.proposed, warm=False, runtime=runtime)
         fmt = runtime.video_format
         print(
             f"normalized {move.frames} frames to {fmt.label} in "

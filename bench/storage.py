@@ -31,25 +31,35 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def state_client(state: dict):
+    """Django's AsyncClient whose requests carry ``state`` in their scope, as a server's do
+    (its own arguments would all become headers)."""
+    from django.test import AsyncClient
+
+    class Client(AsyncClient):
+        def _base_scope(self, **request):
+            return {**super()._base_scope(**request), "state": state}
+
+    return Client()
+
+
 async def bench(rounds: int) -> None:
     from django.conf import settings
     from django.core.management import call_command
-    from django.test import AsyncClient
 
     from choreography.accounts.tokens import issue_token
     from choreography.library.demo import create_demo_library
     from choreography.models import Song
-    from choreography.runtime import Runtime, activate
+    from choreography.runtime import Runtime
     from tests.s3server import SeaweedServer
 
     server = SeaweedServer(Path(os.environ["CHOREO_DATA_DIR"]) / "seaweedfs")
     await asyncio.to_thread(server.start)
     runtimes: dict[str, Runtime] = {"local": Runtime.from_settings()}
-    activate(runtimes["local"])
     try:
         await asyncio.to_thread(call_command, "migrate", verbosity=0)
         started = time.monotonic()
-        await create_demo_library()
+        await create_demo_library(runtime=runtimes["local"])
         print(f"demo library built in {time.monotonic() - started:.1f} s")
 
         local_config = settings.CHOREO
@@ -69,7 +79,6 @@ async def bench(rounds: int) -> None:
         print(f"copied {len(keys)} library objects to S3 in {time.monotonic() - started:.1f} s")
 
         token = await issue_token("bench")
-        client = AsyncClient()
         auth = {"Authorization": f"Bearer {token}"}
         songs = [song async for song in Song.objects.order_by("id")]
         configs = {"local": local_config, "s3": s3_config}
@@ -78,8 +87,9 @@ async def bench(rounds: int) -> None:
 
         async def generate(backend: str, song_id: int, seed: int) -> None:
             settings.CHOREO = configs[backend]
-            activate(runtimes[backend])
             started = time.monotonic()
+            # Each request carries the backend's runtime, as a server's lifespan state does.
+            client = state_client({"runtime": runtimes[backend]})
             response = await client.post(
                 "/api/choreography/generate/",
                 {"song_id": song_id, "seed": seed},

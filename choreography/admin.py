@@ -4,9 +4,12 @@ The song and move lists have an "Upload" button: a form that sends the file thro
 import as the commands and the staff API (``import_song`` / ``import_clip``). The admin is sync;
 the async import runs on the server's event loop through asgiref's ``async_to_sync`` (under
 ASGI, Django runs this view in its sync thread and ``async_to_sync`` hands the coroutine back to
-the main loop, which stays free while FFmpeg works: only that admin request waits). Outside a
-server (no active runtime) it runs in a runtime of its own, as management commands do
-(``run_sync``).
+the main loop, which stays free while FFmpeg works: only that admin request waits), in the
+request's runtime (``runtime_of``).
+
+Clip and song previews point at ``<changelist>/<id>/preview/``, which redirects to the storage's
+link (a signed local link or a presigned S3 URL): a list's display methods get no request, and so
+no runtime to make that link with.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from asgiref.sync import async_to_sync
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from assembly import FFmpegError, MediaError
-from choreography import runtime
+from choreography.api.request_context import runtime_of
 from choreography.library.batch import failure_reason
 from choreography.library.imports import import_clip, import_song
 from choreography.library.sources import clip_metadata
@@ -42,23 +46,20 @@ from choreography.models import (
 from choreography.music.vocabulary import DEFAULT_DIFFICULTY, DEFAULT_ENERGY_LEVEL
 
 
-def run_import(func, *args, **kwargs):
-    """Run an async import from the sync admin (see the module docstring)."""
-    try:
-        runtime.current()
-    except RuntimeError:
-        return runtime.run_sync(func, *args, **kwargs)
-    return async_to_sync(func)(*args, **kwargs)
+def run_import(request: HttpRequest, func, *args, **kwargs):
+    """Run an async import from the sync admin in the request's runtime (see the module
+    docstring)."""
+    return async_to_sync(func)(*args, runtime=runtime_of(request), **kwargs)
 
 
 @contextlib.contextmanager
-def uploaded_path(uploaded):
-    """The uploaded file on disk under the runtime's work dir (a small one Django kept in
-    memory is written out), removed afterwards."""
+def uploaded_path(uploaded, directory: Path):
+    """The uploaded file on disk under ``directory``, the runtime's work dir (a small one
+    Django kept in memory is written out), removed afterwards."""
     if hasattr(uploaded, "temporary_file_path"):
         yield Path(uploaded.temporary_file_path())
         return
-    directory = runtime.current().work_root  # this instance's own: swept if the process dies
+    # The runtime's work dir is this instance's own: swept if the process dies.
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(suffix=".upload", dir=directory) as copy:
         for chunk in uploaded.chunks():
@@ -90,16 +91,36 @@ class MoveUploadForm(forms.Form):
 
 
 class UploadMixin:
-    """An "upload" admin view on the change list (``<changelist>/upload/``)."""
+    """An "upload" admin view on the change list (``<changelist>/upload/``), and the preview
+    redirect (``<changelist>/<id>/preview/``) to the stored media in ``preview_field``."""
 
     change_list_template = "admin/choreography/library_change_list.html"
     upload_form: type[forms.Form]
     command = ""
+    preview_field = ""
 
     def get_urls(self):
-        name = f"{self.model._meta.app_label}_{self.model._meta.model_name}_upload"
+        prefix = f"{self.model._meta.app_label}_{self.model._meta.model_name}"
         view = self.admin_site.admin_view(self.upload_view)
-        return [path("upload/", view, name=name), *super().get_urls()]
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("upload/", view, name=f"{prefix}_upload"),
+            path("<int:object_id>/preview/", preview, name=f"{prefix}_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_url(self, row) -> str:
+        meta = self.model._meta
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_preview", args=[row.pk])
+
+    def preview_view(self, request, object_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        row = get_object_or_404(self.model, pk=object_id)
+        key = getattr(row, self.preview_field)
+        if not key:
+            raise Http404("no stored media")
+        return HttpResponseRedirect(runtime_of(request).storage.url(key))
 
     def upload_view(self, request):
         if not self.has_add_permission(request):
@@ -108,8 +129,11 @@ class UploadMixin:
         if request.method == "POST" and form.is_valid():
             uploaded = form.cleaned_data["file"]
             try:
-                with uploaded_path(uploaded) as source:
-                    row, created = self.import_file(source, uploaded.name, form.cleaned_data)
+                work_root = runtime_of(request).work_root
+                with uploaded_path(uploaded, work_root) as source:
+                    row, created = self.import_file(
+                        request, source, uploaded.name, form.cleaned_data
+                    )
             except (MediaError, FFmpegError) as exc:
                 form.add_error("file", f"cannot read {uploaded.name!r} as media: "
                                f"{failure_reason(exc)}")  # fmt: skip
@@ -133,6 +157,7 @@ class UploadMixin:
 class SongAdmin(UploadMixin, admin.ModelAdmin):
     upload_form = SongUploadForm
     command = "import_song"
+    preview_field = "audio_key"
 
     list_display = (
         "id",
@@ -157,10 +182,13 @@ class SongAdmin(UploadMixin, admin.ModelAdmin):
 
     @admin.display(description="preview")
     def preview(self, song: Song) -> str:
-        return format_html('<audio controls preload="none" src="{}"></audio>', _url(song.audio_key))
+        return format_html(
+            '<audio controls preload="none" src="{}"></audio>', self.preview_url(song)
+        )
 
-    def import_file(self, source: Path, filename: str, data: dict):
+    def import_file(self, request: HttpRequest, source: Path, filename: str, data: dict):
         return run_import(
+            request,
             import_song,
             source,
             title=data["title"],
@@ -175,8 +203,9 @@ class SongAdmin(UploadMixin, admin.ModelAdmin):
 class MoveAdmin(UploadMixin, admin.ModelAdmin):
     upload_form = MoveUploadForm
     command = "import_moves"
+    preview_field = "clip_key"
 
-    def import_file(self, source: Path, filename: str, data: dict):
+    def import_file(self, request: HttpRequest, source: Path, filename: str, data: dict):
         meta = clip_metadata(
             filename,
             name=data["name"],
@@ -187,7 +216,7 @@ class MoveAdmin(UploadMixin, admin.ModelAdmin):
             tempo_bpm=data["tempo"],
             role=data["role"],
         )
-        return run_import(import_clip, source, meta)
+        return run_import(request, import_clip, source, meta)
 
     list_display = (
         "name",
@@ -217,7 +246,7 @@ class MoveAdmin(UploadMixin, admin.ModelAdmin):
     def preview(self, move: Move) -> str:
         return format_html(
             '<video controls muted preload="metadata" width="320" src="{}"></video>',
-            _url(move.clip_key),
+            self.preview_url(move),
         )
 
 
@@ -238,7 +267,3 @@ class ChoreographyTaskAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
-
-
-def _url(key: str) -> str:
-    return runtime.current().storage.url(key) if key else ""

@@ -2,10 +2,14 @@
 scheduled pruning and the disk floor.
 
 Like Starlette's ``app.state``: the ASGI lifespan builds one ``Runtime`` when the process
-starts and closes it at shutdown (asgi_project.asgi); a management command opens one for the
-time it runs (``run_sync``); a test builds its own (tests/conftest.py). Code that needs it asks
-``current()``. Nothing here is cached at module level: the only module-level name is the slot
-holding the active runtime, set and cleared by whoever owns it.
+starts, puts it in the lifespan state (which the server copies into every request's
+``scope["state"]``) and closes it at shutdown (asgi_project.asgi); a management command opens
+one for the time it runs (``run_sync``); a test builds its own (tests/conftest.py).
+
+It is passed, never fetched: an edge takes it from its request
+(``choreography.api.request_context.runtime_of``) and hands it, or the pieces of it they need,
+to the services as a keyword argument. Nothing here is cached at module level and there is no
+"active" runtime to ask for.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TypeVar
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -31,18 +35,18 @@ from choreography.generation.admission import GenerationGate
 from choreography.generation.leases import LeaseKeeper
 from choreography.generation.pruning import Pruner
 from choreography.generation.singleflight import SingleFlight
-from choreography.medialinks import signed_link
+from choreography.medialinks import SignedLink, signed_link
 from storage import LocalStorage, Storage
 
 logger = logging.getLogger(__name__)
 
-P = ParamSpec("P")
 R = TypeVar("R")
 
 FFMPEG_VERSION_TTL_S = 60.0
 
 WarmUp = Callable[..., Awaitable[int]]
-"""``warm_library(shuffled=True)`` (choreography.library.variants): the variants rendered."""
+"""``warm_library(runtime=..., shuffled=True)`` (choreography.library.variants): the variants
+rendered."""
 
 
 def new_instance_id() -> str:
@@ -59,8 +63,10 @@ class Runtime:
         *,
         media_root: Path,
         work_root: Path,
-        url_signer: Callable[[str, str | None], str] | None = None,
+        signed_links: bool = False,
     ) -> None:
+        """``signed_links``: local storage hands out signed, expiring ``/media/`` links (as a
+        server does) rather than bare paths."""
         self.config = config
         self.clock: Callable[[], float] = time.time
         """Wall-clock seconds for signed links (tests move it instead of sleeping)."""
@@ -69,7 +75,9 @@ class Runtime:
         """Where every instance keeps its work dir (swept of dead instances' dirs)."""
         self.work_root = self.shared_work_root / self.instance_id
         """This process's own work dir: nobody else sweeps it while its lease is renewed."""
-        self.storage: Storage = build_storage(config, Path(media_root), url_signer)
+        self.storage: Storage = build_storage(
+            config, Path(media_root), self._media_path if signed_links else None
+        )
         self.disk_paths = [self.shared_work_root]
         """Where this process writes files: the disk floor is checked on their filesystems."""
         if config.storage_backend == "local":
@@ -89,6 +97,7 @@ class Runtime:
             instance_id=self.instance_id,
             interval_s=config.prune_interval_s,
             older_than_days=config.unsaved_ttl_days,
+            storage=self.storage,
         )
         """Prunes old unsaved generations on a schedule, one process at a time (a work lease)."""
         self.renders = SingleFlight(slots=config.max_concurrent_assemblies)
@@ -102,18 +111,23 @@ class Runtime:
     @classmethod
     def from_settings(cls) -> Runtime:
         """A runtime for the Django settings in force (the validated environment)."""
-
-        def url_signer(key: str, filename: str | None) -> str:
-            ttl_s = settings.CHOREO.url_ttl_s
-            return signed_link(key, filename=filename, ttl_s=ttl_s, now=built.clock()).path
-
-        built = cls(
+        return cls(
             settings.CHOREO,
             media_root=settings.MEDIA_ROOT,
             work_root=settings.WORK_ROOT,
-            url_signer=url_signer,
+            signed_links=True,
         )
-        return built
+
+    def sign_media(
+        self, key: str, *, filename: str | None = None, share: str | None = None
+    ) -> SignedLink:
+        """A signed link to local media, valid CHOREO_URL_TTL_S from this runtime's clock."""
+        return signed_link(
+            key, filename=filename, share=share, now=self.clock(), ttl_s=self.config.url_ttl_s
+        )
+
+    def _media_path(self, key: str, filename: str | None) -> str:
+        return self.sign_media(key, filename=filename).path
 
     @property
     def video_format(self) -> VideoFormat:
@@ -187,8 +201,9 @@ class Runtime:
 
     async def start(self, *, warm_up: WarmUp | None = None) -> None:
         """Start the background work of a serving process (lease renewal and sweeps, scheduled
-        pruning, and, when configured, ``warm_up``: the library's tempo-variant warm-up, handed
-        in by the server so the runtime imports no feature)."""
+        pruning, and, when CHOREO_WARM_ON_START is set, ``warm_up``: the library's tempo-variant
+        warm-up, handed in by the server so the runtime imports no feature). Each takes this
+        runtime, never another."""
         self.leases.start()
         self.pruner.start()
         if self.config.warm_on_start and warm_up is not None:
@@ -199,7 +214,7 @@ class Runtime:
         request meanwhile renders what it needs itself (the same single flight)."""
         started = time.monotonic()
         try:
-            rendered = await warm_up(shuffled=True)
+            rendered = await warm_up(runtime=self, shuffled=True)
         except Exception:
             logger.exception("tempo variant warm-up failed; requests render what they need")
             return
@@ -252,59 +267,36 @@ def s3_settings(config: ChoreoConfig):
     )
 
 
-_active: Runtime | None = None
-
-
-def current() -> Runtime:
-    """The active runtime; RuntimeError when the caller runs outside one."""
-    if _active is None:
-        raise RuntimeError(
-            "no choreo Runtime is active: the ASGI lifespan, run_sync() or "
-            "runtime.opened() provides one"
-        )
-    return _active
-
-
-def activate(runtime: Runtime | None) -> Runtime | None:
-    """Make ``runtime`` the active one; returns the one it replaces."""
-    global _active
-    previous, _active = _active, runtime
-    return previous
-
-
 @contextlib.asynccontextmanager
 async def opened(
     runtime: Runtime | None = None, *, serving: bool = False, warm_up: WarmUp | None = None
 ) -> AsyncIterator[Runtime]:
-    """Activate ``runtime`` (default: one from the settings) for the block, then close it;
-    ``serving`` starts its background work (``warm_up``: see ``Runtime.start``)."""
+    """``runtime`` (default: one from the settings) for the block (``serving``: with its
+    background work started), then closed."""
     runtime = runtime or Runtime.from_settings()
-    previous = activate(runtime)
     try:
         if serving:
             await runtime.start(warm_up=warm_up)
         yield runtime
     finally:
-        try:
-            await runtime.aclose()
-        finally:
-            activate(previous)
+        await runtime.aclose()
 
 
-def run_sync(func: Callable[P, Awaitable[R]], /, *args: P.args, **kwargs: P.kwargs) -> R:
-    """Run ``func`` from sync code (management commands) inside a runtime of its own.
+def run_sync(func: Callable[..., Awaitable[R]], /, *args, **kwargs) -> R:
+    """Run ``func(*args, runtime=<a runtime of its own>, **kwargs)`` from sync code (management
+    commands, sync admin views outside a server).
 
     The storage client it opens belongs to that call's event loop and is closed before the
     loop ends.
     """
 
     async def main() -> R:
-        async with opened():
-            return await func(*args, **kwargs)
+        async with opened() as runtime:
+            return await func(*args, runtime=runtime, **kwargs)
 
     return async_to_sync(main)()
 
 
-async def check_storage() -> None:
+async def check_storage(*, runtime: Runtime) -> None:
     """Reach the configured storage once; StorageError if it cannot be used."""
-    await current().storage.check()
+    await runtime.storage.check()

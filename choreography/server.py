@@ -17,7 +17,6 @@ import logging
 
 import uvicorn
 
-from choreography import runtime
 from choreography.generation.admission import SHUTDOWN_REASON
 
 logger = logging.getLogger(__name__)
@@ -27,9 +26,12 @@ STOP_TIMEOUT_S = 10.0
 
 class GracefulServer(uvicorn.Server):
     async def shutdown(self, sockets=None) -> None:
-        stopped = await runtime.current().gate.close(reason=SHUTDOWN_REASON, timeout=STOP_TIMEOUT_S)
-        if stopped:
-            logger.warning("stopped %d generation(s) for shutdown", stopped)
+        # The runtime the lifespan put in its state (asgi_project.asgi); none if start-up failed.
+        runtime = self.lifespan.state.get("runtime")
+        if runtime is not None:
+            stopped = await runtime.gate.close(reason=SHUTDOWN_REASON, timeout=STOP_TIMEOUT_S)
+            if stopped:
+                logger.warning("stopped %d generation(s) for shutdown", stopped)
         await super().shutdown(sockets=sockets)
 
 

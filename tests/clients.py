@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import AsyncClient
 
-from choreography import runtime
 from choreography.accounts.tokens import issue_token
 from choreography.models import ChoreographyTask, Song, TaskStatus
 from tests.live import parse_sse
@@ -187,15 +186,17 @@ async def a_video(
     error="",
     stage="completed",
     seed=7,
+    runtimes,
 ) -> ChoreographyTask:
-    """A task row as a generation leaves it, with its video object stored when completed."""
+    """A task row as a generation leaves it, with its video object stored (in the test's
+    current runtime, ``runtimes``: the fixture) when completed."""
     task_id = uuid.uuid4()
     result = {}
     if status == TaskStatus.COMPLETED:
         key = f"videos/{task_id}.mp4"
         src = tmp_path / f"{task_id}.mp4"
         src.write_bytes(b"v" * 16)
-        await runtime.current().storage.upload(src, key)
+        await runtimes.current.storage.upload(src, key)
         result = {
             "video_key": key,
             "duration_seconds": duration,
@@ -230,10 +231,10 @@ async def a_video(
     )
 
 
-async def stored_videos(*tasks) -> list[str]:
+async def stored_videos(*tasks, runtimes) -> list[str]:
     """Which of these tasks' videos the storage lists (other tests' videos may share it)."""
     keys = {f"videos/{task.pk}.mp4" for task in tasks}
-    return sorted(k for k in await runtime.current().storage.list("videos/") if k in keys)
+    return sorted(k for k in await runtimes.current.storage.list("videos/") if k in keys)
 
 
 # --- staff uploads and commands --------------------------------------------------------------

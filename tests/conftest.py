@@ -265,20 +265,23 @@ def song_file(media_dir) -> Path:
 
 
 @pytest.fixture
-async def library(transactional_db, canonical_clips, song_file):
+async def library(transactional_db, canonical_clips, song_file, runtimes):
     """The small library: imported through the real import path once per code version, then
     restored (the same rows, the same stored objects) into each test's database and storage:
-    importing normalizes every clip with FFmpeg, which need not be redone per test."""
+    importing normalizes every clip with FFmpeg, which need not be redone per test. Into the
+    runtime the test runs in when it is requested (``s3_backend`` first: into the bucket)."""
     from choreography.models import Move, Song
+
+    runtime = runtimes.current
     from tests.live import KeptImport
 
     kept = KeptImport("imported-library")
-    if rows := await kept.restore():
+    if rows := await kept.restore(runtime.storage):
         song = await Song.objects.acreate(**rows["song"])
         return song, [await Move.objects.acreate(**fields) for fields in rows["moves"]]
-    song, moves = await import_library(canonical_clips, song_file)
+    song, moves = await import_library(canonical_clips, song_file, runtime)
     rows = {"song": row_fields(song), "moves": [row_fields(move) for move in moves]}
-    await kept.keep([song.audio_key, song.original_key, *move_keys(moves)], rows)
+    await kept.keep(runtime.storage, [song.audio_key, song.original_key, *move_keys(moves)], rows)
     return song, moves
 
 
@@ -296,7 +299,7 @@ def row_fields(row) -> dict:
     }
 
 
-async def import_library(canonical_clips, song_file):
+async def import_library(canonical_clips, song_file, runtime):
     """The six session clips and the song, through the real import path."""
     from choreography.library.imports import ClipMetadata, import_clip, import_song
 
@@ -314,9 +317,12 @@ async def import_library(canonical_clips, song_file):
                 energy_level=energies[i],
                 style=styles[i],
             ),
+            runtime=runtime,
         )
         moves.append(move)
-    song, _ = await import_song(song_file, title="Test Song", artist="Tester", bpm=120.0)
+    song, _ = await import_song(
+        song_file, title="Test Song", artist="Tester", bpm=120.0, runtime=runtime
+    )
     return song, moves
 
 
@@ -385,16 +391,16 @@ async def s3_backend(reconfigure, s3_server):
 
 
 @pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.live)])
-async def store(request, tmp_path):
+async def store(request, tmp_path, runtime):
     """Each storage adapter in turn: local disk, then S3 on the session's server (the contract
     tests and the download tests run on both)."""
     if request.param == "local":
-        from choreography.api.signing import sign_media
         from storage import LocalStorage
 
         # As the app builds it: local URLs are signed app links (see choreography.runtime).
         yield LocalStorage(
-            tmp_path / "root", url_signer=lambda key, name: sign_media(key, filename=name).path
+            tmp_path / "root",
+            url_signer=lambda key, name: runtime.sign_media(key, filename=name).path,
         )
         return
     adapter = s3_store(request.getfixturevalue("s3_server"))
@@ -403,19 +409,19 @@ async def store(request, tmp_path):
 
 
 @pytest.fixture
-def http_get(store, settings):
-    """GET a URL from ``store.url()`` the way a browser would: local URLs through the app."""
+def http_get(store, settings, runtimes):
+    """GET a URL from ``store.url()`` the way a browser would: local URLs through the app (in
+    the runtime a server on those settings would have, as its lifespan state)."""
     import httpx
 
     from storage import LocalStorage
 
     if isinstance(store, LocalStorage):
         from asgi_project.asgi import application
-        from choreography.runtime import Runtime, activate
+        from tests.runtimes import WithRuntime
 
         settings.MEDIA_ROOT = store.root  # the app's media route now serves this store
-        activate(Runtime.from_settings())
-        transport = httpx.ASGITransport(app=application)
+        transport = httpx.ASGITransport(app=WithRuntime(application, runtimes.current))
         base = "http://testserver"
     else:
         transport, base = None, ""
@@ -510,33 +516,37 @@ def long_template(live_template, half_hour_song) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def runtime(settings):
-    """Each test runs in a Runtime of its own, built from the settings it starts with (in a
-    server the ASGI lifespan does this; tests talk to the app in-process)."""
-    from choreography.runtime import Runtime, activate
+def runtimes(settings, monkeypatch):
+    """Each test runs in a Runtime of its own, built from the settings it starts with, and
+    built again whenever the test changes one it is made from (Django's ``setting_changed``).
 
-    built = Runtime.from_settings()
-    previous = activate(built)
-    yield built
-    activate(previous)
+    In a server the ASGI lifespan builds it and every request carries it in
+    ``scope["state"]``; Django's test clients run no lifespan, so here they put the test's
+    current runtime in each request they make (tests.runtimes)."""
+    from tests.runtimes import TestRuntimes
+
+    with TestRuntimes.serving(monkeypatch) as built:
+        yield built
 
 
 @pytest.fixture
-async def reconfigure(settings, runtime):
-    """``await reconfigure(**config_fields)``: change the settings and run the rest of the test
-    in a fresh Runtime built from them (closed at the end, in the test's event loop)."""
-    from choreography.runtime import Runtime, activate
+def runtime(runtimes):
+    """The runtime the test starts in (``reconfigure`` returns the ones it builds later)."""
+    return runtimes.current
 
-    built: list[Runtime] = []
+
+@pytest.fixture
+async def reconfigure(settings, runtimes):
+    """``await reconfigure(**config_fields)``: change the settings and run the rest of the test
+    in the fresh Runtime built from them (returned); every runtime the test's setting changes
+    built is closed at the end, in the test's event loop."""
 
     async def apply(**update):
-        settings.CHOREO = settings.CHOREO.model_copy(update=update)
-        built.append(Runtime.from_settings())
-        activate(built[-1])
-        return built[-1]
+        settings.CHOREO = settings.CHOREO.model_copy(update=update)  # builds a new runtime
+        return runtimes.current
 
     yield apply
-    for each in built:
+    for each in runtimes.built[1:]:
         await each.aclose()
 
 

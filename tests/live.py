@@ -47,13 +47,11 @@ from django.core.management import call_command
 from choreography.accounts.tokens import issue_token
 from choreography.library.imports import ClipMetadata, import_clip, import_song
 from choreography.models import Song
-from choreography.runtime import current
-
-async def store_song(path, title, bpm, first_beat, duration):
+async def store_song(path, title, bpm, first_beat, duration, *, runtime):
     # A song already in the canonical format, stored and recorded without the import's
     # transcode and analysis: a long timeline for tests, not a test of importing.
     key = f"library/songs/{title.lower().replace(' ', '-')}.m4a"
-    await current().storage.upload(Path(path), key)
+    await runtime.storage.upload(Path(path), key)
     phrases = int((duration - first_beat) / (8 * 60 / bpm))
     await Song.objects.acreate(
         title=title, artist="Tester", audio_key=key, duration_seconds=duration, bpm=bpm,
@@ -66,13 +64,16 @@ call_command("migrate", interactive=False, verbosity=0)
 # What serve collects at every start: collected once here, each copy starts with it.
 call_command("collectstatic", interactive=False, verbosity=0)
 
-async def seed():
+async def seed(*, runtime):
     for i, clip in enumerate(spec["clips"]):
-        await import_clip(Path(clip["path"]), ClipMetadata(**clip["meta"]))
+        await import_clip(Path(clip["path"]), ClipMetadata(**clip["meta"]), runtime=runtime)
     for song in spec["songs"]:
-        await import_song(Path(song["path"]), title=song["title"], artist="Tester", bpm=song["bpm"])
+        await import_song(
+            Path(song["path"]), title=song["title"], artist="Tester", bpm=song["bpm"],
+            runtime=runtime,
+        )
     for song in spec["stored_songs"]:
-        await store_song(**song)
+        await store_song(**song, runtime=runtime)
     return {user: await issue_token(user) for user in spec["users"]}
 
 from choreography.runtime import run_sync
@@ -189,27 +190,25 @@ class KeptImport:
     def __init__(self, name: str, *sources: Path) -> None:
         self.entry = test_cache_root() / f"{name}-{content_key(*sources)}"
 
-    async def restore(self) -> dict | None:
-        """The kept row fields after storing the kept objects again; None if nothing is kept."""
-        from choreography.runtime import current
-
+    async def restore(self, storage) -> dict | None:
+        """The kept row fields after storing the kept objects again (in ``storage``); None if
+        nothing is kept."""
         kept = self._load()
         if kept is None:
             return None
         for key in kept["keys"]:
-            await current().storage.upload(self.entry / "objects" / key, key)
+            await storage.upload(self.entry / "objects" / key, key)
         return kept["rows"]
 
-    async def keep(self, keys: list[str], rows: dict) -> None:
-        """Copy the stored objects ``keys`` and the row fields ``rows`` into the cache."""
-        from choreography.runtime import current
-
+    async def keep(self, storage, keys: list[str], rows: dict) -> None:
+        """Copy the stored objects ``keys`` (from ``storage``) and the row fields ``rows`` into
+        the cache."""
         partial = Path(tempfile.mkdtemp(prefix=".kept-", dir=self.entry.parent))
         try:
             keys = [key for key in keys if key]
             for key in keys:
                 (partial / "objects" / key).parent.mkdir(parents=True, exist_ok=True)
-                await current().storage.download(key, partial / "objects" / key)
+                await storage.download(key, partial / "objects" / key)
             self._publish(partial, {"keys": keys, "rows": rows})
         finally:
             shutil.rmtree(partial, ignore_errors=True)

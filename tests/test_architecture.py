@@ -360,3 +360,73 @@ def test_test_modules_never_import_one_another():
     (or another helper module) or in a conftest fixture; a test module imports no test module."""
     is_test_module = lambda m: m.rpartition(".")[2].startswith("test_")  # noqa: E731
     assert offenders("tests", lambda m: under(m, "tests") and is_test_module(m)) == []
+
+
+# The runtime is passed, never fetched ---------------------------------------------------------
+
+RUNTIME_MODULE = f"{APP}.runtime"
+
+
+def runtime_fetches(source: str) -> list[str]:
+    """Where ``source`` fetches a runtime instead of being handed one: a call of the runtime
+    module's ``current()``/``activate()`` (however imported), an import of them, a module-level
+    name holding a Runtime (``_active: Runtime | None = None``) or a ``global`` rebinding one."""
+    tree = ast.parse(source)
+    module_names = {"runtime"}  # `from choreography import runtime` / `... as x`
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == APP:
+            module_names |= {a.asname or a.name for a in node.names if a.name == "runtime"}
+        elif isinstance(node, ast.Import):
+            module_names |= {a.asname for a in node.names if a.name == RUNTIME_MODULE and a.asname}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == RUNTIME_MODULE:
+            found += [
+                f"line {node.lineno}: imports {a.name}"
+                for a in node.names
+                if a.name in ("current", "activate")
+            ]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = ast.unparse(node.func.value)
+            if node.func.attr in ("current", "activate") and (
+                target in module_names or target == RUNTIME_MODULE
+            ):
+                found.append(f"line {node.lineno}: calls {target}.{node.func.attr}()")
+        elif isinstance(node, ast.Global) and any(
+            "runtime" in name.lower() or "active" in name.lower() for name in node.names
+        ):
+            found.append(f"line {node.lineno}: global {', '.join(node.names)}")
+    for node in tree.body:  # module level only
+        if isinstance(node, ast.AnnAssign) and "Runtime" in ast.unparse(node.annotation):
+            found.append(f"line {node.lineno}: module-level {ast.unparse(node.target)}")
+    return found
+
+
+def test_no_module_fetches_the_runtime():
+    """``runtime.current()`` is gone: every module of the project, its tests and benchmarks
+    takes the runtime it is handed (from the request's scope, a command's ``run_sync``, a
+    fixture), and no module keeps an active one."""
+    found = [
+        f"{path.relative_to(ROOT)} {where}"
+        for package in ("asgi_project", "assembly", "choreography", "storage", "tests", "bench")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for where in runtime_fetches(path.read_text())
+    ]
+    assert found == []
+    runtime = importlib.import_module(RUNTIME_MODULE)
+    assert not {"current", "activate", "_active"} & set(vars(runtime))
+
+
+def test_the_runtime_check_catches_a_planted_fetch():
+    """The check above fails on each way of fetching the runtime (planted here, as source)."""
+    planted = {
+        "from choreography import runtime\nruntime.current().storage": "calls runtime.current()",
+        "from choreography import runtime as rt\nrt.current()": "calls rt.current()",
+        "from choreography.runtime import current\ncurrent()": "imports current",
+        "import choreography.runtime\nchoreography.runtime.activate(None)": "calls",
+        "_active: Runtime | None = None": "module-level _active",
+        "def f():\n    global _active\n    _active = 1": "global _active",
+    }
+    for source, expected in planted.items():
+        assert any(expected in where for where in runtime_fetches(source)), source
+    assert runtime_fetches("async def f(*, runtime):\n    return runtime.storage") == []

@@ -14,18 +14,15 @@ from urllib.parse import urlsplit
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.http import HttpRequest, HttpResponseBase
 
-from choreography import runtime
+from choreography.api.request_context import runtime_of
+from storage import Storage
 
 MEDIA_DIRECTIVES = ("media-src", "img-src")
 
 
-def media_origin() -> str | None:
-    """The origin (``scheme://host[:port]``) the storage's links point at, or None when they
+def media_origin(storage: Storage) -> str | None:
+    """The origin (``scheme://host[:port]``) ``storage``'s links point at, or None when they
     are the site's own (app-relative) links."""
-    try:
-        storage = runtime.current().storage
-    except RuntimeError:  # no runtime (a bare test request): the site's own links only
-        return None
     link = urlsplit(storage.url("csp/origin"))  # presigning is local: no request is made
     return f"{link.scheme}://{link.netloc}" if link.scheme and link.netloc else None
 
@@ -37,7 +34,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only=report_only)
-        origin = media_origin()
+        origin = media_origin(runtime_of(request).storage)
         if origin:
             update = dict(parts.update or {})
             for directive in MEDIA_DIRECTIVES:

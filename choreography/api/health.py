@@ -12,17 +12,17 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from assembly import ChoreoError
-from choreography import runtime
+from choreography.api.request_context import runtime_of
+from choreography.runtime import Runtime
 
 
-async def health_report() -> tuple[int, dict]:
+async def health_report(*, runtime: Runtime) -> tuple[int, dict]:
     """(200, FFmpeg version and generation counts) or (503, why FFmpeg is unusable)."""
-    current = runtime.current()
     try:
-        version = await current.ffmpeg_version()
+        version = await runtime.ffmpeg_version()
     except ChoreoError as exc:
         return 503, {"status": "unavailable", "error": exc.message, "details": exc.details or None}
-    return 200, {"status": "ok", "ffmpeg": version, "generations": current.gate.stats()}
+    return 200, {"status": "ok", "ffmpeg": version, "generations": runtime.gate.stats()}
 
 
 @csrf_exempt  # it changes nothing; a POST should learn it is the wrong method (405)
@@ -33,5 +33,5 @@ async def health(request: HttpRequest) -> JsonResponse:
     The ASGI app answers GET/HEAD before Django (asgi_project.asgi); this view serves the test
     client and gives other methods their 405.
     """
-    status, payload = await health_report()
+    status, payload = await health_report(runtime=runtime_of(request))
     return JsonResponse(payload, status=status)

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
 from assembly import ChoreoError
-from choreography import runtime
+from choreography.api.request_context import runtime_of
 from choreography.api.responses import error_response
 from choreography.api.signing import verify_media
 from choreography.collections.services import check_share_ref
@@ -50,10 +50,12 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
 
 @require_safe
 async def serve_media(request: HttpRequest, key: str) -> HttpResponse:
-    storage = runtime.current().storage
+    runtime = runtime_of(request)
+    storage = runtime.storage
     try:
         verify_media(
             key,
+            now=runtime.clock(),
             expires=request.GET.get("expires"),
             signature=request.GET.get("signature"),
             filename=request.GET.get("filename"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from choreography import runtime
+from choreography.api.request_context import runtime_of
 from choreography.api.schemas import DifficultyValue, EnergyValue, GenerateRequest, StyleValue
 
 
@@ -24,9 +24,9 @@ async def visitor(request: HttpRequest):
     return request.user
 
 
-def media_url(key: str) -> str:
+def media_url(request: HttpRequest, key: str) -> str:
     """A URL the browser can load without headers: a signed local link or a presigned S3 URL."""
-    return runtime.current().storage.url(key)
+    return runtime_of(request).storage.url(key)
 
 
 def page_options() -> dict:

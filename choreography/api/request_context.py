@@ -1,5 +1,9 @@
-"""Per-request context: the client's address, a request id (echoed as X-Request-ID) and one
-access-log line.
+"""Per-request context: the process's runtime, the client's address, a request id (echoed as
+X-Request-ID) and one access-log line.
+
+The runtime is the one the ASGI lifespan built (asgi_project.asgi), which the server copies into
+every request's ``scope["state"]``; ``runtime_of(request)`` is the one way an edge (view,
+page, admin view, middleware) reaches it, to hand it on to the services.
 
 The client's address is the TCP peer, unless the peer is one of CHOREO_TRUSTED_PROXIES (none
 by default): then X-Forwarded-For is read from the right and the first address that is not a
@@ -14,6 +18,7 @@ import logging
 import re
 import time
 import uuid
+from typing import TYPE_CHECKING
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
@@ -21,10 +26,36 @@ from django.http import HttpRequest
 
 from choreography.logcontext import request_id_var
 
+if TYPE_CHECKING:
+    from choreography.runtime import Runtime
+
 logger = logging.getLogger("choreography.requests")
 SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+RUNTIME_KEY = "runtime"
+"""The runtime's key in the ASGI lifespan state (``scope["state"]``)."""
+WSGI_RUNTIME_KEY = "choreo.runtime"
+"""Where a WSGI request (Django's sync test ``Client``) carries it: its environ (``META``)."""
+
+
+def runtime_of(request: HttpRequest) -> Runtime:
+    """The runtime serving ``request``: ``scope["state"]["runtime"]`` of an ASGI request, or
+    ``META["choreo.runtime"]`` of a WSGI one; RuntimeError when the request has none (a server
+    run without its lifespan, e.g. ``uvicorn --lifespan off``)."""
+    scope = getattr(request, "scope", None)
+    found = (scope.get("state") or {}).get(RUNTIME_KEY) if scope is not None else None
+    if found is None:
+        found = request.META.get(WSGI_RUNTIME_KEY)
+    if found is None:
+        raise RuntimeError(
+            "this request carries no choreo Runtime: the ASGI lifespan puts one in "
+            'scope["state"] (run the app with its lifespan: manage.py serve, or uvicorn '
+            "--lifespan on)"
+        )
+    return found
 
 
 def _host(entry: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import tempfile
@@ -85,10 +84,12 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 SYSTEM_DIRS = ("app", "data", "etc", "home", "opt", "proc", "root", "srv", "tmp", "usr", "var")
 
 
-@functools.cache
 def _server_path() -> re.Pattern[str]:
     """The directories of an absolute path under the server's own directories or a system
-    one (not a URL path such as /api/...: API paths are not filesystem locations)."""
+    one (not a URL path such as /api/...: API paths are not filesystem locations).
+
+    Built from the settings in force at each call (``re`` caches the compiled pattern by its
+    text), so a changed DATA_DIR never meets a stale one."""
     roots = {str(settings.DATA_DIR), str(PROJECT_DIR), tempfile.gettempdir()}
     roots |= {f"/{name}" for name in SYSTEM_DIRS}
     alternatives = "|".join(re.escape(root.rstrip("/")) for root in sorted(roots, key=len)[::-1])

@@ -6,16 +6,16 @@ A link is ``/media/<key>?expires=<unix time>&signature=<HMAC>``, optionally with
 the share, so none can be changed, and nobody can make a link to a key they were not given. A
 link with a share is refused by the media view as soon as that share is revoked.
 
-The link itself is made below the runtime (choreography.medialinks: the local storage signs
-its URLs with it); here the edges sign with the active runtime's clock and verify.
+The link itself is made below the runtime (choreography.medialinks): the runtime signs with its
+own clock (``Runtime.sign_media``, its local storage's URLs too); here the media view verifies a
+link at the time it is given (the runtime's clock, which tests move instead of sleeping). This
+module holds no state and asks nobody for it.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils.crypto import constant_time_compare
 
-from choreography import runtime
 from choreography.errors import LinkExpiredError, PermissionDeniedError
 from choreography.medialinks import (  # noqa: F401 - SALT, MEDIA_PREFIX: the link's terms
     MEDIA_PREFIX,
@@ -26,34 +26,17 @@ from choreography.medialinks import (  # noqa: F401 - SALT, MEDIA_PREFIX: the li
 )
 
 
-def sign_media(
-    key: str,
-    *,
-    filename: str | None = None,
-    share: str | None = None,
-    ttl_s: int | None = None,
-    now: float | None = None,
-) -> SignedLink:
-    """A link to ``key`` valid for at least ``ttl_s`` seconds (default CHOREO_URL_TTL_S); with
-    ``share`` (collections.services.share_ref) only while that share lasts."""
-    return signed_link(
-        key,
-        filename=filename,
-        share=share,
-        ttl_s=settings.CHOREO.url_ttl_s if ttl_s is None else ttl_s,
-        now=runtime.current().clock() if now is None else now,
-    )
-
-
 def verify_media(
     key: str,
     *,
+    now: float,
     expires: str | None,
     signature: str | None,
     filename: str | None = None,
     share: str | None = None,
 ) -> None:
-    """Return if the link is genuine and current; PermissionDeniedError/LinkExpiredError else."""
+    """Return if the link is genuine and current at ``now`` (Unix time);
+    PermissionDeniedError/LinkExpiredError else."""
     if not expires or not signature:
         raise PermissionDeniedError(
             "a signed link is required for media",
@@ -64,7 +47,7 @@ def verify_media(
         raise PermissionDeniedError("invalid media link", stage="media")
     if not constant_time_compare(signature, link_signature(key, int(expires), filename, share)):
         raise PermissionDeniedError("invalid media link signature", stage="media")
-    if int(expires) < runtime.current().clock():
+    if int(expires) < now:
         raise LinkExpiredError(
             "the media link has expired",
             details="ask the API for a fresh video_url (GET /api/choreography/videos/)",

@@ -7,13 +7,12 @@ import datetime as dt
 from typing import Literal
 from uuid import UUID
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict, Field
 
-from choreography import runtime
+from choreography.api.request_context import runtime_of
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import (
     BODY_ERRORS,
@@ -32,6 +31,7 @@ from choreography.collections.models import SavedChoreography
 from choreography.errors import InvalidRequestError
 from choreography.generation.downloads import task_video_filename
 from choreography.generation.links import poster_url
+from choreography.runtime import Runtime
 
 router = Router(tags=["collections"])
 
@@ -135,11 +135,11 @@ class ConfirmQuery(Schema):
     confirm: bool = Field(False, description="Must be true: deletes every saved choreography")
 
 
-def video_link(key: str, filename: str | None = None) -> tuple[str, dt.datetime]:
+def video_link(runtime: Runtime, key: str, filename: str | None = None) -> tuple[str, dt.datetime]:
     """A signed absolute link to a stored video (named ``filename``) and when it stops working."""
-    now = int(runtime.current().clock())
-    expires = dt.datetime.fromtimestamp(now + settings.CHOREO.url_ttl_s, dt.UTC)
-    return absolute_url(runtime.current().storage.url(key, filename=filename)), expires
+    now = int(runtime.clock())
+    expires = dt.datetime.fromtimestamp(now + runtime.config.url_ttl_s, dt.UTC)
+    return absolute_url(runtime.storage.url(key, filename=filename)), expires
 
 
 def share_url(saved: SavedChoreography) -> str | None:
@@ -148,10 +148,11 @@ def share_url(saved: SavedChoreography) -> str | None:
     return absolute_url(reverse("shared", args=[saved.share_token]))
 
 
-def saved_out(saved: SavedChoreography) -> dict:
+def saved_out(request: HttpRequest, saved: SavedChoreography) -> dict:
     task = saved.task
     result = task.result or {}
-    url, expires = video_link(result.get("video_key", ""), task_video_filename(task))
+    runtime = runtime_of(request)
+    url, expires = video_link(runtime, result.get("video_key", ""), task_video_filename(task))
     song = task.song
     return SavedOut(
         id=saved.pk,
@@ -167,7 +168,7 @@ def saved_out(saved: SavedChoreography) -> dict:
         updated_at=saved.updated_at,
         video_url=url,
         video_url_expires_at=expires,
-        poster_url=poster_url(result),
+        poster_url=poster_url(runtime.storage, result),
         share_url=share_url(saved),
         share_expires_at=saved.share_expires_at if saved.share_token else None,
     ).model_dump(mode="json")
@@ -196,7 +197,7 @@ def usage_out(usage: services.Usage) -> dict:
 )
 async def save(request: HttpRequest, body: SaveRequest):
     saved = await services.save(user=request.auth, **body.model_dump())
-    return Status(201, saved_out(saved))
+    return Status(201, saved_out(request, saved))
 
 
 @router.get(
@@ -216,7 +217,7 @@ async def list_saved(request: HttpRequest, query: Query[CollectionQuery]):
     rows, total = await services.list_saved(
         user=request.auth, filters=filters, page=query.page, page_size=query.page_size
     )
-    return page_out([saved_out(row) for row in rows], query, total)
+    return page_out([saved_out(request, row) for row in rows], query, total)
 
 
 @router.delete(
@@ -230,7 +231,8 @@ async def delete_all(request: HttpRequest, query: Query[ConfirmQuery]):
             "deleting all your saved choreographies needs ?confirm=true",
             details=[{"field": "confirm", "message": "must be true"}],
         )
-    return {"deleted": await services.delete_all(user=request.auth)}
+    storage = runtime_of(request).storage
+    return {"deleted": await services.delete_all(user=request.auth, storage=storage)}
 
 
 @router.get(
@@ -249,7 +251,7 @@ async def stats(request: HttpRequest):
     summary="One of your saved choreographies",
 )
 async def get_saved(request: HttpRequest, saved_id: int):
-    return saved_out(await services.get_saved(user=request.auth, saved_id=saved_id))
+    return saved_out(request, await services.get_saved(user=request.auth, saved_id=saved_id))
 
 
 @router.patch(
@@ -260,7 +262,7 @@ async def get_saved(request: HttpRequest, saved_id: int):
 async def update_saved(request: HttpRequest, saved_id: int, body: SavedUpdate):
     fields = body.model_dump(exclude_unset=True)
     saved = await services.update_saved(user=request.auth, saved_id=saved_id, **fields)
-    return saved_out(saved)
+    return saved_out(request, saved)
 
 
 @router.delete(
@@ -269,7 +271,9 @@ async def update_saved(request: HttpRequest, saved_id: int, body: SavedUpdate):
     summary="Delete a saved choreography: its video from storage, then its rows",
 )
 async def delete_saved(request: HttpRequest, saved_id: int):
-    await services.delete_saved(user=request.auth, saved_id=saved_id)
+    await services.delete_saved(
+        user=request.auth, saved_id=saved_id, storage=runtime_of(request).storage
+    )
     return Status(204, None)
 
 

@@ -14,9 +14,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_safe
 
-from choreography import runtime
 from choreography.api.pages import visitor
-from choreography.api.signing import sign_media
+from choreography.api.request_context import runtime_of
 from choreography.collections import services
 from choreography.collections.models import SavedChoreography
 from choreography.errors import NotFoundError
@@ -68,10 +67,11 @@ async def shared_video(request: HttpRequest, token: str) -> HttpResponse:
     key = (task.result or {}).get("video_key", "")
     if not key:
         raise Http404("this shared choreography has no video")
-    storage = runtime.current().storage
+    runtime = runtime_of(request)
+    storage = runtime.storage
     filename = task_video_filename(task)
     if isinstance(storage, LocalStorage):
-        target = sign_media(key, filename=filename, share=services.share_ref(saved)).path
+        target = runtime.sign_media(key, filename=filename, share=services.share_ref(saved)).path
     else:
         target = storage.url(key, filename=filename, ttl_s=SHARED_PRESIGNED_TTL_S)
     response = HttpResponseRedirect(target)

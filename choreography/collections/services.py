@@ -25,13 +25,12 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from assembly import ChoreoError
-from choreography import runtime
 from choreography.collections.models import SavedChoreography
 from choreography.collections.signals import choreography_deleting
 from choreography.errors import InvalidRequestError, NotFoundError, QuotaExceededError
 from choreography.models import ChoreographyTask, TaskStatus
 from choreography.paging import page_of
-from storage import StorageError
+from storage import Storage, StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -246,7 +245,7 @@ async def update_saved(*, user, saved_id: int, **fields) -> SavedChoreography:
     return saved
 
 
-async def _delete_task(task: ChoreographyTask) -> None:
+async def _delete_task(task: ChoreographyTask, storage: Storage) -> None:
     """Storage first, then the row (its SavedChoreography goes with it by cascade); refused
     by a receiver of ``choreography_deleting`` (a class plan uses it) before anything is
     deleted."""
@@ -254,7 +253,7 @@ async def _delete_task(task: ChoreographyTask) -> None:
     key = (task.result or {}).get("video_key")
     if key:
         try:
-            await runtime.current().storage.delete(key)
+            await storage.delete(key)
         except StorageError as exc:
             raise StorageDeleteError(
                 "could not delete the video from storage; nothing was deleted",
@@ -263,16 +262,16 @@ async def _delete_task(task: ChoreographyTask) -> None:
     await ChoreographyTask.objects.filter(pk=task.pk).adelete()
 
 
-async def delete_saved(*, user, saved_id: int) -> None:
+async def delete_saved(*, user, saved_id: int, storage: Storage) -> None:
     saved = await get_saved(user=user, saved_id=saved_id)
-    await _delete_task(saved.task)
+    await _delete_task(saved.task, storage)
 
 
-async def delete_all(*, user) -> int:
+async def delete_all(*, user, storage: Storage) -> int:
     """Delete every saved choreography of the user; stops at the first storage failure."""
     deleted = 0
     async for saved in _mine(user).order_by("created_at"):
-        await _delete_task(saved.task)
+        await _delete_task(saved.task, storage)
         deleted += 1
     return deleted
 

@@ -8,13 +8,12 @@ import datetime as dt
 from typing import Literal
 from uuid import UUID
 
-from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.params import Header, P
 from pydantic import BaseModel, Field
 
-from choreography import runtime
+from choreography.api.request_context import runtime_of
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import (
     ErrorOut,
@@ -51,6 +50,7 @@ from choreography.generation.service import (
 from choreography.generation.streaming import follow_stream, generation_stream, unwrap
 from choreography.models import ChoreographyTask, TaskStatus
 from choreography.music.generator import DEFAULT_SONG_BPM
+from choreography.runtime import Runtime
 
 router = Router()
 
@@ -91,20 +91,16 @@ be used again.
 """
 
 
-def _video_links(task: ChoreographyTask) -> tuple[str, str, dt.datetime]:
+def _video_links(runtime: Runtime, task: ChoreographyTask) -> tuple[str, str, dt.datetime]:
     """Absolute URLs the client can GET without headers (to play, to save: both named after the
     song and parameters), and when they stop working.
 
     ``storage.url()`` is a signed local link or a presigned S3 URL, both valid for
     CHOREO_URL_TTL_S from now; the expiry reported here is never later than the link's.
     """
-    now = int(runtime.current().clock())
-    expires = dt.datetime.fromtimestamp(now + settings.CHOREO.url_ttl_s, dt.UTC)
-    key, name, storage = (
-        task.result["video_key"],
-        task_video_filename(task),
-        runtime.current().storage,
-    )
+    now = int(runtime.clock())
+    expires = dt.datetime.fromtimestamp(now + runtime.config.url_ttl_s, dt.UTC)
+    key, name, storage = task.result["video_key"], task_video_filename(task), runtime.storage
     return (
         absolute_url(storage.url(key, filename=name)),
         absolute_url(storage.url(key, filename=name, download=True)),
@@ -114,14 +110,15 @@ def _video_links(task: ChoreographyTask) -> tuple[str, str, dt.datetime]:
 
 def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
     result = task.result
-    url, download_url, expires = _video_links(task)
+    runtime = runtime_of(request)
+    url, download_url, expires = _video_links(runtime, task)
     return GenerateResponse(
         task_id=str(task.id),
         status="completed",
         video_url=url,
         video_url_expires_at=expires,
         download_url=download_url,
-        poster_url=poster_url(result),
+        poster_url=poster_url(runtime.storage, result),
         duration_seconds=result["duration_seconds"],
         song_id=task.song_id or task.parameters.get("song_id", 0),
         seed=task.parameters["seed"],
@@ -148,7 +145,8 @@ def _beat_grid(task: ChoreographyTask) -> dict[str, float]:
 
 
 def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False) -> dict:
-    url, download_url, expires = _video_links(task)
+    runtime = runtime_of(request)
+    url, download_url, expires = _video_links(runtime, task)
     song = task.song
     data = {
         "task_id": str(task.id),
@@ -158,7 +156,7 @@ def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False
         "video_url": url,
         "video_url_expires_at": expires,
         "download_url": download_url,
-        "poster_url": poster_url(task.result),
+        "poster_url": poster_url(runtime.storage, task.result),
         "duration_seconds": task.result.get("duration_seconds", 0.0),
     }
     if detail:
@@ -223,11 +221,12 @@ async def generate(
         answer = _completed(request, task)
         return answer if reading is None else {**answer, "interpretation": reading}
 
+    runtime = runtime_of(request)
     stream = wants_event_stream(request.headers.get("Accept"))
     key = idempotency_key or ""
     if key and (earlier := await find_by_idempotency_key(user=request.auth, key=key)):
-        return await _repeat(earlier, stream=stream, render=render)
-    job = await prepare_generation(user=request.auth, **parameters)
+        return await _repeat(runtime, earlier, stream=stream, render=render)
+    job = await prepare_generation(runtime=runtime, user=request.auth, **parameters)
     try:
         admission = await admit(job, idempotency_key=key)
     except DuplicateRequest:  # a concurrent request with the same key claimed it first
@@ -236,23 +235,23 @@ async def generate(
             raise ConflictError(
                 "a request with this Idempotency-Key just failed", retry_after=1
             ) from None
-        return await _repeat(earlier, stream=stream, render=render)
+        return await _repeat(runtime, earlier, stream=stream, render=render)
     if stream:
         prelude = interpretation_events(reading)
         return generation_stream(job, admission, render=render, prelude=prelude)
     return render(await run_generation(job, admission))
 
 
-async def _repeat(task: ChoreographyTask, *, stream: bool, render):
+async def _repeat(runtime: Runtime, task: ChoreographyTask, *, stream: bool, render):
     """Answer a retry with the task its Idempotency-Key already made (never a second render)."""
     if task.status == TaskStatus.COMPLETED:
         return follow_stream(_done(task), render=render) if stream else render(task)
-    outcome = runtime.current().follow(task.pk)
+    outcome = runtime.follow(task.pk)
     if outcome is None:
         raise ConflictError(
             "a request with this Idempotency-Key is still running on another server",
             details=f"task {task.pk}; retry after it finishes",
-            retry_after=runtime.current().gate.retry_after(),
+            retry_after=runtime.gate.retry_after(),
         )
     if stream:
         return follow_stream(outcome, render=render)

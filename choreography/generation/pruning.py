@@ -19,9 +19,8 @@ from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
-from choreography import runtime
 from choreography.models import ChoreographyTask, TaskStatus, WorkLease
-from storage import StorageError
+from storage import Storage, StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +30,12 @@ MIN_LEASE_S = 60.0
 FIRST_RUN_DELAY_S = 60.0
 
 
-async def prune(older_than_days: float, *, dry_run: bool) -> tuple[int, int, list[str]]:
-    """Delete unsaved videos and task rows older than the cut-off; saved ones and running ones
-    stay. Returns (rows, videos, failures)."""
+async def prune(
+    older_than_days: float, *, storage: Storage, dry_run: bool
+) -> tuple[int, int, list[str]]:
+    """Delete unsaved videos (from ``storage``) and task rows older than the cut-off; saved ones
+    and running ones stay. Returns (rows, videos, failures)."""
     cutoff = timezone.now() - dt.timedelta(days=older_than_days)
-    storage = runtime.current().storage
     rows = videos = 0
     failures: list[str] = []
     async for task in (
@@ -88,8 +88,12 @@ async def take_lease(name: str, *, owner: str, ttl_s: float) -> bool:
 class Pruner:
     """A serving process's scheduled pruning: every ``interval_s``, prune if the lease is ours."""
 
-    def __init__(self, *, instance_id: str, interval_s: float, older_than_days: float) -> None:
+    def __init__(
+        self, *, instance_id: str, interval_s: float, older_than_days: float, storage: Storage
+    ) -> None:
         self.instance_id = instance_id
+        self.storage = storage
+        """The storage of the runtime this pruner belongs to."""
         self.interval_s = interval_s
         self.older_than_days = older_than_days
         self._task: asyncio.Task | None = None
@@ -100,7 +104,9 @@ class Pruner:
             LEASE_NAME, owner=self.instance_id, ttl_s=max(self.interval_s, MIN_LEASE_S)
         ):
             return None
-        rows, videos, failures = await prune(self.older_than_days, dry_run=False)
+        rows, videos, failures = await prune(
+            self.older_than_days, storage=self.storage, dry_run=False
+        )
         if rows or failures:
             logger.info(
                 "pruned %d unsaved generation(s) older than %g days (%d videos); %d failed",

@@ -26,7 +26,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from assembly import ChoreoError, VideoAssemblyService, finish
-from choreography import runtime
 from choreography.errors import (
     ClientDisconnectedError,
     InvalidRequestError,
@@ -47,6 +46,7 @@ from choreography.models import ChoreographyTask, Move, Song, TaskStatus
 from choreography.music.generator import Parameters, plan_choreography
 from choreography.music.section import Section, section_facts, snap_section
 from choreography.music.vocabulary import BEATS_PER_PHRASE
+from choreography.runtime import Runtime
 from choreography.studios.services import Library, generation_library
 
 logger = logging.getLogger(__name__)
@@ -99,6 +99,8 @@ class GenerationJob:
     moves: list[Move]
     params: Parameters
     assembler: VideoAssemblyService
+    runtime: Runtime
+    """The runtime it runs in: its queue, storage, variants and format."""
     section: Section | None = None
     """The part of the song asked for, on phrase boundaries (None: the whole song)."""
     library: str = "public"
@@ -134,10 +136,13 @@ class Admission:
     task: ChoreographyTask
     outcome: asyncio.Future
     """Gets the finished row or the error; an idempotent retry in this process awaits it."""
+    runtime: Runtime
+    """The runtime whose queue admitted it."""
 
 
 async def prepare_generation(
     *,
+    runtime: Runtime,
     user,
     song_id: int,
     difficulty: str,
@@ -171,10 +176,10 @@ async def prepare_generation(
             f"the section asked for is not in {song.title!r}",
             details=str(exc),
         ) from None
-    await runtime.current().ensure_free_disk(action="generation")
+    await runtime.ensure_free_disk(action="generation")
     await generation_requested.asend(sender=ChoreographyTask, user=user)
     # Only clips of the configured size and rate join by stream copy (library/formats.py).
-    fmt = runtime.current().video_format
+    fmt = runtime.video_format
     chosen = await generation_library(
         user=user, library=library, studio_id=studio_id, base=Move.objects.filter(joinable(fmt))
     )
@@ -189,13 +194,14 @@ async def prepare_generation(
             )
         raise ChoreoError("the move library is empty", stage="planning")
     seed = seed if seed is not None else secrets.randbelow(2**31)
-    assembler = runtime.current().assembler  # fails fast if FFmpeg is missing
+    assembler = runtime.assembler  # fails fast if FFmpeg is missing
     return GenerationJob(
         user,
         song,
         moves,
         Parameters(difficulty, energy_level, style, seed),
         assembler,
+        runtime,
         section,
         library=library,
         studio_id=studio_id if library != "public" else None,
@@ -236,7 +242,7 @@ async def admit(job: GenerationJob, *, idempotency_key: str = "") -> Admission:
     Cancellation-safe: a cancel that lands while the row is inserted in its worker thread still
     marks that row failed (its id is chosen here; the UPDATE queues behind the INSERT).
     """
-    current = runtime.current()
+    current = job.runtime
     ticket = current.gate.reserve()
     task_id = uuid.uuid4()
     estimate = estimate_bytes(
@@ -269,7 +275,7 @@ async def admit(job: GenerationJob, *, idempotency_key: str = "") -> Admission:
         if isinstance(exc, asyncio.CancelledError):
             await finish(_fail(task_id, ClientDisconnectedError(DISCONNECTED, stage="queued")))
         raise
-    return Admission(ticket, task, current.announce(task.pk))
+    return Admission(ticket, task, current.announce(task.pk), current)
 
 
 @sync_to_async
@@ -357,7 +363,7 @@ async def run_generation(
         raise
     finally:
         ticket.release()
-        runtime.current().retire(task_id)
+        admission.runtime.retire(task_id)
         _settle(outcome, None)  # stopped without a word: followers get a generic error
 
 
@@ -405,6 +411,7 @@ async def _generate(
     await task.asave(update_fields=["result", "updated_at"])
     variants = await ensure_variants(
         needed_for_plan(plan.timeline, moves),
+        runtime=job.runtime,
         on_progress=progress,
         timeout_s=job.assembler.timeout_s,
     )
@@ -461,7 +468,7 @@ async def _announce_completed(task: ChoreographyTask) -> None:
 async def fail_unstarted(admission: Admission) -> None:
     """Mark failed the row of a run that was cancelled before its first step."""
     stopped = ClientDisconnectedError(DISCONNECTED, stage="queued")
-    runtime.current().retire(admission.task.pk)
+    admission.runtime.retire(admission.task.pk)
     _settle(admission.outcome, stopped)
     await finish(_fail(admission.task.pk, stopped))
 

@@ -34,7 +34,7 @@ from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assembly import ChoreoError, FFmpegError, MediaError, MediaRejectedError
-from choreography import runtime
+from choreography.api.request_context import runtime_of
 from choreography.api.schemas import ErrorOut
 from choreography.errors import (
     InvalidRequestError,
@@ -249,12 +249,13 @@ async def _upload(request: HttpRequest) -> AsyncIterator[tuple[dict, Path, str]]
             "send the file as multipart/form-data",
             details=f"field 'file'; not {request.content_type or 'none'!r}",
         )
-    limit = runtime.current().config.max_upload_mb * 1024 * 1024
+    runtime = runtime_of(request)
+    limit = runtime.config.max_upload_mb * 1024 * 1024
     declared = request.META.get("CONTENT_LENGTH") or ""
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(limit, f"{declared} bytes declared")
-    await runtime.current().ensure_free_disk(action="upload")  # 507 below the disk floor
-    directory = runtime.current().work_root  # this instance's own: swept if the process dies
+    await runtime.ensure_free_disk(action="upload")  # 507 below the disk floor
+    directory = runtime.work_root  # this instance's own: swept if the process dies
     directory.mkdir(parents=True, exist_ok=True)
     handler = WorkDirUploadHandler(request, directory=directory, max_bytes=limit)
     parsing = asyncio.ensure_future(asyncio.to_thread(_parse, request, handler))
@@ -358,7 +359,9 @@ async def upload_song(request: HttpRequest):
     async with _upload(request) as (fields, path, name):
         form = _validated(SongUpload, fields)
         try:
-            song, created = await import_song(path, **form.model_dump())
+            song, created = await import_song(
+                path, **form.model_dump(), runtime=runtime_of(request)
+            )
         except (MediaError, FFmpegError) as exc:
             raise _unreadable(name, path, exc) from None
     return Status(201, _song_out(song)) if created else Status(200, _song_out(song, True))
@@ -385,7 +388,7 @@ async def upload_move(request: HttpRequest):
             role=form.role,
         )
         try:
-            move, created = await import_clip(path, meta)
+            move, created = await import_clip(path, meta, runtime=runtime_of(request))
         except (MediaError, FFmpegError) as exc:
             raise _unreadable(name, path, exc) from None
     return Status(201, _move_out(move)) if created else Status(200, _move_out(move, True))
@@ -426,7 +429,7 @@ async def update_song(request: HttpRequest, song_id: int, body: SongUpdate):
             details=f"the song lasts {song.duration_seconds:g} s",
         )
     if (bpm, first_beat) != (song.bpm, song.first_beat_seconds):
-        await replan_song(song, bpm=bpm, first_beat=first_beat)
+        await replan_song(song, bpm=bpm, first_beat=first_beat, runtime=runtime_of(request))
     await song.asave()
     return _song_out(song)
 
@@ -455,7 +458,7 @@ async def update_move(request: HttpRequest, move_id: int, body: MoveUpdate):
 )
 async def remove_song(request: HttpRequest, song_id: int):
     _staff(request)
-    await delete_song(await _song(song_id))
+    await delete_song(await _song(song_id), storage=runtime_of(request).storage)
     return Status(204, None)
 
 
@@ -466,5 +469,5 @@ async def remove_song(request: HttpRequest, song_id: int):
 )
 async def remove_move(request: HttpRequest, move_id: int):
     _staff(request)
-    await delete_move(await _move(move_id))
+    await delete_move(await _move(move_id), storage=runtime_of(request).storage)
     return Status(204, None)

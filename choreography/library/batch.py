@@ -12,11 +12,15 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from assembly import ChoreoError
 from choreography.library.imports import import_clip
 from choreography.library.sources import ClipJob, Skipped
 from storage import StorageError
+
+if TYPE_CHECKING:
+    from choreography.runtime import Runtime
 
 IMPORT_ERRORS = (ChoreoError, StorageError, OSError)
 """What one file's import may fail with while the others go on; anything else is a bug."""
@@ -62,6 +66,7 @@ async def import_clip_jobs(
     jobs: Sequence[ClipJob],
     *,
     concurrency: int,
+    runtime: Runtime,
     on_event: Callable[[ClipOutcome, int, int], None] = lambda outcome, done, total: None,
     already_skipped: Sequence[Skipped] = (),
 ) -> ImportReport:
@@ -77,7 +82,7 @@ async def import_clip_jobs(
         async with slots:
             started = time.monotonic()
             try:
-                move, created = await import_clip(job.path, job.meta)
+                move, created = await import_clip(job.path, job.meta, runtime=runtime)
             except IMPORT_ERRORS as exc:
                 outcome = ClipOutcome(str(job.path), failure_status(exc), failure_reason(exc))
             else:

@@ -18,16 +18,19 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assembly import FFmpegCommandBuilder, VideoFormat, run_process, work_dir
-from choreography import runtime
 from choreography.library.figures import FIGURES
 from choreography.library.imports import ClipMetadata, import_clip, import_song
 from choreography.library.stage import PIX_FMT, Stage, frames
 from choreography.library.variants import warm_library
 from choreography.models import Difficulty, EnergyLevel, Style
+
+if TYPE_CHECKING:
+    from choreography.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +195,7 @@ async def create_demo_library(
     move_count: int = 24,
     render_fps: int | None = None,
     warm: bool = True,
+    runtime: Runtime,
 ) -> tuple[int, int]:
     """Synthesize and import the demo library; returns (songs, moves) created.
 
@@ -201,7 +205,7 @@ async def create_demo_library(
     Frames are drawn at ``render_fps`` (default: half the video rate, each shown twice) and
     FFmpeg brings them to the canonical rate: half the drawing and encoding, still smooth.
     """
-    current = runtime.current()
+    current = runtime
     fmt = current.video_format
     builder = FFmpegCommandBuilder(current.config.ffmpeg, current.config.ffprobe)
     parallel = asyncio.Semaphore(max(1, current.config.max_concurrent_assemblies))
@@ -221,7 +225,7 @@ async def create_demo_library(
                     stage="demo",
                     stdin=rendered(stage, meta, render_fps=render_fps),
                 )
-            _, created = await import_clip(path, meta)
+            _, created = await import_clip(path, meta, runtime=runtime)
             return created
 
         async def make_song(song: DemoSong) -> bool:
@@ -231,7 +235,12 @@ async def create_demo_library(
                 await run_process(song_command(builder, path), stage="demo", stdin=_chunks(samples))
             # The known tempo is passed; the first downbeat and the energy curve are measured.
             _, created = await import_song(
-                path, title=song.title, artist=song.artist, bpm=song.bpm, warm=False
+                path,
+                title=song.title,
+                artist=song.artist,
+                bpm=song.bpm,
+                warm=False,
+                runtime=runtime,
             )
             return created
 
@@ -242,6 +251,6 @@ async def create_demo_library(
         created_songs = sum(task.result() for task in song_tasks)
         created_moves = sum(task.result() for task in clip_tasks)
     if warm:  # songs and clips were imported side by side: warm once both are in
-        await warm_library()
+        await warm_library(runtime=runtime)
     logger.info("demo library: %d songs, %d moves created", created_songs, created_moves)
     return created_songs, created_moves

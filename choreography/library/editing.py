@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from assembly import gather_or_cancel, work_dir
-from choreography import runtime
 from choreography.errors import InUseError
 from choreography.library.imports import _builder
 from choreography.library.listening import analyse_file
 from choreography.models import ChoreographyTask, Move, Song, TaskStatus
-from storage import StorageError
+from storage import Storage, StorageError
+
+if TYPE_CHECKING:
+    from choreography.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -28,12 +31,14 @@ LISTED_USERS = 10
 """At most this many task ids are named in a 409; the count covers the rest."""
 
 
-async def replan_song(song: Song, *, bpm: float, first_beat: float) -> Song:
+async def replan_song(song: Song, *, bpm: float, first_beat: float, runtime: Runtime) -> Song:
     """Set the song's grid and measure its energy curve again on it (not saved: the caller does)."""
-    async with work_dir(runtime.current().work_root, "replan-") as work:
+    async with work_dir(runtime.work_root, "replan-") as work:
         local = work / "song.m4a"
-        await runtime.current().storage.download(song.audio_key, local)
-        analysis = await analyse_file(local, work, _builder(), bpm=bpm, first_beat=first_beat)
+        await runtime.storage.download(song.audio_key, local)
+        analysis = await analyse_file(
+            local, work, _builder(runtime), bpm=bpm, first_beat=first_beat
+        )
     record = dict(song.analysis or {})
     if bpm != song.bpm:
         record["bpm_source"] = "given"
@@ -75,15 +80,15 @@ def _refuse(kind: str, label: str, users: list[str]) -> InUseError:
     )
 
 
-async def delete_song(song: Song) -> None:
+async def delete_song(song: Song, *, storage: Storage) -> None:
     """Delete the row, then its audio; InUseError if completed choreographies use it."""
     if users := await song_users(song):
         raise _refuse("song", song.title, users)
     await song.adelete()
-    await _delete_objects([song.audio_key, song.original_key])
+    await _delete_objects([song.audio_key, song.original_key], storage)
 
 
-async def delete_move(move: Move) -> None:
+async def delete_move(move: Move, *, storage: Storage) -> None:
     """Delete the row, then its clip, elementary stream, poster, original and tempo variants;
     InUseError if still used."""
     if users := await move_users(move):
@@ -91,14 +96,13 @@ async def delete_move(move: Move) -> None:
     variants = [key async for key in move.variants.values_list("stream_key", flat=True)]
     await move.adelete()
     await _delete_objects(
-        [move.clip_key, move.stream_key, move.poster_key, move.original_key, *variants]
+        [move.clip_key, move.stream_key, move.poster_key, move.original_key, *variants], storage
     )
 
 
-async def _delete_objects(keys: list[str]) -> None:
+async def _delete_objects(keys: list[str], storage: Storage) -> None:
     """The row is gone first: an object left behind by a storage failure is only an orphan
     (logged), never a row pointing at nothing."""
-    storage = runtime.current().storage
 
     async def one(key: str) -> None:
         try:

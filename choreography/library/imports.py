@@ -35,7 +35,6 @@ from assembly import (
     probe,
     work_dir,
 )
-from choreography import runtime
 from choreography.library.formats import store_canonical_clip
 from choreography.library.originals import original_key
 from choreography.library.variants import warm_song
@@ -47,6 +46,7 @@ from choreography.music.generator import DEFAULT_CLIP_TEMPO_BPM
 # the admin, and so every management command and server process, imports this module at start-up.
 if TYPE_CHECKING:
     from choreography.music.analysis import SongAnalysis
+    from choreography.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -64,27 +64,27 @@ async def hash_file(path: Path) -> str:
     return await asyncio.to_thread(_hash_file, path)
 
 
-def _builder() -> FFmpegCommandBuilder:
-    config = runtime.current().config
+def _builder(runtime: Runtime) -> FFmpegCommandBuilder:
+    config = runtime.config
     return FFmpegCommandBuilder(config.ffmpeg, config.ffprobe)
 
 
-def _work_dir():
-    return work_dir(runtime.current().work_root, "import-")
+def _work_dir(runtime: Runtime):
+    return work_dir(runtime.work_root, "import-")
 
 
-async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
+async def import_clip(source: Path, meta: ClipMetadata, *, runtime: Runtime) -> tuple[Move, bool]:
     """Import one move clip; returns (move, created). MediaError if it cannot be decoded."""
     content_hash = await hash_file(source)
     existing = await Move.objects.filter(content_hash=content_hash).afirst()
     if existing is not None:
         return existing, False
-    builder = _builder()
-    limits = runtime.current().config.input_limits
+    builder = _builder(runtime)
+    limits = runtime.config.input_limits
     # Probed once, before anything decodes it: for the limits, its audio, the canonical check.
     info = await probe(source, builder, stage="importing", formats=MOVE_DEMUXERS)
     check_clip(info, limits, source.name)
-    async with _work_dir() as work:
+    async with _work_dir(runtime) as work:
         tempo, tempo_source = meta.tempo_bpm, TempoSource.METADATA
         if tempo is None:
             tempo = await _own_tempo(source, info, work, builder, limits)
@@ -96,13 +96,13 @@ async def import_clip(source: Path, meta: ClipMetadata) -> tuple[Move, bool]:
             f"library/posters/{stem}.jpg",
         )
         kept = original_key("clips", content_hash, source)
-        storage = runtime.current().storage
+        storage = runtime.storage
         media, _ = await gather_or_cancel(
             (
                 store_canonical_clip(
                     source,
                     work,
-                    runtime.current().video_format,
+                    runtime.video_format,
                     builder,
                     storage,
                     keys,
@@ -164,6 +164,7 @@ async def import_song(
     first_beat: float | None = None,
     genre: str = "bachata",
     warm: bool = True,
+    runtime: Runtime,
 ) -> tuple[Song, bool]:
     """Import one song as AAC/M4A at the library's loudness, analysed; returns (song, created).
 
@@ -175,14 +176,14 @@ async def import_song(
     existing = await Song.objects.filter(content_hash=content_hash).afirst()
     if existing is not None:
         return existing, False
-    builder = _builder()
-    async with _work_dir() as work:
+    builder = _builder(runtime)
+    async with _work_dir(runtime) as work:
         prepared = await prepare_song(
             source,
             work,
-            runtime.current().audio_format,
+            runtime.audio_format,
             builder,
-            limits=runtime.current().config.input_limits,
+            limits=runtime.config.input_limits,
         )
         # Analyse what will be played: beat times are relative to the canonical file.
         from choreography.library.listening import analyse_file  # lazily: see the imports
@@ -190,7 +191,7 @@ async def import_song(
         analysis = await analyse_file(prepared.path, work, builder, bpm=bpm, first_beat=first_beat)
         key = f"library/songs/{content_hash[:24]}.m4a"
         kept = original_key("songs", content_hash, source)
-        storage = runtime.current().storage
+        storage = runtime.storage
         await gather_or_cancel((storage.upload(source, kept), storage.upload(prepared.path, key)))
     song = await Song.objects.acreate(
         title=title,
@@ -207,7 +208,7 @@ async def import_song(
         **_loudness_fields(prepared.loudness),
     )
     if warm:
-        await warm_song(song)
+        await warm_song(song, runtime=runtime)
     return song, True
 
 

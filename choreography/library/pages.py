@@ -24,6 +24,6 @@ async def song_preview(request: HttpRequest, song_id: int) -> HttpResponse:
     song = await Song.objects.filter(pk=song_id).only("audio_key").afirst()
     if song is None:
         raise Http404("no such song")
-    response = HttpResponseRedirect(media_url(song.audio_key))
+    response = HttpResponseRedirect(media_url(request, song.audio_key))
     response["Cache-Control"] = "private, no-store"
     return response

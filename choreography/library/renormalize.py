@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from assembly import (
     ChoreoError,
@@ -25,12 +25,14 @@ from assembly import (
     VideoFormat,
     work_dir,
 )
-from choreography import runtime
 from choreography.library.formats import store_canonical_clip
 from choreography.library.uploaded_moves import analysis_key, load_analysis, store_cut
 from choreography.library.variants import forget_variants, render_variant
 from choreography.models import Move
-from storage import StorageError
+from storage import Storage, StorageError
+
+if TYPE_CHECKING:
+    from choreography.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ def format_keys(move: Move, fmt: VideoFormat) -> tuple[str, str, str]:
     )
 
 
-async def rebuild_move(move: Move, fmt: VideoFormat) -> bool:
+async def rebuild_move(move: Move, fmt: VideoFormat, *, runtime: Runtime) -> bool:
     """Rebuild ``move``'s canonical clip and elementary stream from its original in ``fmt``.
 
     Returns False (and does nothing) when the move is already in ``fmt``. MediaError when the
@@ -59,15 +61,14 @@ async def rebuild_move(move: Move, fmt: VideoFormat) -> bool:
         return False
     if not move.original_key:
         raise MediaError(f"move {move.name!r} has no original: re-import it", stage=STAGE)
-    current = runtime.current()
-    storage = current.storage
-    builder = FFmpegCommandBuilder(current.config.ffmpeg, current.config.ffprobe)
-    fields = await _rebuild_cut(move, fmt)
+    storage = runtime.storage
+    builder = FFmpegCommandBuilder(runtime.config.ffmpeg, runtime.config.ffprobe)
+    fields = await _rebuild_cut(move, fmt, runtime=runtime)
     if fields is not None:
         new_keys = (fields["clip_key"], fields["stream_key"], fields["poster_key"])
     else:
         new_keys = format_keys(move, fmt)
-        async with work_dir(current.work_root, "renormalize-") as work:
+        async with work_dir(runtime.work_root, "renormalize-") as work:
             source = await storage.local_path(move.original_key)
             if source is None:
                 source = work / f"original{Path(move.original_key).suffix}"
@@ -81,38 +82,37 @@ async def rebuild_move(move: Move, fmt: VideoFormat) -> bool:
     # again after it (in case one was rendered in between); then the same tempos are rendered
     # from the new clip.
     steps = [step async for step in move.variants.values_list("step", flat=True)]
-    await forget_variants(move)
+    await forget_variants(move, storage=storage)
     switched = await Move.objects.filter(
         pk=move.pk, clip_key=move.clip_key, stream_key=move.stream_key
     ).aupdate(**fields)
     if not switched:  # deleted or rebuilt by someone else meanwhile: ours are orphans
-        await _delete_quietly(set(new_keys))
+        await _delete_quietly(set(new_keys), storage)
         raise MediaError(f"move {move.name!r} changed while it was rebuilt", stage=STAGE)
     for name, value in fields.items():
         setattr(move, name, value)
-    await forget_variants(move)
-    await _delete_quietly(old)
+    await forget_variants(move, storage=storage)
+    await _delete_quietly(old, storage)
     for step in steps:
-        await render_variant(move, step, fmt)
+        await render_variant(move, step, fmt, runtime=runtime)
     return True
 
 
-async def _rebuild_cut(move: Move, fmt: VideoFormat) -> dict | None:
+async def _rebuild_cut(move: Move, fmt: VideoFormat, *, runtime: Runtime) -> dict | None:
     """The row's new fields when ``move`` was uploaded as filmed and cut (its cut made again
     in ``fmt`` from the kept original); None for an imported move."""
     if not move.content_hash:
         return None
-    if not await runtime.current().storage.exists(analysis_key(move.content_hash)):
+    if not await runtime.storage.exists(analysis_key(move.content_hash)):
         return None
-    analysis = await load_analysis(move.content_hash)
+    analysis = await load_analysis(move.content_hash, runtime=runtime)
     if analysis.cut is None:
         return None
-    return await store_cut(analysis, analysis.cut, fmt=fmt)
+    return await store_cut(analysis, analysis.cut, fmt=fmt, runtime=runtime)
 
 
-async def _delete_quietly(keys: set[str]) -> None:
+async def _delete_quietly(keys: set[str], storage: Storage) -> None:
     """Delete objects no row points at; a failure only leaves an orphan, logged."""
-    storage = runtime.current().storage
     for key in sorted(keys):
         try:
             await storage.delete(key)
@@ -142,7 +142,10 @@ class Report:
 
 
 async def renormalize_library(
-    fmt: VideoFormat, *, on_event: Callable[[Outcome, int, int], None] | None = None
+    fmt: VideoFormat,
+    *,
+    runtime: Runtime,
+    on_event: Callable[[Outcome, int, int], None] | None = None,
 ) -> Report:
     """Rebuild every move not yet in ``fmt``, one after another; a failure is recorded and the
     run goes on. ``on_event(outcome, done, total)`` after each move."""
@@ -155,7 +158,7 @@ async def renormalize_library(
             report.without_original.append(move.name)
     for done, move in enumerate(todo, 1):
         try:
-            rebuilt = await rebuild_move(move, fmt)
+            rebuilt = await rebuild_move(move, fmt, runtime=runtime)
             outcome = Outcome(move.name, "rebuilt" if rebuilt else "current")
         except (ChoreoError, StorageError) as exc:
             detail = getattr(exc, "message", None) or str(exc)

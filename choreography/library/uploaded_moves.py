@@ -29,7 +29,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.db import IntegrityError
 from pydantic import BaseModel, ConfigDict, Field
@@ -54,13 +54,15 @@ from assembly import (
     whole_counts,
     work_dir,
 )
-from choreography import runtime
 from choreography.library.formats import clip_duration, clip_fields
 from choreography.library.originals import original_key
 from choreography.library.sources import clip_metadata
 from choreography.library.variants import ensure_variants, forget_variants, needed_for_song
 from choreography.models import Move, Song, TempoSource
-from storage import StorageError
+from storage import Storage, StorageError
+
+if TYPE_CHECKING:
+    from choreography.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -182,8 +184,8 @@ def beat_grid(duration: float, bpm: float, first_beat: float) -> tuple[Beat, ...
     return tuple(beats)
 
 
-def _builder() -> FFmpegCommandBuilder:
-    config = runtime.current().config
+def _builder(runtime: Runtime) -> FFmpegCommandBuilder:
+    config = runtime.config
     return FFmpegCommandBuilder(config.ffmpeg, config.ffprobe)
 
 
@@ -208,6 +210,7 @@ async def analyse_upload(
     progress: Progress | None = None,
     limits: InputLimits | None = None,
     posters: int = POSTERS,
+    runtime: Runtime,
 ) -> UploadAnalysis:
     """Analyse an uploaded clip once and keep it (original, posters, analysis) in storage.
 
@@ -221,13 +224,12 @@ async def analyse_upload(
             f"{MIN_TYPED_BPM:g} and {MAX_TYPED_BPM:g}.",
             stage="validation",
         )
-    current = runtime.current()
-    builder = _builder()
+    builder = _builder(runtime)
     await _say(progress, "probing", 5, "reading the video")
-    limits = limits or current.config.input_limits  # CHOREO_MAX_MOVE_S, the frame's sides
+    limits = limits or runtime.config.input_limits  # CHOREO_MAX_MOVE_S, the frame's sides
     facts = await probe_phone_clip(path, builder, name=name, limits=limits)
     content_hash = await asyncio.to_thread(_hash, path)
-    async with work_dir(current.work_root, "upload-") as work:
+    async with work_dir(runtime.work_root, "upload-") as work:
         await _say(progress, "analysing", 15, "finding the beat and taking poster frames")
         (bpm, first, confidence, source), frames = await gather_or_cancel(
             (
@@ -261,7 +263,7 @@ async def analyse_upload(
             ),
             labels=labels_from_filename(name),
         )
-        await _keep(analysis, path, frames, work)
+        await _keep(analysis, path, frames, work, runtime=runtime)
     await _say(progress, "analysed", 100, "ready to cut")
     return analysis
 
@@ -310,10 +312,15 @@ async def _tempo(
 
 
 async def _keep(
-    analysis: UploadAnalysis, path: Path, frames: list[tuple[Path, float]], work: Path
+    analysis: UploadAnalysis,
+    path: Path,
+    frames: list[tuple[Path, float]],
+    work: Path,
+    *,
+    runtime: Runtime,
 ) -> None:
     """Store the original, the posters and the analysis; all or nothing."""
-    storage = runtime.current().storage
+    storage = runtime.storage
     record = work / "analysis.json"
     await asyncio.to_thread(record.write_text, analysis.model_dump_json(), "utf-8")
     uploads = [
@@ -327,14 +334,14 @@ async def _keep(
     try:
         await gather_or_cancel(uploads)
     except BaseException:
-        await finish(discard_upload(analysis))
+        await finish(discard_upload(analysis, runtime=runtime))
         raise
 
 
-async def load_analysis(content_hash: str) -> UploadAnalysis:
+async def load_analysis(content_hash: str, *, runtime: Runtime) -> UploadAnalysis:
     """The analysis kept for an upload; MediaError when there is none."""
-    storage = runtime.current().storage
-    async with work_dir(runtime.current().work_root, "upload-") as work:
+    storage = runtime.storage
+    async with work_dir(runtime.work_root, "upload-") as work:
         try:
             await storage.download(analysis_key(content_hash), work / "analysis.json")
         except StorageError as exc:
@@ -347,23 +354,22 @@ async def load_analysis(content_hash: str) -> UploadAnalysis:
     return UploadAnalysis.model_validate(json.loads(raw))
 
 
-async def _save_analysis(analysis: UploadAnalysis) -> None:
-    async with work_dir(runtime.current().work_root, "upload-") as work:
+async def _save_analysis(analysis: UploadAnalysis, *, runtime: Runtime) -> None:
+    async with work_dir(runtime.work_root, "upload-") as work:
         record = work / "analysis.json"
         await asyncio.to_thread(record.write_text, analysis.model_dump_json(), "utf-8")
-        await runtime.current().storage.upload(record, analysis.key, move=True)
+        await runtime.storage.upload(record, analysis.key, move=True)
 
 
-async def discard_upload(analysis: UploadAnalysis) -> None:
+async def discard_upload(analysis: UploadAnalysis, *, runtime: Runtime) -> None:
     """Delete what ``analyse_upload`` stored (an upload the instructor did not keep)."""
     keys = [analysis.original_key, *(p.key for p in analysis.posters), analysis.key]
-    storage = runtime.current().storage
+    storage = runtime.storage
     keys += [k for k in await storage.list(uploads_prefix(analysis.content_hash)) if k not in keys]
-    await _delete_quietly(keys)
+    await _delete_quietly(keys, storage)
 
 
-async def _delete_quietly(keys) -> None:
-    storage = runtime.current().storage
+async def _delete_quietly(keys, storage: Storage) -> None:
     for key in keys:
         try:
             await storage.delete(key)
@@ -385,18 +391,18 @@ def check_cut(analysis: UploadAnalysis, cut: Cut) -> None:
         )
 
 
-async def preview_cut(analysis: UploadAnalysis, cut: Cut) -> str:
+async def preview_cut(analysis: UploadAnalysis, cut: Cut, *, runtime: Runtime) -> str:
     """The storage key of a small MP4 of ``cut`` with a click track (rendered once per cut)."""
     check_cut(analysis, cut)
-    storage = runtime.current().storage
+    storage = runtime.storage
     key = f"{uploads_prefix(analysis.content_hash)}preview-{_cut_token(cut)}.mp4"
     if await storage.exists(key):
         return key
-    async with work_dir(runtime.current().work_root, "upload-") as work:
-        source = await _original(analysis, work)
+    async with work_dir(runtime.work_root, "upload-") as work:
+        source = await _original(analysis, work, storage)
         output = await make_preview(
             source,
-            _builder(),
+            _builder(runtime),
             work / "preview.mp4",
             start=cut.start_seconds,
             seconds=cut.counts * analysis.phrase_seconds,
@@ -423,8 +429,7 @@ def cut_keys(analysis: UploadAnalysis, cut: Cut, fmt: VideoFormat) -> tuple[str,
     )
 
 
-async def _original(analysis: UploadAnalysis, work: Path) -> Path:
-    storage = runtime.current().storage
+async def _original(analysis: UploadAnalysis, work: Path, storage: Storage) -> Path:
     source = await storage.local_path(analysis.original_key)
     if source is None:
         source = work / f"original{Path(analysis.original_key).suffix}"
@@ -438,17 +443,17 @@ async def store_cut(
     progress: Progress | None = None,
     *,
     fmt: VideoFormat | None = None,
+    runtime: Runtime,
 ) -> dict:
     """Cut and normalize from the kept original in ``fmt`` (default: the library's), index,
     take the poster, store; the move row's fields. Stored objects are deleted again if a later
     part fails (``manage.py renormalize`` rebuilds an uploaded move's cut with it)."""
-    current = runtime.current()
-    fmt = fmt or current.video_format
-    builder = _builder()
+    fmt = fmt or runtime.video_format
+    builder = _builder(runtime)
     keys = cut_keys(analysis, cut, fmt)
     frames = cut_frames(cut.counts, analysis.tempo_bpm, fmt.fps)
-    async with work_dir(current.work_root, "upload-cut-") as work:
-        source = await _original(analysis, work)
+    async with work_dir(runtime.work_root, "upload-cut-") as work:
+        source = await _original(analysis, work, runtime.storage)
         await _say(progress, "normalizing", 10, "putting the cut in the library's format")
         clip = await cut_clip(
             source,
@@ -472,13 +477,13 @@ async def store_cut(
         try:
             await gather_or_cancel(
                 (
-                    current.storage.upload(clip, keys[0], move=True),
-                    current.storage.upload(stream.path, keys[1], move=True),
-                    current.storage.upload(poster, keys[2], move=True),
+                    runtime.storage.upload(clip, keys[0], move=True),
+                    runtime.storage.upload(stream.path, keys[1], move=True),
+                    runtime.storage.upload(poster, keys[2], move=True),
                 )
             )
         except BaseException:
-            await finish(_delete_quietly(keys))
+            await finish(_delete_quietly(keys, runtime.storage))
             raise
     return {
         "clip_key": keys[0],
@@ -495,6 +500,7 @@ async def cut_and_normalize(
     labels: MoveLabels | None = None,
     warm: bool = True,
     progress: Progress | None = None,
+    runtime: Runtime,
 ) -> tuple[Move, bool]:
     """The library move of ``cut`` (returns (move, created)); an upload already made a move
     returns that move unchanged (``recut_move`` changes its cut). With ``warm``, its tempo
@@ -505,7 +511,7 @@ async def cut_and_normalize(
     if existing is not None:
         return existing, False
     labels = labels or analysis.labels
-    fields = await store_cut(analysis, cut, progress)
+    fields = await store_cut(analysis, cut, progress, runtime=runtime)
     row = {
         **fields,
         "label": labels.label,
@@ -528,19 +534,23 @@ async def cut_and_normalize(
                 break
             except IntegrityError:
                 if (other := await _move_of(analysis)) is not None:
-                    await finish(_delete_quietly(fields_keys(fields) - _keys_of(other)))
+                    await finish(
+                        _delete_quietly(fields_keys(fields) - _keys_of(other), runtime.storage)
+                    )
                     return other, False
         if move is None:
             raise PhoneInputError(f"a move named {labels.name!r} already exists", stage="saving")
-        await _save_analysis(analysis.model_copy(update={"cut": cut, "labels": labels}))
+        await _save_analysis(
+            analysis.model_copy(update={"cut": cut, "labels": labels}), runtime=runtime
+        )
     except BaseException:
         if move is not None:
             await finish(Move.objects.filter(pk=move.pk).adelete())
-        await finish(_delete_quietly(fields_keys(fields)))
+        await finish(_delete_quietly(fields_keys(fields), runtime.storage))
         raise
     await _say(progress, "normalized", 90, "the move is in the library")
     if warm:
-        await warm_move(move)
+        await warm_move(move, runtime=runtime)
     await _say(progress, "done", 100, "ready")
     return move, True
 
@@ -563,37 +573,38 @@ async def recut_move(
     *,
     warm: bool = True,
     progress: Progress | None = None,
+    runtime: Runtime,
 ) -> Move:
     """Cut ``move`` again from its kept original (another start and length), without a new
     upload; its tempo variants are forgotten and, with ``warm``, rendered again. The row
     switches to the new objects in one UPDATE, then the old ones are deleted."""
-    analysis = await load_analysis(move.content_hash)
+    analysis = await load_analysis(move.content_hash, runtime=runtime)
     check_cut(analysis, cut)
-    fmt = runtime.current().video_format
+    fmt = runtime.video_format
     if analysis.cut == cut and move.clip_key == cut_keys(analysis, cut, fmt)[0]:
         return move
-    fields = await store_cut(analysis, cut, progress)
+    fields = await store_cut(analysis, cut, progress, runtime=runtime)
     old = _keys_of(move) - fields_keys(fields) - {""}
-    await forget_variants(move)
+    await forget_variants(move, storage=runtime.storage)
     switched = await Move.objects.filter(pk=move.pk, clip_key=move.clip_key).aupdate(**fields)
     if not switched:
-        await _delete_quietly(fields_keys(fields))
+        await _delete_quietly(fields_keys(fields), runtime.storage)
         raise MediaError(f"move {move.name!r} changed while it was re-cut", stage="normalizing")
     for name, value in fields.items():
         setattr(move, name, value)
-    await forget_variants(move)  # one rendered from the old clip meanwhile
-    await _delete_quietly(sorted(old))
-    await _save_analysis(analysis.model_copy(update={"cut": cut}))
+    await forget_variants(move, storage=runtime.storage)  # one rendered from the old clip meanwhile
+    await _delete_quietly(sorted(old), runtime.storage)
+    await _save_analysis(analysis.model_copy(update={"cut": cut}), runtime=runtime)
     if warm:
-        await warm_move(move)
+        await warm_move(move, runtime=runtime)
     await _say(progress, "done", 100, "re-cut")
     return move
 
 
-async def warm_move(move: Move) -> int:
+async def warm_move(move: Move, *, runtime: Runtime) -> int:
     """Render the tempo variants the library's songs need of ``move``; how many were needed."""
     needed = []
     async for song in Song.objects.all():
-        needed.extend(needed_for_song(song, [move]))
-    await ensure_variants(needed)
+        needed.extend(needed_for_song(song, [move], fps=runtime.video_format.fps))
+    await ensure_variants(needed, runtime=runtime)
     return len(needed)

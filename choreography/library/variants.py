@@ -5,6 +5,9 @@ within reach of the grid (choreography.music.tempo); ``manage.py warm_variants``
 whole library; a generate request renders only the variants still missing, in its own
 generation slot, before the assembly. With a warm library a request encodes nothing.
 
+Every function takes the runtime it works in (``runtime=``): its storage, work dir, format and
+single flight.
+
 Each (move, step) renders once per process (``Runtime.renders``, a SingleFlight bounded by
 CHOREO_MAX_CONCURRENT_ASSEMBLIES encodes); across processes the (move, step) unique constraint
 decides. Every render uploads under a fresh key, so a process that loses the race deletes only
@@ -20,6 +23,7 @@ import random
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError
 
@@ -33,12 +37,14 @@ from assembly import (
     retime_clip,
     work_dir,
 )
-from choreography import runtime
 from choreography.library.options import move_option
 from choreography.models import Move, MoveVariant, Song
 from choreography.music.generator import PlannedMove, move_tempo, song_tempo
 from choreography.music.tempo import MAX_GRID_ERROR, step_label, variant_frames
-from storage import StorageError
+from storage import Storage, StorageError
+
+if TYPE_CHECKING:
+    from choreography.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +62,10 @@ def needed_for_plan(
     return [(by_name[name], step) for name, step in wanted]
 
 
-def needed_for_song(song: Song, moves: Sequence[Move]) -> list[tuple[Move, int]]:
+def needed_for_song(song: Song, moves: Sequence[Move], *, fps: int) -> list[tuple[Move, int]]:
     """The variants ``song`` plays, for the moves the grid reaches: those filling whole phrases
     and the nearest (short pieces). A piece longer than its phrases (a merged partial) may need
-    another: the request renders it."""
-    fps = runtime.current().video_format.fps
+    another: the request renders it. ``fps``: the configured video rate."""
     bpm = song_tempo(song.bpm)
     needed = []
     for move in moves:
@@ -76,6 +81,7 @@ def needed_for_song(song: Song, moves: Sequence[Move]) -> list[tuple[Move, int]]
 async def ensure_variants(
     needed: Sequence[tuple[Move, int]],
     *,
+    runtime: Runtime,
     on_progress: Progress | None = None,
     timeout_s: float | None = None,
 ) -> dict[tuple[int, int], MoveVariant]:
@@ -92,7 +98,7 @@ async def ensure_variants(
     missing = list({(m.pk, s): (m, s) for m, s in needed if (m.pk, s) not in rows}.values())
     if not missing:
         return rows
-    renders = runtime.current().renders
+    renders = runtime.renders
     done = 0
     if on_progress is not None:
         await on_progress(STAGE, 5, f"re-timing {len(missing)} moves to the song's tempo")
@@ -100,7 +106,7 @@ async def ensure_variants(
     async def one(move: Move, step: int) -> None:
         nonlocal done
         rows[move.pk, step] = await renders.run(
-            ("variant", move.pk, step), lambda: _stored_or_render(move, step)
+            ("variant", move.pk, step), lambda: _stored_or_render(move, step, runtime=runtime)
         )
         done += 1
         if on_progress is not None:
@@ -118,7 +124,11 @@ async def ensure_variants(
 
 
 async def warm_song(
-    song: Song, moves: Sequence[Move] | None = None, *, shuffled: bool = False
+    song: Song,
+    moves: Sequence[Move] | None = None,
+    *,
+    runtime: Runtime,
+    shuffled: bool = False,
 ) -> int:
     """Render the variants ``song`` needs that are not stored yet; how many were rendered.
 
@@ -126,49 +136,50 @@ async def warm_song(
     different variants (each checks for a stored one first; the unique row settles a tie)."""
     if moves is None:
         moves = [move async for move in Move.objects.all()]
-    needed = needed_for_song(song, moves)
+    needed = needed_for_song(song, moves, fps=runtime.video_format.fps)
     if shuffled:
         random.shuffle(needed)
     before = await MoveVariant.objects.acount()
-    await ensure_variants(needed)
+    await ensure_variants(needed, runtime=runtime)
     rendered = await MoveVariant.objects.acount() - before
     logger.info("%s: %d tempo variants rendered (%d needed)", song, rendered, len(needed))
     return rendered
 
 
-async def warm_library(*, shuffled: bool = False) -> int:
+async def warm_library(*, runtime: Runtime, shuffled: bool = False) -> int:
     """Render every variant the library's songs need (``shuffled``: see warm_song); how many
     were rendered."""
     moves = [move async for move in Move.objects.all()]
     rendered = 0
     async for song in Song.objects.all():
-        rendered += await warm_song(song, moves, shuffled=shuffled)
+        rendered += await warm_song(song, moves, runtime=runtime, shuffled=shuffled)
     return rendered
 
 
-async def forget_variants(move: Move) -> int:
+async def forget_variants(move: Move, *, storage: Storage) -> int:
     """Delete the move's variants, rows first, then objects (for a clip that changed: they
     are rendered again when next needed); how many."""
     keys = [key async for key in move.variants.values_list("stream_key", flat=True)]
     await MoveVariant.objects.filter(move=move).adelete()
     for key in keys:
-        await _discard(key)
+        await _discard(key, storage)
     return len(keys)
 
 
-async def _stored_or_render(move: Move, step: int) -> MoveVariant:
+async def _stored_or_render(move: Move, step: int, *, runtime: Runtime) -> MoveVariant:
     existing = await MoveVariant.objects.filter(move_id=move.pk, step=step).afirst()
-    return existing if existing is not None else await render_variant(move, step)
+    return existing if existing is not None else await render_variant(move, step, runtime=runtime)
 
 
-async def render_variant(move: Move, step: int, fmt: VideoFormat | None = None) -> MoveVariant:
+async def render_variant(
+    move: Move, step: int, fmt: VideoFormat | None = None, *, runtime: Runtime
+) -> MoveVariant:
     """Re-time the move's canonical clip to ``step``, store the stream, record the row.
 
     ``fmt`` is the clip's format: the configured one unless ``renormalize`` is rebuilding it."""
-    current = runtime.current()
-    storage = current.storage
+    storage = runtime.storage
     started = time.monotonic()
-    async with work_dir(current.work_root, "variant-") as work:
+    async with work_dir(runtime.work_root, "variant-") as work:
         try:
             source = await storage.local_path(move.clip_key)
             if source is None:
@@ -181,8 +192,8 @@ async def render_variant(move: Move, step: int, fmt: VideoFormat | None = None) 
         stream = await retime_clip(
             source,
             work,
-            fmt or current.video_format,
-            FFmpegCommandBuilder(current.config.ffmpeg, current.config.ffprobe),
+            fmt or runtime.video_format,
+            FFmpegCommandBuilder(runtime.config.ffmpeg, runtime.config.ffprobe),
             frames=move.frames,
             target_frames=variant_frames(move.frames, step),
             stage=STAGE,
@@ -191,18 +202,20 @@ async def render_variant(move: Move, step: int, fmt: VideoFormat | None = None) 
         key = f"library/variants/{stem}-{step_label(step)}-{secrets.token_hex(4)}.h264"
         try:
             await storage.upload(stream.path, key, move=True)
-            return await _record(move, step, key, stream, time.monotonic() - started)
+            return await _record(move, step, key, stream, time.monotonic() - started, storage)
         except StorageError as exc:
-            await finish(_discard(key))
+            await finish(_discard(key, storage))
             raise ChoreoError(
                 f"could not store a tempo variant of {move.name!r}", stage=STAGE, details=str(exc)
             ) from exc
         except BaseException:
-            await finish(_discard(key))
+            await finish(_discard(key, storage))
             raise
 
 
-async def _record(move: Move, step: int, key: str, stream, seconds: float) -> MoveVariant:
+async def _record(
+    move: Move, step: int, key: str, stream, seconds: float, storage: Storage
+) -> MoveVariant:
     try:
         return await MoveVariant.objects.acreate(
             move=move,
@@ -215,15 +228,15 @@ async def _record(move: Move, step: int, key: str, stream, seconds: float) -> Mo
         )
     except IntegrityError:
         # Another process stored it first: ours goes, theirs is the one.
-        await runtime.current().storage.delete(key)
+        await storage.delete(key)
         return await MoveVariant.objects.aget(move_id=move.pk, step=step)
 
 
-async def _discard(key: str) -> None:
+async def _discard(key: str, storage: Storage) -> None:
     """Undo a half-finished store: the row (an insert still running in its worker thread is
     ordered before this delete) and the object."""
     await MoveVariant.objects.filter(stream_key=key).adelete()
     try:
-        await runtime.current().storage.delete(key)
+        await storage.delete(key)
     except StorageError as exc:
         logger.warning("could not delete %s: %s", key, exc)

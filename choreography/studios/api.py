@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field
 
-from choreography import runtime
+from choreography.api.request_context import runtime_of
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import BODY_ERRORS, DifficultyValue, EnergyValue, ErrorOut
 from choreography.api.streaming import event_stream, wants_event_stream
@@ -197,7 +197,7 @@ def studio_out(view: services.StudioView) -> dict:
     }
 
 
-def move_out(move: StudioMove) -> dict:
+def move_out(request: HttpRequest, move: StudioMove) -> dict:
     clip = move.clip
     poster = clip.poster_key if clip is not None else ""
     return {
@@ -212,16 +212,16 @@ def move_out(move: StudioMove) -> dict:
         "tempo_bpm": move.tempo_bpm,
         "status": move.status,
         "failure": move.failure,
-        "poster_url": absolute_url(runtime.current().storage.url(poster)) if poster else None,
+        "poster_url": absolute_url(runtime_of(request).storage.url(poster)) if poster else None,
         "duration_seconds": clip.duration_seconds if clip is not None else None,
     }
 
 
-def uploaded_out(move: StudioMove, analysis: uploads.UploadAnalysis) -> dict:
-    storage = runtime.current().storage
+def uploaded_out(request: HttpRequest, move: StudioMove, analysis: uploads.UploadAnalysis) -> dict:
+    storage = runtime_of(request).storage
     facts = analysis.facts
     return {
-        **move_out(move),
+        **move_out(request, move),
         "tempo": analysis.tempo_bpm,
         "tempo_source": analysis.tempo_source,
         "proposed_cut": analysis.proposed.model_dump(),
@@ -355,7 +355,8 @@ async def remove_student(request: HttpRequest, studio_id: Id, user_id: Id):
     summary="The studio's moves",
 )
 async def moves(request: HttpRequest, studio_id: Id):
-    return [move_out(m) for m in await services.list_moves(user=request.auth, studio_id=studio_id)]
+    found = await services.list_moves(user=request.auth, studio_id=studio_id)
+    return [move_out(request, m) for m in found]
 
 
 UPLOAD_DOC = _multipart_doc(UploadForm)
@@ -377,6 +378,7 @@ UPLOAD_ERRORS = {
     openapi_extra=UPLOAD_DOC,
 )
 async def upload_move(request: HttpRequest, studio_id: Id):
+    runtime = runtime_of(request)
     await services._taught(request.auth, studio_id)  # 404/403 before the body is parsed
     stack = contextlib.AsyncExitStack()
     try:
@@ -393,9 +395,9 @@ async def upload_move(request: HttpRequest, studio_id: Id):
                 await progress("received", 2, "upload received")
             move, analysis = await uploads.upload_move(
                 user=request.auth, studio_id=studio_id, path=path, filename=name,
-                typed_tempo=form.tempo, labels=labels, progress=progress,
+                typed_tempo=form.tempo, labels=labels, progress=progress, runtime=runtime,
             )  # fmt: skip
-            return uploaded_out(move, analysis)
+            return uploaded_out(request, move, analysis)
 
     if not wants_event_stream(request.headers.get("accept")):
         return Status(201, await run())
@@ -409,7 +411,7 @@ async def upload_move(request: HttpRequest, studio_id: Id):
     return event_stream(
         relay,
         render=lambda out: out,
-        never_started=lambda: runtime.current().spawn(stack.aclose(), name="upload cleanup"),
+        never_started=lambda: runtime.spawn(stack.aclose(), name="upload cleanup"),
     )
 
 
@@ -420,9 +422,9 @@ async def upload_move(request: HttpRequest, studio_id: Id):
 )
 async def uploaded_move(request: HttpRequest, studio_id: Id, move_id: Id):
     move, analysis = await uploads.move_analysis(
-        user=request.auth, studio_id=studio_id, move_id=move_id
+        user=request.auth, studio_id=studio_id, move_id=move_id, runtime=runtime_of(request)
     )
-    return uploaded_out(move, analysis)
+    return uploaded_out(request, move, analysis)
 
 
 @router.post(
@@ -431,10 +433,15 @@ async def uploaded_move(request: HttpRequest, studio_id: Id, move_id: Id):
     summary="A preview of a cut with a click track (rendered on demand, once per cut)",
 )
 async def preview_move(request: HttpRequest, studio_id: Id, move_id: Id, body: PreviewIn):
+    runtime = runtime_of(request)
     key = await uploads.preview(
-        user=request.auth, studio_id=studio_id, move_id=move_id, **body.model_dump()
+        user=request.auth,
+        studio_id=studio_id,
+        move_id=move_id,
+        runtime=runtime,
+        **body.model_dump(),
     )
-    return {"url": absolute_url(runtime.current().storage.url(key))}
+    return {"url": absolute_url(runtime.storage.url(key))}
 
 
 @router.patch(
@@ -444,9 +451,13 @@ async def preview_move(request: HttpRequest, studio_id: Id, move_id: Id, body: P
 )
 async def edit_move(request: HttpRequest, studio_id: Id, move_id: Id, body: StudioMovePatch):
     move = await uploads.edit_move(
-        user=request.auth, studio_id=studio_id, move_id=move_id, **body.model_dump()
+        user=request.auth,
+        studio_id=studio_id,
+        move_id=move_id,
+        runtime=runtime_of(request),
+        **body.model_dump(),
     )
-    return move_out(move)
+    return move_out(request, move)
 
 
 @router.delete(
@@ -455,5 +466,7 @@ async def edit_move(request: HttpRequest, studio_id: Id, move_id: Id, body: Stud
     summary="Delete a move (refused while choreographies use it)",
 )
 async def delete_move(request: HttpRequest, studio_id: Id, move_id: Id):
-    await uploads.remove_move(user=request.auth, studio_id=studio_id, move_id=move_id)
+    await uploads.remove_move(
+        user=request.auth, studio_id=studio_id, move_id=move_id, runtime=runtime_of(request)
+    )
     return Status(204, None)

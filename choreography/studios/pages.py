@@ -87,7 +87,9 @@ async def _studio_page(
     except NotFoundError:
         raise Http404("no such studio") from None
     teaching = view.role == "instructor"
-    moves = [move_out(m) for m in await services.list_moves(user=user, studio_id=studio_id)]
+    moves = [
+        move_out(request, m) for m in await services.list_moves(user=user, studio_id=studio_id)
+    ]
     context = {
         "studio": view.studio,
         "role": view.role,

@@ -38,6 +38,7 @@ from choreography.studios.models import (
     StudioMove,
     StudioMoveStatus,
 )
+from storage import Storage
 
 Role = Literal["instructor", "student"]
 Library = Literal["public", "studio", "both"]
@@ -267,7 +268,7 @@ def _save_move(move: StudioMove, changed: list[str]) -> None:
             move.clip.save(update_fields=labels)
 
 
-async def remove_move(*, user, studio_id: int, move_id: int) -> None:
+async def remove_move(*, user, studio_id: int, move_id: int, storage: Storage) -> None:
     """Delete the move and its clip's stored objects; InUseError (a sentence) while completed
     choreographies (saved ones, those in class plans) use it."""
     move = await _own_move(user, studio_id, move_id)
@@ -284,7 +285,9 @@ async def remove_move(*, user, studio_id: int, move_id: int) -> None:
             f"tasks {listed}{' and more' if n > LISTED_USERS else ''}",
             stage=STAGE,
         )
-    await delete_move(move.clip)  # the studio move goes with its clip (on_delete CASCADE)
+    await delete_move(
+        move.clip, storage=storage
+    )  # the studio move goes with its clip (on_delete CASCADE)
 
 
 # Generation --------------------------------------------------------------------------------

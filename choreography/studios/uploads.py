@@ -22,12 +22,12 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asgiref.sync import sync_to_async
 from django.db import transaction
 
 from assembly import ChoreoError, MediaError, finish
-from choreography import runtime
 from choreography.errors import ConflictError, PayloadTooLargeError
 from choreography.library.uploaded_moves import (
     Cut,
@@ -47,6 +47,9 @@ from choreography.models import Move
 from choreography.music.catalog import slugify
 from choreography.studios import services
 from choreography.studios.models import Studio, StudioMove, StudioMoveStatus
+
+if TYPE_CHECKING:
+    from choreography.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +76,10 @@ def _mb(size: int) -> str:
     return f"{size / MB:.1f} MB"
 
 
-async def check_quota(studio: Studio, incoming: int) -> None:
+async def check_quota(studio: Studio, incoming: int, *, runtime: Runtime) -> None:
     """PayloadTooLargeError (413), saying how much is left, when ``incoming`` bytes more would
     pass the studio's CHOREO_STUDIO_QUOTA_MB."""
-    quota = runtime.current().config.studio_quota_mb * MB
+    quota = runtime.config.studio_quota_mb * MB
     used = await studio_usage(studio)
     if used + incoming > quota:
         left = max(0, quota - used)
@@ -128,6 +131,7 @@ async def upload_move(
     typed_tempo: float | None = None,
     labels: dict[str, str] | None = None,
     progress: Progress | None = None,
+    runtime: Runtime,
 ) -> tuple[StudioMove, UploadAnalysis]:
     """Analyse an uploaded clip for the studio the user teaches and record it ("uploaded").
 
@@ -138,9 +142,11 @@ async def upload_move(
     studio = await services._taught(user, studio_id)
     name = Path(filename).name or "the file"
     size = (await asyncio.to_thread(path.stat)).st_size
-    await check_quota(studio, size)
+    await check_quota(studio, size, runtime=runtime)
     await _refuse_duplicate(studio, await asyncio.to_thread(_hash, path), name)
-    analysis = await analyse_upload(path, filename=name, typed_tempo=typed_tempo, progress=progress)
+    analysis = await analyse_upload(
+        path, filename=name, typed_tempo=typed_tempo, progress=progress, runtime=runtime
+    )
     try:
         given = {k: v for k, v in (labels or {}).items() if k in LABEL_FIELDS and v}
         guessed = analysis.labels
@@ -159,23 +165,27 @@ async def upload_move(
             original_bytes=size,
         )
     except BaseException:
-        await finish(discard_upload(analysis))
+        await finish(discard_upload(analysis, runtime=runtime))
         raise
     return move, analysis
 
 
-async def move_analysis(*, user, studio_id: int, move_id: int) -> tuple[StudioMove, UploadAnalysis]:
+async def move_analysis(
+    *, user, studio_id: int, move_id: int, runtime: Runtime
+) -> tuple[StudioMove, UploadAnalysis]:
     """An uploaded move of the user's studio with its analysis (posters, beat grid)."""
     move = await services._own_move(user, studio_id, move_id)
     if not move.content_hash:
         raise ConflictError(f"the move {move.label!r} was not uploaded as filmed", stage=STAGE)
-    return move, await load_analysis(move.content_hash)
+    return move, await load_analysis(move.content_hash, runtime=runtime)
 
 
 # Cut, re-cut, preview ---------------------------------------------------------------------
 
 
-async def edit_move(*, user, studio_id: int, move_id: int, **fields) -> StudioMove:
+async def edit_move(
+    *, user, studio_id: int, move_id: int, runtime: Runtime, **fields
+) -> StudioMove:
     """Labels (and, for a move not uploaded as filmed, the stored cut) as slice A's edit; for
     an uploaded move a start or length saves the cut: checked now (PhoneInputError when it
     does not fit in the clip), made in the background."""
@@ -189,7 +199,7 @@ async def edit_move(*, user, studio_id: int, move_id: int, **fields) -> StudioMo
             details="wait until it is ready, then change its cut",
             stage=STAGE,
         )
-    analysis = await load_analysis(move.content_hash)
+    analysis = await load_analysis(move.content_hash, runtime=runtime)
     cut = Cut(
         start_seconds=wanted.get("start_seconds", move.start_seconds),
         counts=wanted.get("counts", move.counts),
@@ -209,14 +219,17 @@ async def edit_move(*, user, studio_id: int, move_id: int, **fields) -> StudioMo
     )
     if not claimed:
         raise ConflictError(f"the move {move.label!r} is being cut", stage=STAGE)
-    runtime.current().spawn(_make_cut(move.pk, analysis, cut), name=f"cut studio move {move.pk}")
+    runtime.spawn(
+        _make_cut(move.pk, analysis, cut, runtime=runtime), name=f"cut studio move {move.pk}"
+    )
     return await StudioMove.objects.select_related("clip").aget(pk=move.pk)
 
 
-async def _make_cut(move_id: int, analysis: UploadAnalysis, cut: Cut) -> None:
+async def _make_cut(move_id: int, analysis: UploadAnalysis, cut: Cut, *, runtime: Runtime) -> None:
     """The background half of saving a cut: the canonical clip (first cut or re-cut), "ready"
     as soon as it exists, then the tempo variants. A failure is recorded on the move as a
-    sentence; an interruption (shutdown) too, so the instructor can save the cut again."""
+    sentence; an interruption (shutdown) too, so the instructor can save the cut again. It runs
+    in ``runtime``, the one that spawned it (and cancels it when it closes)."""
     move = await StudioMove.objects.select_related("clip", "studio").aget(pk=move_id)
     try:
         if move.clip is None:
@@ -228,10 +241,12 @@ async def _make_cut(move_id: int, analysis: UploadAnalysis, cut: Cut) -> None:
                 style=move.style,
                 role=move.role,
             )
-            clip, _ = await cut_and_normalize(analysis, cut, labels=labels, warm=False)
+            clip, _ = await cut_and_normalize(
+                analysis, cut, labels=labels, warm=False, runtime=runtime
+            )
         else:
-            clip = await recut_move(move.clip, cut, warm=False)
-        clip_bytes = await runtime.current().storage.size(clip.clip_key)
+            clip = await recut_move(move.clip, cut, warm=False, runtime=runtime)
+        clip_bytes = await runtime.storage.size(clip.clip_key)
         await _ready(move_id, clip, clip_bytes)
     except asyncio.CancelledError:
         await finish(
@@ -246,7 +261,7 @@ async def _make_cut(move_id: int, analysis: UploadAnalysis, cut: Cut) -> None:
         await _failed(move_id, "the cut failed on the server: save it again")
         return
     try:
-        await warm_move(clip)
+        await warm_move(clip, runtime=runtime)
     except Exception:  # generate renders what it needs itself
         logger.exception("tempo variants of studio move %s were not rendered ahead", move_id)
 
@@ -265,16 +280,21 @@ async def _failed(move_id: int, reason: str) -> None:
     )
 
 
-async def preview(*, user, studio_id: int, move_id: int, start_seconds: float, counts: int) -> str:
+async def preview(
+    *, user, studio_id: int, move_id: int, start_seconds: float, counts: int, runtime: Runtime
+) -> str:
     """The storage key of a small MP4 of this cut with a click track (made once per cut)."""
-    _, analysis = await move_analysis(user=user, studio_id=studio_id, move_id=move_id)
-    return await preview_cut(analysis, Cut(start_seconds=start_seconds, counts=counts))
+    _, analysis = await move_analysis(
+        user=user, studio_id=studio_id, move_id=move_id, runtime=runtime
+    )
+    cut = Cut(start_seconds=start_seconds, counts=counts)
+    return await preview_cut(analysis, cut, runtime=runtime)
 
 
 # Delete -----------------------------------------------------------------------------------
 
 
-async def remove_move(*, user, studio_id: int, move_id: int) -> None:
+async def remove_move(*, user, studio_id: int, move_id: int, runtime: Runtime) -> None:
     """slice A's delete (refused while choreographies use it), then what the upload kept."""
     move = await services._own_move(user, studio_id, move_id)
     if move.status == StudioMoveStatus.CUTTING:
@@ -282,13 +302,15 @@ async def remove_move(*, user, studio_id: int, move_id: int) -> None:
             f"the move {move.label!r} is being cut", details="delete it once it is ready",
             stage=STAGE,
         )  # fmt: skip
-    await services.remove_move(user=user, studio_id=studio_id, move_id=move_id)
+    await services.remove_move(
+        user=user, studio_id=studio_id, move_id=move_id, storage=runtime.storage
+    )
     if move.content_hash:
         try:
-            analysis = await load_analysis(move.content_hash)
+            analysis = await load_analysis(move.content_hash, runtime=runtime)
         except MediaError:  # its analysis is gone already: what is left under its prefix
-            storage = runtime.current().storage
+            storage = runtime.storage
             for key in await storage.list(uploads_prefix(move.content_hash)):
                 await storage.delete(key)
         else:
-            await discard_upload(analysis)
+            await discard_upload(analysis, runtime=runtime)

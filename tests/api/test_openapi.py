@@ -16,8 +16,12 @@ ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 @pytest.fixture(scope="module")
 def served_schema() -> dict:
     """/api/openapi.json as the app serves it, fetched once: the document does not depend on
-    the database or on anything a test does, and serving it takes no database access."""
-    response = async_to_sync(AsyncClient().get)("/api/openapi.json")
+    the database or on anything a test does, and serving it takes no database access. Fetched
+    in a runtime of its own: the per-test one (tests.runtimes) does not exist yet."""
+    from tests.runtimes import TestRuntimes
+
+    with pytest.MonkeyPatch.context() as patch, TestRuntimes.serving(patch):
+        response = async_to_sync(AsyncClient().get)("/api/openapi.json")
     assert response.status_code == 200
     return response.json()
 

@@ -15,7 +15,6 @@ from django.contrib.auth import get_user_model
 from django.test import AsyncClient
 from django.utils import timezone
 
-from choreography import runtime
 from choreography.accounts.models import Profile
 from choreography.classplans.models import ClassPlan
 from choreography.collections.models import SavedChoreography
@@ -28,7 +27,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "choreography" / "templates"
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 
-async def shared_video(tmp_path, *, username: str = "owner") -> SavedChoreography:
+async def shared_video(tmp_path, *, username: str = "owner", runtimes) -> SavedChoreography:
     """A saved, shared choreography whose video object is in storage."""
     owner, _ = await get_user_model().objects.aget_or_create(username=username)
     song = await Song.objects.acreate(
@@ -43,7 +42,7 @@ async def shared_video(tmp_path, *, username: str = "owner") -> SavedChoreograph
     key = f"videos/{task_id}.mp4"
     src = tmp_path / f"{task_id}.mp4"
     src.write_bytes(b"v" * 64)
-    await runtime.current().storage.upload(src, key)
+    await runtimes.current.storage.upload(src, key)
     task = await ChoreographyTask.objects.acreate(
         id=task_id,
         user=owner,
@@ -59,9 +58,9 @@ async def shared_video(tmp_path, *, username: str = "owner") -> SavedChoreograph
 
 
 @pytest.fixture
-async def site(tmp_path):
+async def site(tmp_path, runtimes):
     """An instructor with a class plan and a shared choreography: every page has something."""
-    saved = await shared_video(tmp_path, username="teacher")
+    saved = await shared_video(tmp_path, username="teacher", runtimes=runtimes)
     teacher = await get_user_model().objects.aget(username="teacher")
     await Profile.objects.aupdate_or_create(user=teacher, defaults={"is_instructor": True})
     plan = await ClassPlan.objects.acreate(user=teacher, title="Monday")
@@ -134,11 +133,11 @@ async def follow_video(client: AsyncClient, saved: SavedChoreography) -> str:
     return response["Location"]
 
 
-async def test_a_revoked_share_ends_its_video_links_at_once(tmp_path):
+async def test_a_revoked_share_ends_its_video_links_at_once(tmp_path, runtimes):
     """On local storage the shared video's media link carries the share: it plays while shared
     and is 404 as soon as the share is revoked, long before it would expire; an earlier share's
     link stays dead after sharing again, and the share in a link cannot be swapped."""
-    saved = await shared_video(tmp_path)
+    saved = await shared_video(tmp_path, runtimes=runtimes)
     client = AsyncClient()
     media = await follow_video(client, saved)
     assert media.startswith("/media/videos/") and "share=" in media
@@ -163,9 +162,9 @@ async def test_a_revoked_share_ends_its_video_links_at_once(tmp_path):
     assert (await client.get(swapped)).status_code == 403  # the share is signed into the link
 
 
-async def test_an_expired_share_ends_its_video_links(tmp_path):
+async def test_an_expired_share_ends_its_video_links(tmp_path, runtimes):
     """A share past its expiry refuses its media link too."""
-    saved = await shared_video(tmp_path)
+    saved = await shared_video(tmp_path, runtimes=runtimes)
     client = AsyncClient()
     media = await follow_video(client, saved)
     await SavedChoreography.objects.filter(pk=saved.pk).aupdate(
@@ -174,10 +173,12 @@ async def test_an_expired_share_ends_its_video_links(tmp_path):
     assert (await client.get(media)).status_code == 404
 
 
-async def test_on_s3_a_shared_video_redirects_to_a_short_lived_presigned_url(s3_backend, tmp_path):
+async def test_on_s3_a_shared_video_redirects_to_a_short_lived_presigned_url(
+    s3_backend, tmp_path, runtimes
+):
     """On S3 the page's link is checked on every use and redirects to a presigned URL that
     lives SHARED_PRESIGNED_TTL_S (not the hour of CHOREO_URL_TTL_S); revoked, it is 404."""
-    saved = await shared_video(tmp_path)
+    saved = await shared_video(tmp_path, runtimes=runtimes)
     client = AsyncClient()
     presigned = await follow_video(client, saved)
     assert presigned.startswith(s3_backend.settings.endpoint_url)
@@ -202,10 +203,10 @@ def test_templates_have_no_inline_script_or_style():
     assert offenders == []
 
 
-async def test_on_s3_the_policy_lets_media_come_from_the_bucket(s3_backend, tmp_path):
+async def test_on_s3_the_policy_lets_media_come_from_the_bucket(s3_backend, tmp_path, runtimes):
     """With S3 storage the page's media and posters are presigned URLs on the S3 endpoint: its
     origin (and no other) joins media-src and img-src; scripts stay the site's own."""
-    saved = await shared_video(tmp_path)
+    saved = await shared_video(tmp_path, runtimes=runtimes)
     response = await AsyncClient().get(f"/shared/{saved.share_token}/", headers=BROWSER)
     assert response.status_code == 200
     origin = s3_backend.settings.endpoint_url.rstrip("/")
@@ -215,7 +216,7 @@ async def test_on_s3_the_policy_lets_media_come_from_the_bucket(s3_backend, tmp_
     assert policy["script-src"] == ["'self'"] and policy["connect-src"] == ["'self'"]
 
 
-async def test_on_local_storage_media_comes_from_the_site_only(tmp_path):
-    saved = await shared_video(tmp_path)
+async def test_on_local_storage_media_comes_from_the_site_only(tmp_path, runtimes):
+    saved = await shared_video(tmp_path, runtimes=runtimes)
     response = await AsyncClient().get(f"/shared/{saved.share_token}/", headers=BROWSER)
     assert directives(response)["media-src"] == ["'self'"]

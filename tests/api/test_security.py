@@ -254,6 +254,16 @@ def test_error_bodies_never_show_server_paths():
     assert "joined.h264: Invalid data" in body
 
 
+def test_redaction_follows_a_changed_data_dir(settings, tmp_path):
+    """The server's directories are read from the settings in force, never kept from an earlier
+    call: a changed DATA_DIR is redacted at once."""
+    from choreography.api.responses import redact_paths
+
+    assert redact_paths("/tmp/x") == "x"  # an earlier call, under the old settings
+    settings.DATA_DIR = Path("/opt2/elsewhere")
+    assert redact_paths("cannot open /opt2/elsewhere/work/a/clip.mp4") == "cannot open clip.mp4"
+
+
 def test_a_storm_of_disconnects_leaves_no_running_row_and_no_work_dir(live):
     """200 requests dropped at random moments (3-40 ms after sending, plain and SSE): afterwards
     no row is still running and no work directory is left."""

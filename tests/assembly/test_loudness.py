@@ -164,20 +164,21 @@ def test_a_missing_or_broken_report_is_a_media_error(parse, text):
     [("quiet", "gain", 1.0), ("loud", "gain", 1.0), ("peaky", "loudnorm", 2.5)],
 )
 async def test_an_imported_song_plays_at_the_target_loudness(
-    sources, tmp_path, which, method, tolerance_lu
+    sources, tmp_path, which, method, tolerance_lu, runtimes
 ):
     """Quiet and loud sources end within 1 LU of -14 LUFS by gain alone; one whose peaks forbid
     that goes through loudnorm, which keeps the ceiling and gets within 2.5 LU (measured: 2.0). The true peak
     stays under -1 dBTP (plus the AAC overshoot), and the song records the source's loudness
     and the stored file's, as FFmpeg's ebur128 measures them."""
     from choreography.library.imports import import_song
-    from choreography.runtime import current
 
     source_i, _ = ebur128(sources[which])
-    song, created = await import_song(sources[which], title=which, bpm=120.0, first_beat=0.0)
+    song, created = await import_song(
+        sources[which], title=which, bpm=120.0, first_beat=0.0, runtime=runtimes.current
+    )
     assert created
     stored = tmp_path / "stored.m4a"
-    await current().storage.download(song.audio_key, stored)
+    await runtimes.current.storage.download(song.audio_key, stored)
     integrated, peak = ebur128(stored)
 
     assert abs(integrated - TARGET) <= tolerance_lu, (which, source_i, integrated)

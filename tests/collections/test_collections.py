@@ -43,10 +43,10 @@ async def save(client, task, **fields) -> dict:
     return response.json()
 
 
-async def test_save_get_rename_and_delete(alice, tmp_path):
+async def test_save_get_rename_and_delete(alice, tmp_path, runtimes):
     """A completed generation is saved with the default title, edited, then deleted for good."""
     song = await a_song()
-    task = await a_video("alice", song, tmp_path)
+    task = await a_video("alice", song, tmp_path, runtimes=runtimes)
     item = await save(alice, task)
     assert item["title"] == "Obsesión — beginner, medium, romantic"
     assert item["song"]["title"] == "Obsesión" and item["size_bytes"] == 1000
@@ -62,31 +62,33 @@ async def test_save_get_rename_and_delete(alice, tmp_path):
     assert changed.status_code == 200, changed.content
     assert (changed.json()["title"], changed.json()["tags"]) == ("Sunday class", ["class", "turns"])
 
-    assert await stored_videos(task) == [f"videos/{task.pk}.mp4"]
+    assert await stored_videos(task, runtimes=runtimes) == [f"videos/{task.pk}.mp4"]
     assert (await alice.delete(f"/api/collections/{item['id']}/")).status_code == 204
-    assert await stored_videos(task) == []
+    assert await stored_videos(task, runtimes=runtimes) == []
     assert not await ChoreographyTask.objects.filter(pk=task.pk).aexists()
     assert not await SavedChoreography.objects.aexists()
     assert (await alice.get(f"/api/collections/{item['id']}/")).status_code == 404
 
 
-async def test_only_completed_generations_of_mine_can_be_saved(alice, bob, tmp_path):
+async def test_only_completed_generations_of_mine_can_be_saved(alice, bob, tmp_path, runtimes):
     """Another user's task, a failed one, or an unknown id is 404; saving twice is the same item."""
     song = await a_song()
-    theirs = await a_video("bob", song, tmp_path)
-    failed = await a_video("alice", song, tmp_path, status=TaskStatus.FAILED, error="boom")
+    theirs = await a_video("bob", song, tmp_path, runtimes=runtimes)
+    failed = await a_video(
+        "alice", song, tmp_path, status=TaskStatus.FAILED, error="boom", runtimes=runtimes
+    )
     for task_id in (theirs.pk, failed.pk, uuid.uuid4()):
         response = await alice.post(
             "/api/collections/", {"task_id": str(task_id)}, content_type=JSON
         )
         assert response.status_code == 404, response.content
-    mine = await a_video("alice", song, tmp_path)
+    mine = await a_video("alice", song, tmp_path, runtimes=runtimes)
     assert (await save(alice, mine))["id"] == (await save(alice, mine))["id"]
 
 
-async def test_another_users_item_is_404_everywhere(alice, bob, tmp_path):
+async def test_another_users_item_is_404_everywhere(alice, bob, tmp_path, runtimes):
     """Bob cannot read, edit, delete or share Alice's item, nor see it in his list."""
-    item = await save(alice, await a_video("alice", await a_song(), tmp_path))
+    item = await save(alice, await a_video("alice", await a_song(), tmp_path, runtimes=runtimes))
     url = f"/api/collections/{item['id']}/"
     assert (await bob.get(url)).status_code == 404
     assert (await bob.patch(url, {"title": "x"}, content_type=JSON)).status_code == 404
@@ -97,19 +99,26 @@ async def test_another_users_item_is_404_everywhere(alice, bob, tmp_path):
     assert (await alice.get(url)).status_code == 200
 
 
-async def test_search_filters_ordering_and_paging(alice, tmp_path):
+async def test_search_filters_ordering_and_paging(alice, tmp_path, runtimes):
     """q searches title, notes and song title; song, difficulty, style, tag filter; pages."""
     obsesion, propuesta = await a_song("Obsesión"), await a_song("Propuesta Indecente")
     a = await save(
-        alice, await a_video("alice", obsesion, tmp_path), title="Alpha", tags=["warmup"]
+        alice,
+        await a_video("alice", obsesion, tmp_path, runtimes=runtimes),
+        title="Alpha",
+        tags=["warmup"],
     )
     b = await save(
         alice,
-        await a_video("alice", propuesta, tmp_path, difficulty="advanced", style="sensual"),
+        await a_video(
+            "alice", propuesta, tmp_path, difficulty="advanced", style="sensual", runtimes=runtimes
+        ),
         title="Bravo",
         notes="dips everywhere",
     )
-    c = await save(alice, await a_video("alice", propuesta, tmp_path, style="playful"))
+    c = await save(
+        alice, await a_video("alice", propuesta, tmp_path, style="playful", runtimes=runtimes)
+    )
 
     async def ids(query: str) -> list[int]:
         response = await alice.get(f"/api/collections/?{query}")
@@ -132,32 +141,34 @@ async def test_search_filters_ordering_and_paging(alice, tmp_path):
     assert (await alice.get("/api/collections/?ordering=size")).status_code == 400
 
 
-async def test_delete_all_needs_confirmation(alice, tmp_path):
+async def test_delete_all_needs_confirmation(alice, tmp_path, runtimes):
     """Without ?confirm=true nothing is deleted (400); with it every video and row goes."""
     song = await a_song()
-    tasks = [await a_video("alice", song, tmp_path) for _ in range(2)]
+    tasks = [await a_video("alice", song, tmp_path, runtimes=runtimes) for _ in range(2)]
     for task in tasks:
         await save(alice, task)
     assert (await alice.delete("/api/collections/")).status_code == 400
-    assert len(await stored_videos(*tasks)) == 2
+    assert len(await stored_videos(*tasks, runtimes=runtimes)) == 2
     response = await alice.delete("/api/collections/?confirm=true")
     assert response.json() == {"deleted": 2}
-    assert await stored_videos(*tasks) == []
+    assert await stored_videos(*tasks, runtimes=runtimes) == []
     assert not await ChoreographyTask.objects.aexists()
 
 
-async def test_delete_on_s3_removes_the_object(s3_backend, alice, tmp_path):
+async def test_delete_on_s3_removes_the_object(s3_backend, alice, tmp_path, runtimes):
     """On S3 the video object is gone from the bucket after the delete, and the rows too."""
-    item = await save(alice, await a_video("alice", await a_song(), tmp_path))
+    item = await save(alice, await a_video("alice", await a_song(), tmp_path, runtimes=runtimes))
     assert len(await s3_backend.list("videos/")) == 1
     assert (await alice.delete(f"/api/collections/{item['id']}/")).status_code == 204
     assert await s3_backend.list("videos/") == []
     assert not await SavedChoreography.objects.aexists()
 
 
-async def test_s3_failure_during_delete_keeps_the_row(s3_backend, alice, tmp_path, monkeypatch):
+async def test_s3_failure_during_delete_keeps_the_row(
+    s3_backend, alice, tmp_path, monkeypatch, runtimes
+):
     """A storage error is reported (500 at stage storage) and the row and object stay."""
-    item = await save(alice, await a_video("alice", await a_song(), tmp_path))
+    item = await save(alice, await a_video("alice", await a_song(), tmp_path, runtimes=runtimes))
 
     async def broken(key):
         raise StorageError("S3 is down", operation="delete", key=key, backend="s3")
@@ -172,12 +183,20 @@ async def test_s3_failure_during_delete_keeps_the_row(s3_backend, alice, tmp_pat
     assert len(await s3_backend.list("videos/")) == 1
 
 
-async def test_stats(alice, tmp_path):
+async def test_stats(alice, tmp_path, runtimes):
     """Count, total minutes and counts by difficulty, style and song, with the usage."""
     one, two = await a_song("One"), await a_song("Two")
-    await save(alice, await a_video("alice", one, tmp_path, duration=90, size=3 * 1024 * 1024))
-    await save(alice, await a_video("alice", two, tmp_path, difficulty="advanced", duration=30))
-    await a_video("alice", two, tmp_path)  # unsaved: counts in the usage only
+    await save(
+        alice,
+        await a_video("alice", one, tmp_path, duration=90, size=3 * 1024 * 1024, runtimes=runtimes),
+    )
+    await save(
+        alice,
+        await a_video(
+            "alice", two, tmp_path, difficulty="advanced", duration=30, runtimes=runtimes
+        ),
+    )
+    await a_video("alice", two, tmp_path, runtimes=runtimes)  # unsaved: counts in the usage only
     stats = (await alice.get("/api/collections/stats/")).json()
     assert stats["count"] == 2 and stats["total_minutes"] == 2.0
     assert stats["by_difficulty"] == {"beginner": 1, "advanced": 1}
@@ -187,48 +206,56 @@ async def test_stats(alice, tmp_path):
     assert stats["usage"]["quota_mb"] == 2048
 
 
-async def test_quota_refuses_save_and_generation_with_409(alice, tmp_path, reconfigure):
+async def test_quota_refuses_save_and_generation_with_409(alice, tmp_path, reconfigure, runtimes):
     """Past CHOREO_USER_QUOTA_MB a save and a generation are refused, saying how much is used."""
     await reconfigure(user_quota_mb=1)
     song = await a_song()
-    await a_video("alice", song, tmp_path, size=1024 * 1024)  # exactly the quota
+    await a_video("alice", song, tmp_path, size=1024 * 1024, runtimes=runtimes)  # exactly the quota
     response = await alice.post(
         "/api/choreography/generate/", {"song_id": song.pk}, content_type=JSON
     )
     assert response.status_code == 409, response.content
     assert "1.0 MB used of 1.0 MB" in response.json()["error"]
     assert "Retry-After" not in response
-    extra = await a_video("alice", song, tmp_path, size=10)
+    extra = await a_video("alice", song, tmp_path, size=10, runtimes=runtimes)
     response = await alice.post("/api/collections/", {"task_id": str(extra.pk)}, content_type=JSON)
     assert response.status_code == 409
     assert response.json()["stage"] == "quota"
 
 
-async def test_prune_removes_only_unsaved_generations_after_the_ttl(alice, tmp_path, reconfigure):
+async def test_prune_removes_only_unsaved_generations_after_the_ttl(
+    alice, tmp_path, reconfigure, runtimes
+):
     """prune_videos (default CHOREO_UNSAVED_TTL_DAYS) deletes old unsaved rows and objects only."""
     await reconfigure(unsaved_ttl_days=7)
     song = await a_song()
-    old_saved = await a_video("alice", song, tmp_path)
+    old_saved = await a_video("alice", song, tmp_path, runtimes=runtimes)
     await save(alice, old_saved)
-    old_unsaved = await a_video("alice", song, tmp_path)
-    recent = await a_video("alice", song, tmp_path)
+    old_unsaved = await a_video("alice", song, tmp_path, runtimes=runtimes)
+    recent = await a_video("alice", song, tmp_path, runtimes=runtimes)
     await ChoreographyTask.objects.filter(pk__in=[old_saved.pk, old_unsaved.pk]).aupdate(
         created_at=timezone.now() - timedelta(days=8)
     )
     await sync_to_async(call_command)("prune_videos")
     left = {t.pk async for t in ChoreographyTask.objects.all()}
     assert left == {old_saved.pk, recent.pk}
-    assert await stored_videos(old_saved, old_unsaved, recent) == sorted(
+    assert await stored_videos(old_saved, old_unsaved, recent, runtimes=runtimes) == sorted(
         [f"videos/{old_saved.pk}.mp4", f"videos/{recent.pk}.mp4"]
     )
 
 
-async def test_history_lists_every_attempt_newest_first(alice, bob, tmp_path):
+async def test_history_lists_every_attempt_newest_first(alice, bob, tmp_path, runtimes):
     """Completed, failed (error and stage) and cancelled (by the client or the server)."""
     song = await a_song()
-    done = await a_video("alice", song, tmp_path)
+    done = await a_video("alice", song, tmp_path, runtimes=runtimes)
     failed = await a_video(
-        "alice", song, tmp_path, status=TaskStatus.FAILED, error="FFmpeg failed", stage="mux"
+        "alice",
+        song,
+        tmp_path,
+        status=TaskStatus.FAILED,
+        error="FFmpeg failed",
+        stage="mux",
+        runtimes=runtimes,
     )
     left = await a_video(
         "alice",
@@ -237,11 +264,17 @@ async def test_history_lists_every_attempt_newest_first(alice, bob, tmp_path):
         status=TaskStatus.FAILED,
         error="client disconnected",
         stage="assembly",
+        runtimes=runtimes,
     )
     stopped = await a_video(
-        "alice", song, tmp_path, status=TaskStatus.FAILED, error="server shutting down"
+        "alice",
+        song,
+        tmp_path,
+        status=TaskStatus.FAILED,
+        error="server shutting down",
+        runtimes=runtimes,
     )
-    await a_video("bob", song, tmp_path)
+    await a_video("bob", song, tmp_path, runtimes=runtimes)
     page = (await alice.get("/api/choreography/history/")).json()
     assert page["total"] == 4
     rows = {item["task_id"]: item for item in page["items"]}
@@ -268,11 +301,18 @@ async def test_history_lists_every_attempt_newest_first(alice, bob, tmp_path):
     assert [i["task_id"] for i in videos["items"]] == [str(done.pk)]
 
 
-async def test_retry_returns_the_same_song_parameters_and_seed(alice, bob, tmp_path):
+async def test_retry_returns_the_same_song_parameters_and_seed(alice, bob, tmp_path, runtimes):
     """Try again answers what to send to generate; another user's attempt is 404."""
     song = await a_song()
     failed = await a_video(
-        "alice", song, tmp_path, status=TaskStatus.FAILED, error="boom", seed=42, style="sensual"
+        "alice",
+        song,
+        tmp_path,
+        status=TaskStatus.FAILED,
+        error="boom",
+        seed=42,
+        style="sensual",
+        runtimes=runtimes,
     )
     url = f"/api/choreography/history/{failed.pk}/retry/"
     response = await alice.post(url)
@@ -289,9 +329,11 @@ async def test_retry_returns_the_same_song_parameters_and_seed(alice, bob, tmp_p
     assert (await bob.post(url)).status_code == 404
 
 
-async def test_share_unshare_and_the_public_page(alice, tmp_path):
+async def test_share_unshare_and_the_public_page(alice, tmp_path, runtimes):
     """The share URL opens without a session; revoking makes it 404 at once."""
-    item = await save(alice, await a_video("alice", await a_song(), tmp_path), title="Sunday")
+    item = await save(
+        alice, await a_video("alice", await a_song(), tmp_path, runtimes=runtimes), title="Sunday"
+    )
     response = await alice.post(f"/api/collections/{item['id']}/share/", {}, content_type=JSON)
     assert response.status_code == 200, response.content
     url = response.json()["url"]
@@ -312,9 +354,9 @@ async def test_share_unshare_and_the_public_page(alice, tmp_path):
     assert (await AsyncClient().get("/shared/not-a-token/")).status_code == 404
 
 
-async def test_an_expired_share_is_404(alice, tmp_path):
+async def test_an_expired_share_is_404(alice, tmp_path, runtimes):
     """A link past its expires_in_days is 404."""
-    item = await save(alice, await a_video("alice", await a_song(), tmp_path))
+    item = await save(alice, await a_video("alice", await a_song(), tmp_path, runtimes=runtimes))
     response = await alice.post(
         f"/api/collections/{item['id']}/share/", {"expires_in_days": 1}, content_type=JSON
     )

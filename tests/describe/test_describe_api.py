@@ -155,14 +155,20 @@ async def test_the_stream_sends_the_interpretation_steps_before_the_progress(cli
 
 
 async def test_generate_dances_the_length_read_from_the_description(
-    client, library, long_song_file
+    client, library, long_song_file, runtime
 ):
     """The description "the first 30 seconds, romantic" names no song: the library song long
     enough is picked, and the video is its first 30 s snapped to phrase boundaries."""
     from choreography.library.imports import import_song
 
     song, _ = await import_song(
-        long_song_file, title="Long Song", artist="Tester", bpm=120.0, first_beat=0.5, warm=False
+        long_song_file,
+        title="Long Song",
+        artist="Tester",
+        bpm=120.0,
+        first_beat=0.5,
+        warm=False,
+        runtime=runtime,
     )
     response = await generate(client, {"description": "the first 30 seconds, romantic"})
     assert response.status_code == 200, response.content

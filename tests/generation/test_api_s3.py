@@ -10,7 +10,6 @@ import pytest
 
 from choreography.accounts.tokens import issue_token
 from choreography.models import ChoreographyTask, MoveVariant, TaskStatus
-from choreography.runtime import current
 from tests.clients import TokenClient, generate
 from tests.conftest import s3_config_update
 from tests.helpers import decode_errors, streams
@@ -85,10 +84,12 @@ async def test_generate_on_s3_returns_a_presigned_url_to_a_playable_video(
     )
 
 
-async def test_fetches_are_concurrent_and_bounded(client, s3_backend, library, reconfigure):
+async def test_fetches_are_concurrent_and_bounded(
+    client, s3_backend, library, reconfigure, runtimes
+):
     """Inputs download in parallel, never more at once than CHOREO_MAX_CONCURRENT_FETCHES."""
     await reconfigure(**{"max_concurrent_fetches": 2})
-    raw = await current().storage.raw_client()
+    raw = await runtimes.current.storage.raw_client()
     in_flight, peak, fetched = 0, 0, []
 
     def before(**kwargs) -> None:
@@ -145,11 +146,11 @@ async def test_server_down_while_fetching_fails_the_task_at_fetching(client, own
 
 
 async def test_server_down_while_uploading_fails_the_task_and_stores_nothing(
-    client, own_server, library
+    client, own_server, library, runtimes
 ):
     """The server dies as the video upload starts: 500 at stage uploading, task failed, and
     once the server is back the bucket holds no video."""
-    raw = await current().storage.raw_client()
+    raw = await runtimes.current.storage.raw_client()
 
     async def crash_server(**kwargs) -> None:
         await asyncio.to_thread(own_server.stop, kill=True)
@@ -167,4 +168,4 @@ async def test_server_down_while_uploading_fails_the_task_and_stores_nothing(
     task = await ChoreographyTask.objects.aget()
     assert (task.status, task.stage) == (TaskStatus.FAILED, "uploading")
     await asyncio.to_thread(own_server.start)
-    assert await current().storage.list("videos/") == []
+    assert await runtimes.current.storage.list("videos/") == []

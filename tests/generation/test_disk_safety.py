@@ -13,7 +13,6 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from choreography import runtime as runtime_module
 from choreography.errors import QuotaExceededError
 from choreography.generation import service
 from choreography.generation.pruning import LEASE_NAME, Pruner, take_lease
@@ -45,9 +44,9 @@ async def alice(transactional_db):
     return TokenClient(await issue_token("alice"))
 
 
-async def estimate_for(song) -> int:
+async def estimate_for(song, runtimes) -> int:
     """What a generation of ``song`` reserves (the service's own estimate)."""
-    current = runtime_module.current()
+    current = runtimes.current
     moves = [m async for m in Move.objects.filter(joinable(current.video_format))]
     return estimate_bytes(
         duration_s=song.duration_seconds,
@@ -64,12 +63,12 @@ async def stored_total(name: str) -> int:
     return sum([int(s or 0) async for s in sizes])
 
 
-async def leave_room_for_one(name: str, song, tmp_path, *, quota_mb: int = 1) -> int:
+async def leave_room_for_one(name: str, song, tmp_path, *, quota_mb: int = 1, runtimes) -> int:
     """Fill the user's quota so that one generation of ``song`` fits and two do not."""
-    estimate = await estimate_for(song)
+    estimate = await estimate_for(song, runtimes)
     room = estimate + estimate // 2
     assert room < quota_mb * MIB, "the test song's estimate must fit in the quota"
-    await a_video(name, song, tmp_path, size=quota_mb * MIB - room)
+    await a_video(name, song, tmp_path, size=quota_mb * MIB - room, runtimes=runtimes)
     return estimate
 
 
@@ -77,13 +76,13 @@ async def leave_room_for_one(name: str, song, tmp_path, *, quota_mb: int = 1) ->
 
 
 async def test_parallel_generations_never_overshoot_the_quota(
-    alice, library, reconfigure, tmp_path
+    alice, library, reconfigure, tmp_path, runtimes
 ):
     """Three generations at once with room for one: one completes, two are 409 (quota), and
     the user's stored videos stay within CHOREO_USER_QUOTA_MB."""
     await reconfigure(user_quota_mb=1, max_per_user=5)
     song, _ = library
-    await leave_room_for_one("alice", song, tmp_path)
+    await leave_room_for_one("alice", song, tmp_path, runtimes=runtimes)
     responses = await asyncio.gather(*(generate(alice, library, seed=i) for i in range(3)))
     assert await stored_total("alice") <= 1 * MIB
     codes = sorted(r.status_code for r in responses)
@@ -93,20 +92,20 @@ async def test_parallel_generations_never_overshoot_the_quota(
     made = next(r for r in responses if r.status_code == 200).json()
     done = await ChoreographyTask.objects.aget(pk=made["task_id"])
     assert done.reserved_bytes == 0  # replaced by the real size
-    assert done.result["size_bytes"] <= await estimate_for(song)
+    assert done.result["size_bytes"] <= await estimate_for(song, runtimes)
 
 
-async def test_the_estimate_is_an_upper_bound_of_the_real_size(alice, library):
+async def test_the_estimate_is_an_upper_bound_of_the_real_size(alice, library, runtimes):
     """A real generation of the test song is no larger than what it reserved."""
     song, _ = library
     response = await generate(alice, library, seed=3)
     assert response.status_code == 200, response.content
     task = await ChoreographyTask.objects.aget(pk=response.json()["task_id"])
-    assert 0 < task.result["size_bytes"] <= await estimate_for(song)
+    assert 0 < task.result["size_bytes"] <= await estimate_for(song, runtimes)
 
 
 async def test_claims_racing_in_threads_never_overshoot_the_quota(
-    alice, library, reconfigure, tmp_path
+    alice, library, reconfigure, tmp_path, runtimes
 ):
     """Four claims at once, each in its own thread and database connection (as in four server
     processes): the user's row lock lets exactly one reserve the room for one."""
@@ -117,7 +116,7 @@ async def test_claims_racing_in_threads_never_overshoot_the_quota(
         )
     await reconfigure(user_quota_mb=1, max_per_user=10)
     song, _ = library
-    estimate = await leave_room_for_one("alice", song, tmp_path)
+    estimate = await leave_room_for_one("alice", song, tmp_path, runtimes=runtimes)
     owner = await user("alice")
     start = threading.Barrier(4)
 
@@ -144,8 +143,9 @@ async def test_claims_racing_in_threads_never_overshoot_the_quota(
     assert sorted(outcomes) == ["claimed", "quota", "quota", "quota"]
 
 
-async def admitted(name: str, song, *, seed: int = 1):
+async def admitted(name: str, song, *, runtime, seed: int = 1):
     job = await prepare_generation(
+        runtime=runtime,
         user=await user(name),
         song_id=song.pk,
         difficulty="beginner",
@@ -156,38 +156,40 @@ async def admitted(name: str, song, *, seed: int = 1):
     return job, await admit(job)
 
 
-async def test_a_failed_generation_releases_its_reservation(alice, library, reconfigure, tmp_path):
+async def test_a_failed_generation_releases_its_reservation(
+    alice, library, reconfigure, tmp_path, runtimes
+):
     """While a generation runs its estimate is held (a second one does not fit); once it fails
     the reservation is gone and the next one is admitted."""
     await reconfigure(user_quota_mb=1, max_per_user=5)
     song, _ = library
-    estimate = await leave_room_for_one("alice", song, tmp_path)
-    job, admission = await admitted("alice", song)
+    estimate = await leave_room_for_one("alice", song, tmp_path, runtimes=runtimes)
+    job, admission = await admitted("alice", song, runtime=runtimes.current)
     owner = await user("alice")
-    lease_s = runtime_module.current().config.lease_s
+    lease_s = runtimes.current.config.lease_s
     assert await reserved(owner.pk, lease_s) == estimate
     with pytest.raises(QuotaExceededError):
-        await admitted("alice", song, seed=2)
-    await runtime_module.current().storage.delete(song.audio_key)  # the assembly will fail
+        await admitted("alice", song, seed=2, runtime=runtimes.current)
+    await runtimes.current.storage.delete(song.audio_key)  # the assembly will fail
     with pytest.raises(Exception) as failed:
         await run_generation(job, admission)
     assert getattr(failed.value, "stage", "") != "quota"
     row = await ChoreographyTask.objects.aget(pk=admission.task.pk)
     assert row.status == TaskStatus.FAILED and row.reserved_bytes == 0
     assert await reserved(owner.pk, lease_s) == 0
-    _, again = await admitted("alice", song, seed=3)
+    _, again = await admitted("alice", song, seed=3, runtime=runtimes.current)
     again.ticket.release()
 
 
 @pytest.mark.parametrize("when", ["at its first step", "while it runs"])
 async def test_a_cancelled_generation_releases_its_reservation(
-    alice, library, reconfigure, tmp_path, when
+    alice, library, reconfigure, tmp_path, when, runtimes
 ):
     """A client that goes away (the run cancelled at any point) leaves no reservation behind."""
     await reconfigure(user_quota_mb=1, max_per_user=5)
     song, _ = library
-    await leave_room_for_one("alice", song, tmp_path)
-    job, admission = await admitted("alice", song)
+    await leave_room_for_one("alice", song, tmp_path, runtimes=runtimes)
+    job, admission = await admitted("alice", song, runtime=runtimes.current)
     running = asyncio.create_task(run_generation(job, admission))
     await asyncio.sleep(0)  # started: a request's view is always awaiting it
     if when == "while it runs":
@@ -202,8 +204,8 @@ async def test_a_cancelled_generation_releases_its_reservation(
     row = await ChoreographyTask.objects.aget(pk=admission.task.pk)
     assert row.status == TaskStatus.FAILED and row.reserved_bytes == 0
     owner = await user("alice")
-    assert await reserved(owner.pk, runtime_module.current().config.lease_s) == 0
-    _, again = await admitted("alice", song, seed=3)
+    assert await reserved(owner.pk, runtimes.current.config.lease_s) == 0
+    _, again = await admitted("alice", song, seed=3, runtime=runtimes.current)
     again.ticket.release()
 
 
@@ -214,19 +216,19 @@ async def reserved(user_id, lease_s: float) -> int:
 
 
 async def test_a_dead_processes_reservation_stops_counting_when_its_lease_expires(
-    alice, library, reconfigure, tmp_path
+    alice, library, reconfigure, tmp_path, runtimes
 ):
     """A running row whose owner stopped renewing its lease holds nothing (SIGKILL leaks none)."""
     await reconfigure(user_quota_mb=1, max_per_user=5)
     song, _ = library
-    await leave_room_for_one("alice", song, tmp_path)
-    _, first = await admitted("alice", song)
+    await leave_room_for_one("alice", song, tmp_path, runtimes=runtimes)
+    _, first = await admitted("alice", song, runtime=runtimes.current)
     first.ticket.release()
     with pytest.raises(QuotaExceededError):
-        await admitted("alice", song, seed=2)
+        await admitted("alice", song, seed=2, runtime=runtimes.current)
     stale = timezone.now() - dt.timedelta(hours=1)
     await ChoreographyTask.objects.filter(pk=first.task.pk).aupdate(heartbeat_at=stale)
-    _, again = await admitted("alice", song, seed=3)
+    _, again = await admitted("alice", song, seed=3, runtime=runtimes.current)
     again.ticket.release()
 
 
@@ -279,15 +281,17 @@ async def age(task, days: float) -> None:
 
 
 async def test_a_serving_process_prunes_old_unsaved_videos_on_its_own(
-    transactional_db, reconfigure, tmp_path
+    transactional_db, reconfigure, tmp_path, runtimes
 ):
     """With the schedule on, a started runtime deletes an old unsaved video and its row without
     anyone running prune_videos; recent and running rows stay."""
     await get_user_model().objects.acreate(username="alice")
     song = await a_song()
-    old = await a_video("alice", song, tmp_path)
-    recent = await a_video("alice", song, tmp_path)
-    old_running = await a_video("alice", song, tmp_path, status=TaskStatus.RUNNING)
+    old = await a_video("alice", song, tmp_path, runtimes=runtimes)
+    recent = await a_video("alice", song, tmp_path, runtimes=runtimes)
+    old_running = await a_video(
+        "alice", song, tmp_path, status=TaskStatus.RUNNING, runtimes=runtimes
+    )
     await age(old, 3)
     await age(old_running, 3)
     serving = await reconfigure(prune_interval_s=0.05, unsaved_ttl_days=1)
@@ -298,16 +302,17 @@ async def test_a_serving_process_prunes_old_unsaved_videos_on_its_own(
         await asyncio.sleep(0.02)
     left = {t.pk async for t in ChoreographyTask.objects.all()}
     assert left == {recent.pk, old_running.pk}
-    assert await stored_videos(old, recent) == [f"videos/{recent.pk}.mp4"]
+    assert await stored_videos(old, recent, runtimes=runtimes) == [f"videos/{recent.pk}.mp4"]
     lease = await WorkLease.objects.aget(name=LEASE_NAME)
     assert lease.owner == serving.instance_id
 
 
-async def test_only_one_process_prunes_at_a_time(transactional_db, tmp_path):
+async def test_only_one_process_prunes_at_a_time(transactional_db, tmp_path, runtime):
     """Two processes' pruners racing: one takes the lease and prunes, the other skips; the
     other takes over only once the holder's lease has expired."""
-    first = Pruner(instance_id=f"a-{uuid.uuid4().hex[:6]}", interval_s=0.05, older_than_days=1)
-    second = Pruner(instance_id=f"b-{uuid.uuid4().hex[:6]}", interval_s=0.05, older_than_days=1)
+    options = {"interval_s": 0.05, "older_than_days": 1, "storage": runtime.storage}
+    first = Pruner(instance_id=f"a-{uuid.uuid4().hex[:6]}", **options)
+    second = Pruner(instance_id=f"b-{uuid.uuid4().hex[:6]}", **options)
     outcomes = await asyncio.gather(first.run_once(), second.run_once())
     assert sum(o is not None for o in outcomes) == 1, outcomes
     holder, other = (first, second) if outcomes[0] is not None else (second, first)

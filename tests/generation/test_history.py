@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from choreography.api.signing import sign_media
 from tests.clients import generate_ok as generate
 from tests.clients import local
 
@@ -106,8 +105,8 @@ async def test_an_expired_link_is_refused(alice, library, reconfigure):
     assert (await alice.get(local(fresh))).status_code == 200
 
 
-async def test_signed_link_for_a_missing_object_is_404(alice, library):
-    link = sign_media("videos/not-there.mp4")
+async def test_signed_link_for_a_missing_object_is_404(alice, library, runtime):
+    link = runtime.sign_media("videos/not-there.mp4")
     response = await alice.get(link.path)
     assert response.status_code == 404
     assert response.json()["stage"] == "media"

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from choreography.accounts.tokens import issue_token
 from choreography.models import ChoreographyTask, TaskStatus
-from choreography.runtime import current
 from tests.clients import TokenClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,11 +35,13 @@ async def generate_with_key(client, library, key: str, **headers):
     )
 
 
-async def test_a_retry_after_completion_answers_the_same_task_with_a_fresh_link(client, library):
+async def test_a_retry_after_completion_answers_the_same_task_with_a_fresh_link(
+    client, library, runtimes
+):
     """The second request with the key renders nothing: same task id, same moves, one row."""
     first = await generate_with_key(client, library, "order-1")
     assert first.status_code == 200
-    current().clock = lambda: time.time() + 5  # a later link expires later
+    runtimes.current.clock = lambda: time.time() + 5  # a later link expires later
     again = await generate_with_key(client, library, "order-1")
     assert again.status_code == 200
     assert again.json()["task_id"] == first.json()["task_id"]
@@ -103,8 +104,8 @@ async def test_a_key_older_than_24_hours_starts_anew(client, library):
     assert again.json()["task_id"] != first.json()["task_id"]
 
 
-async def test_a_key_longer_than_200_characters_is_400(client, library):
+async def test_a_key_longer_than_200_characters_is_400(client, library, runtimes):
     response = await generate_with_key(client, library, "k" * 201)
     assert response.status_code == 400
     assert response.json()["details"][0]["field"] == "Idempotency-Key"
-    assert current().gate.stats()["running"] == 0
+    assert runtimes.current.gate.stats()["running"] == 0

@@ -10,7 +10,6 @@ import pytest
 from choreography.accounts.tokens import issue_token
 from choreography.api.streaming import format_event, wants_event_stream
 from choreography.models import ChoreographyTask, TaskStatus
-from choreography.runtime import current
 from tests.clients import TokenClient, start_stream
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,13 +41,15 @@ def test_an_event_is_one_data_line_even_with_newlines_in_the_payload():
     assert json.loads(lines[1].removeprefix("data: "))["message"] == "two\nlines"
 
 
-async def test_a_queued_request_streams_keepalives_until_a_slot_frees(library, reconfigure):
+async def test_a_queued_request_streams_keepalives_until_a_slot_frees(
+    library, reconfigure, runtimes
+):
     """With the only slot taken, the stream says "queued" and sends keep-alive comments; once
     the slot is free the generation runs to one completed event."""
     await reconfigure(**{"max_concurrent_assemblies": 1, "sse_keepalive_s": 0.05})
     song, _ = library
     client = TokenClient(await issue_token("alice"))
-    blocker = current().gate.reserve()
+    blocker = runtimes.current.gate.reserve()
     free = asyncio.Event()
 
     async def occupy() -> None:
@@ -62,7 +63,7 @@ async def test_a_queued_request_streams_keepalives_until_a_slot_frees(library, r
     first = await anext(events)
     assert (first.name, first.data["stage"], first.data["progress"]) == ("progress", "queued", 0)
     assert [(await anext(events)).name for _ in range(3)] == ["comment"] * 3
-    assert current().gate.stats()["waiting"] == 1
+    assert runtimes.current.gate.stats()["waiting"] == 1
 
     free.set()
     await occupying
@@ -71,10 +72,14 @@ async def test_a_queued_request_streams_keepalives_until_a_slot_frees(library, r
     assert named[-1].name == "completed"
     assert [e.name for e in named].count("completed") == 1
     assert named[-1].data["task_id"] == first.data["task_id"]
-    assert current().gate.stats() == {**current().gate.stats(), "running": 0, "waiting": 0}
+    assert runtimes.current.gate.stats() == {
+        **runtimes.current.gate.stats(),
+        "running": 0,
+        "waiting": 0,
+    }
 
 
-async def test_a_failure_is_one_error_event_and_the_row_is_failed(library, reconfigure):
+async def test_a_failure_is_one_error_event_and_the_row_is_failed(library, reconfigure, runtimes):
     await reconfigure(**{"assembly_timeout_s": 0.001})
     song, _ = library
     client = TokenClient(await issue_token("alice"))
@@ -87,16 +92,16 @@ async def test_a_failure_is_one_error_event_and_the_row_is_failed(library, recon
     assert "timed out" in error.data["error"]
     task = await ChoreographyTask.objects.aget()
     assert (task.status, task.stage) == (TaskStatus.FAILED, error.data["stage"])
-    assert current().gate.stats()["running"] == 0
+    assert runtimes.current.gate.stats()["running"] == 0
 
 
-async def test_cancelling_the_reader_stops_the_generation(library, reconfigure):
+async def test_cancelling_the_reader_stops_the_generation(library, reconfigure, runtimes):
     """Django cancels the task sending the body when the client leaves: the generation stops,
     its row is failed with the stage and "client disconnected", its place is given back."""
     await reconfigure(**{"max_concurrent_assemblies": 1})
     song, _ = library
     client = TokenClient(await issue_token("alice"))
-    blocker = current().gate.reserve()
+    blocker = runtimes.current.gate.reserve()
     async with blocker.slot():
         reader = await start_stream(client, song)
         seen: list = []
@@ -118,11 +123,11 @@ async def test_cancelling_the_reader_stops_the_generation(library, reconfigure):
             "queued",
             "client disconnected",
         )
-        assert current().gate.stats()["waiting"] == 0
+        assert runtimes.current.gate.stats()["waiting"] == 0
 
 
 async def test_a_stream_nobody_reads_is_stopped_after_the_grace_period(
-    library, reconfigure, monkeypatch
+    library, reconfigure, monkeypatch, runtimes
 ):
     """If the client left before the body was ever read, the generation does not run on."""
     from choreography.api import streaming
@@ -131,14 +136,16 @@ async def test_a_stream_nobody_reads_is_stopped_after_the_grace_period(
     await reconfigure(**{"max_concurrent_assemblies": 1})
     song, _ = library
     client = TokenClient(await issue_token("alice"))
-    blocker = current().gate.reserve()
+    blocker = runtimes.current.gate.reserve()
     async with blocker.slot():
         await start_stream(client, song)  # the body is never iterated
-        assert current().gate.stats()["waiting"] == 1
+        assert runtimes.current.gate.stats()["waiting"] == 1
 
         async def stopped() -> bool:
             task = await ChoreographyTask.objects.afirst()
-            return current().gate.stats()["waiting"] == 0 and task and task.status == "failed"
+            return (
+                runtimes.current.gate.stats()["waiting"] == 0 and task and task.status == "failed"
+            )
 
         for _ in range(200):  # polls the database: up to 10 s on a busy machine
             if await stopped():

@@ -61,7 +61,11 @@ async def test_analysis_proposes_a_cut_on_count_one_in_whole_8_counts(runtime, p
         events.append((stage, percent))
 
     analysis = await analyse_upload(
-        clip.path, filename=clip.path.name, typed_tempo=TYPED.get(shape), progress=progress
+        clip.path,
+        filename=clip.path.name,
+        typed_tempo=TYPED.get(shape),
+        progress=progress,
+        runtime=runtime,
     )
     facts = analysis.facts
     assert (facts.width, facts.height, facts.codec) == (clip.width, clip.height, clip.codec)
@@ -83,7 +87,7 @@ async def test_analysis_proposes_a_cut_on_count_one_in_whole_8_counts(runtime, p
         assert size["height"] == 160
         assert (size["width"] < size["height"]) == (clip.height > clip.width)
     assert await runtime.storage.exists(analysis.original_key)
-    assert await load_analysis(analysis.content_hash) == analysis
+    assert await load_analysis(analysis.content_hash, runtime=runtime) == analysis
     assert events[0][0] == "probing" and events[-1] == ("analysed", 100)
     assert [p for _, p in events] == sorted(p for _, p in events)
 
@@ -97,10 +101,10 @@ async def test_an_adjusted_cut_becomes_a_canonical_clip_of_its_8_counts(
     8 beats at the tempo, to the frame."""
     clip = phone_clips[shape]
     analysis = await analyse_upload(
-        clip.path, filename=clip.path.name, typed_tempo=TYPED.get(shape)
+        clip.path, filename=clip.path.name, typed_tempo=TYPED.get(shape), runtime=runtime
     )
     cut = Cut(start_seconds=analysis.proposed.start_seconds + analysis.beat_seconds, counts=1)
-    move, created = await cut_and_normalize(analysis, cut, warm=False)
+    move, created = await cut_and_normalize(analysis, cut, warm=False, runtime=runtime)
     assert created and move.tempo_bpm == analysis.tempo_bpm
     probe = ffprobe(await stored_path(runtime, move.clip_key))
     (video,) = probe["streams"]
@@ -109,14 +113,14 @@ async def test_an_adjusted_cut_becomes_a_canonical_clip_of_its_8_counts(
     frames = round(8 * 60 / analysis.tempo_bpm * 30)
     assert int(video["nb_read_packets"]) == frames == move.frames
     assert float(probe["format"]["duration"]) == pytest.approx(frames / 30, abs=1 / 30)
-    assert (await load_analysis(analysis.content_hash)).cut == cut
+    assert (await load_analysis(analysis.content_hash, runtime=runtime)).cut == cut
 
 
 async def test_the_labels_are_guessed_from_the_file_name(runtime, phone_clips):
     """ "cross body lead.mp4" is an energetic move named cross-body-lead; a phone's IMG_0042
     says nothing beyond its name."""
     portrait = await analyse_upload(
-        phone_clips["portrait-hevc"].path, filename="cross body lead.mp4"
+        phone_clips["portrait-hevc"].path, filename="cross body lead.mp4", runtime=runtime
     )
     assert (portrait.labels.name, portrait.labels.label, portrait.labels.style) == (
         "cross-body-lead",
@@ -124,7 +128,7 @@ async def test_the_labels_are_guessed_from_the_file_name(runtime, phone_clips):
         "energetic",
     )
     silent = await analyse_upload(
-        phone_clips["silent"].path, filename="IMG_0042.MOV", typed_tempo=100.0
+        phone_clips["silent"].path, filename="IMG_0042.MOV", typed_tempo=100.0, runtime=runtime
     )
     assert (silent.labels.name, silent.labels.style, silent.labels.role) == (
         "img-0042",
@@ -142,14 +146,14 @@ async def test_a_recut_remakes_the_clip_from_the_kept_original(runtime, phone_cl
         content_hash="s" * 64,
     )  # fmt: skip
     clip = phone_clips["portrait-hevc"]
-    analysis = await analyse_upload(clip.path, filename=clip.path.name)
-    move, _ = await cut_and_normalize(analysis, analysis.proposed)
+    analysis = await analyse_upload(clip.path, filename=clip.path.name, runtime=runtime)
+    move, _ = await cut_and_normalize(analysis, analysis.proposed, runtime=runtime)
     assert move.frames == round(2 * 8 * 60 / analysis.tempo_bpm * 30)
     old_keys = [move.clip_key, move.stream_key, move.poster_key]
     old_variants = [v.stream_key async for v in MoveVariant.objects.filter(move=move)]
     assert old_variants, "the proposal's variants were rendered for the song"
     later = Cut(start_seconds=analysis.proposed.start_seconds + analysis.phrase_seconds, counts=1)
-    move = await recut_move(move, later)
+    move = await recut_move(move, later, runtime=runtime)
     stored = await Move.objects.aget(pk=move.pk)
     assert stored.frames == round(8 * 60 / analysis.tempo_bpm * 30) == move.frames
     for key in [*old_keys, *old_variants]:
@@ -157,29 +161,31 @@ async def test_a_recut_remakes_the_clip_from_the_kept_original(runtime, phone_cl
     assert await runtime.storage.exists(stored.clip_key)
     new_variants = [v async for v in MoveVariant.objects.filter(move=move)]
     assert new_variants and all(v.frames < move.frames * 1.2 for v in new_variants)
-    assert (await load_analysis(analysis.content_hash)).cut == later
+    assert (await load_analysis(analysis.content_hash, runtime=runtime)).cut == later
 
 
 async def test_a_cut_past_the_end_is_refused_with_what_fits(runtime, phone_clips):
     """Three 8-counts of a 9.5 s clip at 120 BPM do not fit; the sentence says how many do."""
     clip = phone_clips["portrait-hevc"]
-    analysis = await analyse_upload(clip.path, filename=clip.path.name)
+    analysis = await analyse_upload(clip.path, filename=clip.path.name, runtime=runtime)
     with pytest.raises(PhoneInputError, match="from there 2 fit"):
-        await cut_and_normalize(analysis, Cut(start_seconds=0.5, counts=3), warm=False)
+        await cut_and_normalize(
+            analysis, Cut(start_seconds=0.5, counts=3), warm=False, runtime=runtime
+        )
     assert await Move.objects.acount() == 0
 
 
 async def test_the_preview_plays_the_cut_with_a_click_track(runtime, phone_clips):
     """A small MP4 (360 px high) of the cut's length, with sound (the clicks over the clip's)."""
     clip = phone_clips["mov"]
-    analysis = await analyse_upload(clip.path, filename=clip.path.name)
-    key = await preview_cut(analysis, analysis.proposed)
+    analysis = await analyse_upload(clip.path, filename=clip.path.name, runtime=runtime)
+    key = await preview_cut(analysis, analysis.proposed, runtime=runtime)
     probe = ffprobe(await stored_path(runtime, key))
     kinds = {s["codec_type"]: s for s in probe["streams"]}
     assert kinds["video"]["height"] == 360 and kinds["audio"]["codec_name"] == "aac"
     length = analysis.proposed.counts * analysis.phrase_seconds
     assert float(probe["format"]["duration"]) == pytest.approx(length, abs=0.1)
-    assert await preview_cut(analysis, analysis.proposed) == key
+    assert await preview_cut(analysis, analysis.proposed, runtime=runtime) == key
 
 
 REFUSALS = {
@@ -200,7 +206,7 @@ async def test_bad_input_gets_a_sentence_and_leaves_nothing_behind(runtime, refu
     path = refused_files[kind]
     before = leftovers(runtime)
     with pytest.raises(PhoneInputError, match=sentence) as caught:
-        await analyse_upload(path, filename=path.name, typed_tempo=typed)
+        await analyse_upload(path, filename=path.name, typed_tempo=typed, runtime=runtime)
     assert caught.value.message.startswith(path.name)
     assert leftovers(runtime) == before
 
@@ -209,7 +215,7 @@ async def test_no_sound_and_no_typed_tempo_asks_for_the_tempo(runtime, phone_cli
     """A silent clip without a typed tempo: asked for one, nothing kept."""
     before = leftovers(runtime)
     with pytest.raises(PhoneInputError, match=r"has no sound .* type the tempo \(BPM\)"):
-        await analyse_upload(phone_clips["silent"].path, filename="IMG_0042.mp4")
+        await analyse_upload(phone_clips["silent"].path, filename="IMG_0042.mp4", runtime=runtime)
     assert leftovers(runtime) == before
 
 
@@ -231,10 +237,10 @@ async def test_a_playlist_is_refused_by_the_demuxer_even_unrecognised(
 async def test_an_upload_nobody_keeps_is_discarded_whole(runtime, phone_clips):
     """discard_upload deletes the original, the posters, the previews and the analysis."""
     clip = phone_clips["vfr-60"]
-    analysis = await analyse_upload(clip.path, filename=clip.path.name)
-    await preview_cut(analysis, analysis.proposed)
+    analysis = await analyse_upload(clip.path, filename=clip.path.name, runtime=runtime)
+    await preview_cut(analysis, analysis.proposed, runtime=runtime)
     prefix = uploads_prefix(analysis.content_hash)
     assert len(await runtime.storage.list(prefix)) == 10  # 8 posters, analysis, preview
-    await discard_upload(analysis)
+    await discard_upload(analysis, runtime=runtime)
     assert await runtime.storage.list(prefix) == []
     assert not await runtime.storage.exists(analysis.original_key)

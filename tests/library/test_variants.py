@@ -46,27 +46,32 @@ def tempo_clips(media_dir) -> list[Path]:
 
 
 @pytest.fixture
-async def tempo_moves(transactional_db, tempo_clips) -> list[Move]:
+async def tempo_moves(transactional_db, tempo_clips, runtimes) -> list[Move]:
     """The tempo clips as moves: imported through the real import path once per code version,
     then restored (the same rows and stored objects) into each test's database and storage, like
     the ``library`` fixture: these tests are about variants, not importing."""
     from choreography.library.imports import ClipMetadata, import_clip
 
+    runtime = runtimes.current
     kept = KeptImport("imported-tempo-moves", Path(__file__))
-    if rows := await kept.restore():
+    if rows := await kept.restore(runtime.storage):
         return [await Move.objects.acreate(**fields) for fields in rows["moves"]]
     moves = []
     for i, (path, tempo) in enumerate(zip(tempo_clips, CLIP_TEMPOS, strict=True)):
         meta = ClipMetadata(f"tempo-{i}", f"Tempo {i}", "beginner", "medium", "romantic", tempo)
-        moves.append((await import_clip(path, meta))[0])
-    await kept.keep(move_keys(moves), {"moves": [row_fields(move) for move in moves]})
+        moves.append((await import_clip(path, meta, runtime=runtime))[0])
+    await kept.keep(
+        runtime.storage, move_keys(moves), {"moves": [row_fields(move) for move in moves]}
+    )
     return moves
 
 
-async def import_at(song_file: Path, bpm: float, *, warm: bool = True):
+async def import_at(song_file: Path, bpm: float, *, runtime, warm: bool = True):
     from choreography.library.imports import import_song
 
-    song, _ = await import_song(song_file, title=f"At {bpm:g}", bpm=bpm, first_beat=0.0, warm=warm)
+    song, _ = await import_song(
+        song_file, title=f"At {bpm:g}", bpm=bpm, first_beat=0.0, warm=warm, runtime=runtime
+    )
     return song
 
 
@@ -141,9 +146,9 @@ async def test_song_import_warms_only_the_variant_each_move_plays(
 ):
     """The variants each move plays in the song (one or two: slots round to different frame
     counts), and only those; stored, indexed, decodable."""
-    song = await import_at(song_file, SONG_BPM)
+    song = await import_at(song_file, SONG_BPM, runtime=runtime)
     variants = [v async for v in MoveVariant.objects.select_related("move")]
-    expected = {(m.pk, s) for m, s in needed_for_song(song, tempo_moves)}
+    expected = {(m.pk, s) for m, s in needed_for_song(song, tempo_moves, fps=FMT.fps)}
     assert {(v.move_id, v.step) for v in variants} == expected
     assert {pk for pk, _ in expected} == {m.pk for m in tempo_moves}
     assert len(encodes) == len(expected)
@@ -174,7 +179,7 @@ async def test_moves_play_at_the_songs_tempo_on_the_grid(
     """Each move starts on count 1 of an 8-count, plays the first frames of its variant by copy
     (never looped), and its tempo_error_percent is the tempo it is danced at; a warm library
     encodes nothing during the request."""
-    song = await import_at(long_song_file, SONG_BPM)
+    song = await import_at(long_song_file, SONG_BPM, runtime=runtime)
     warmed = len(encodes)
     stored = await MoveVariant.objects.acount()
     body = await generate(client, song)
@@ -224,7 +229,7 @@ async def test_a_song_beyond_every_clips_grid_plays_the_nearest_variant_and_says
     """Faster (slower) than any variant reaches: each move plays its fastest (slowest) variant,
     rendered on first use since the song import warms only what is within reach, and the
     response says the real tempo error, above 1 %."""
-    song = await import_at(song_file, bpm)
+    song = await import_at(song_file, bpm, runtime=runtime)
     assert encodes == [] and await MoveVariant.objects.acount() == 0
     body = await generate(client, song)
     steps = {v.step async for v in MoveVariant.objects.all()}
@@ -246,9 +251,11 @@ async def test_concurrent_requests_render_a_missing_variant_once(
     tempo_moves, song_file, runtime, encodes
 ):
     """Two requests needing the same missing variants await one render of each."""
-    song = await import_at(song_file, SONG_BPM, warm=False)
-    needed = needed_for_song(song, tempo_moves)
-    first, second = await asyncio.gather(ensure_variants(needed), ensure_variants(needed))
+    song = await import_at(song_file, SONG_BPM, warm=False, runtime=runtime)
+    needed = needed_for_song(song, tempo_moves, fps=FMT.fps)
+    first, second = await asyncio.gather(
+        ensure_variants(needed, runtime=runtime), ensure_variants(needed, runtime=runtime)
+    )
     assert len(encodes) == len(needed) == runtime.renders.started
     assert {v.pk for v in first.values()} == {v.pk for v in second.values()}
     assert await MoveVariant.objects.acount() == len(needed)
@@ -261,7 +268,9 @@ async def test_two_processes_rendering_the_same_variant_keep_one(
     one row, and the loser deletes its own object, not the winner's."""
     move = tempo_moves[0]
     before = set(await runtime.storage.list("library/variants/"))
-    a, b = await asyncio.gather(render_variant(move, 5), render_variant(move, 5))
+    a, b = await asyncio.gather(
+        render_variant(move, 5, runtime=runtime), render_variant(move, 5, runtime=runtime)
+    )
     assert len(encodes) == 2
     assert a.pk == b.pk
     assert set(await runtime.storage.list("library/variants/")) - before == {a.stream_key}
@@ -275,7 +284,7 @@ async def test_cancelling_a_variant_render_leaves_no_file_row_or_process(
     runtime = await reconfigure(ffmpeg=slow_ffmpeg)
     needed = [(tempo_moves[0], 3)]
     before = await runtime.storage.list("library/variants/")
-    task = asyncio.create_task(ensure_variants(needed))
+    task = asyncio.create_task(ensure_variants(needed, runtime=runtime))
     await encodes.started.wait()
     for _ in range(400):  # the encode reads at real-time speed: seconds to catch it
         if child_ffmpeg_pids():
@@ -314,12 +323,12 @@ async def test_a_waiter_leaving_does_not_stop_a_render_another_awaits():
         await first
 
 
-async def test_warming_twice_renders_nothing_new(tempo_moves, song_file, encodes):
+async def test_warming_twice_renders_nothing_new(tempo_moves, song_file, encodes, runtime):
     """Warm once, reuse forever: the second warm finds every variant stored."""
-    song = await import_at(song_file, SONG_BPM)
+    song = await import_at(song_file, SONG_BPM, runtime=runtime)
     rendered = len(encodes)
-    assert rendered == len(needed_for_song(song, tempo_moves)) > 0
-    assert await warm_song(song) == 0
+    assert rendered == len(needed_for_song(song, tempo_moves, fps=FMT.fps)) > 0
+    assert await warm_song(song, runtime=runtime) == 0
     assert len(encodes) == rendered
 
 
@@ -347,11 +356,11 @@ async def test_forgetting_a_moves_variants_removes_rows_and_objects(
     """A clip that changed drops its variants: rows and stored streams; they render again."""
     from choreography.library.variants import forget_variants
 
-    await import_at(song_file, SONG_BPM)
+    await import_at(song_file, SONG_BPM, runtime=runtime)
     move = tempo_moves[0]
     keys = [v.stream_key async for v in MoveVariant.objects.filter(move=move)]
     assert keys
-    assert await forget_variants(move) == len(keys)
+    assert await forget_variants(move, storage=runtime.storage) == len(keys)
     assert not await MoveVariant.objects.filter(move=move).aexists()
     assert [await runtime.storage.exists(key) for key in keys] == [False] * len(keys)
     assert await MoveVariant.objects.exclude(move=move).aexists()  # others' stay
@@ -361,20 +370,20 @@ async def test_deleting_a_move_deletes_its_variants(tempo_moves, song_file, runt
     """A deleted move leaves none of its variant streams behind in storage."""
     from choreography.library.editing import delete_move
 
-    await import_at(song_file, SONG_BPM)
+    await import_at(song_file, SONG_BPM, runtime=runtime)
     move = tempo_moves[1]
     keys = [v.stream_key async for v in MoveVariant.objects.filter(move=move)]
     assert keys
-    await delete_move(move)
+    await delete_move(move, storage=runtime.storage)
     assert [await runtime.storage.exists(key) for key in keys] == [False] * len(keys)
 
 
 async def test_missing_variants_render_under_a_retiming_stage_and_only_once(
-    client, tempo_moves, song_file, encodes
+    client, tempo_moves, song_file, encodes, runtime
 ):
     """A request on a song nobody warmed streams a retiming stage before fetching (progress
     never going down); the next request finds them stored: no retiming, no encode."""
-    song = await import_at(song_file, SONG_BPM, warm=False)
+    song = await import_at(song_file, SONG_BPM, warm=False, runtime=runtime)
 
     async def stages(seed: int) -> list[tuple[str, int]]:
         reader = await start_stream(client, song, difficulty="beginner", seed=seed)

@@ -44,15 +44,17 @@ def nearest(rgb):
     )
 
 
-async def test_the_video_follows_the_blueprint_frame_by_frame(e2e_media):
+async def test_the_video_follows_the_blueprint_frame_by_frame(e2e_media, runtime):
     song_file, clips = e2e_media
-    song, _ = await import_song(song_file, title="Click 97.3")
+    song, _ = await import_song(song_file, title="Click 97.3", runtime=runtime)
     assert song.bpm == pytest.approx(BPM, abs=0.5)
     assert song.first_beat_seconds == pytest.approx(FIRST_BEAT, abs=0.02)
     for color, path in clips.items():
         role = "intro" if color == "white" else "move"
         await import_clip(
-            path, ClipMetadata(color, color.title(), "beginner", "medium", "romantic", 97.0, role)
+            path,
+            ClipMetadata(color, color.title(), "beginner", "medium", "romantic", 97.0, role),
+            runtime=runtime,
         )
 
     client, token = AsyncClient(), await issue_token("e2e")

@@ -143,14 +143,14 @@ import json, django
 django.setup()
 from choreography.runtime import run_sync
 
-async def count():
+async def count(*, runtime):
     from choreography.library.variants import needed_for_song
     from choreography.models import Move, MoveVariant, Song
 
     moves = [m async for m in Move.objects.all()]
     stored = {(v.move_id, v.step) async for v in MoveVariant.objects.all()}
     needed = [(m.pk, step) async for song in Song.objects.all()
-              for m, step in needed_for_song(song, moves)]
+              for m, step in needed_for_song(song, moves, fps=runtime.video_format.fps)]
     return len(needed), len([key for key in needed if key not in stored])
 
 print(json.dumps(run_sync(count)))

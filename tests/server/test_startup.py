@@ -174,6 +174,25 @@ async def test_lifespan_closes_the_runtime_once(monkeypatch):
     async def send(message) -> None:
         sent.append(message["type"])
 
-    await Lifespan(app=None)({"type": "lifespan"}, inbox.get, send)
+    state: dict = {}
+    await Lifespan(app=None)({"type": "lifespan", "state": state}, inbox.get, send)
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert len(closed) == 1
+    assert state["runtime"] is closed[0]  # the one every request's scope["state"] carries
+
+
+async def test_a_server_without_lifespan_state_fails_start_up():
+    """A server that gives the lifespan no state could not hand the runtime to requests: the
+    start-up fails, saying why, instead of serving without one."""
+    from asgi_project.asgi import Lifespan
+
+    inbox: asyncio.Queue = asyncio.Queue()
+    inbox.put_nowait({"type": "lifespan.startup"})
+    sent = []
+
+    async def send(message) -> None:
+        sent.append(message)
+
+    await Lifespan(app=None)({"type": "lifespan"}, inbox.get, send)
+    assert [m["type"] for m in sent] == ["lifespan.startup.failed"]
+    assert 'scope["state"]' in sent[0]["message"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from choreography import runtime
 from choreography.models import ChoreographyTask, Move, TaskStatus
 from choreography.studios.models import StudioMove
 
@@ -53,7 +52,9 @@ async def test_patch_changes_labels_on_the_clip_too_and_stores_the_cut(studio_mo
     assert unknown.status_code == 400
 
 
-async def test_delete_is_refused_with_a_sentence_while_a_choreography_uses_it(studio_move, studios):
+async def test_delete_is_refused_with_a_sentence_while_a_choreography_uses_it(
+    studio_move, studios, runtimes
+):
     """409 naming the move while a completed choreography uses it; once that is gone, 204 and
     the row, the clip row and its stored objects are gone."""
     clip = await Move.objects.aget(pk=studio_move.clip_id)
@@ -73,7 +74,7 @@ async def test_delete_is_refused_with_a_sentence_while_a_choreography_uses_it(st
     assert (await studios.teacher_a.client.delete(path)).status_code == 204
     assert not await StudioMove.objects.filter(pk=studio_move.pk).aexists()
     assert not await Move.objects.filter(pk=clip.pk).aexists()
-    storage = runtime.current().storage
+    storage = runtimes.current.storage
     assert not await storage.exists(clip.clip_key)
     assert not await storage.exists(clip.poster_key)
 

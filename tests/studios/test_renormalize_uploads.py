@@ -21,13 +21,13 @@ async def test_renormalize_rebuilds_an_uploaded_move_from_its_cut(runtime, phone
     """A 9 s MOV cut to one 8-count from its second beat: after renormalize to another frame
     size the clip is still one 8-count (4.17 s at 115 BPM), not the 9 s original."""
     clip = phone_clips["mov"]
-    analysis = await analyse_upload(clip.path, filename=clip.path.name)
+    analysis = await analyse_upload(clip.path, filename=clip.path.name, runtime=runtime)
     beat = 60 / analysis.tempo_bpm
     cut = Cut(start_seconds=round(analysis.proposed.start_seconds + beat, 4), counts=1)
-    move, _ = await cut_and_normalize(analysis, cut, warm=False)
+    move, _ = await cut_and_normalize(analysis, cut, warm=False, runtime=runtime)
     target = VideoFormat(width=160, height=90, fps=30, crf=runtime.video_format.crf)
 
-    report = await renormalize_library(target)
+    report = await renormalize_library(target, runtime=runtime)
     assert report.failed == [] and report.count("rebuilt") == 1
     rebuilt = await Move.objects.aget(pk=move.pk)
     assert rebuilt.clip_format == target.label and rebuilt.clip_key != move.clip_key

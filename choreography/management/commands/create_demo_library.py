@@ -3,7 +3,6 @@ import time
 from django.core.management.base import CommandError
 
 from assembly import ChoreoError
-from choreography import runtime
 from choreography.library.demo import create_demo_library
 from choreography.management.commands._database import DatabaseCommand, ensure_database
 from choreography.runtime import run_sync
@@ -20,7 +19,7 @@ class Command(DatabaseCommand):
         try:
             songs, moves = run_sync(create_demo_library)
             library_s = time.monotonic() - started
-            made = run_sync(lambda: create_demo_studio(runtime=runtime.current()))
+            made = run_sync(create_demo_studio)
         except (ChoreoError, StorageError, ExceptionGroup) as exc:
             raise CommandError(_one_line(exc)) from None
         self.stdout.write(

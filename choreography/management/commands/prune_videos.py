@@ -29,7 +29,9 @@ class Command(DatabaseCommand):
         if older_than < 0:
             raise CommandError("--older-than must be >= 0 days")
         ensure_database()
-        rows, videos, failures = run_sync(prune, older_than, dry_run=dry_run)
+        rows, videos, failures = run_sync(
+            lambda runtime: prune(older_than, storage=runtime.storage, dry_run=dry_run)
+        )
         verb = "would delete" if dry_run else "deleted"
         for failure in failures:
             self.stderr.write(f"could not delete video of task {failure}")

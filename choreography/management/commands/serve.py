@@ -19,7 +19,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from assembly import ChoreoError
-from choreography import runtime
 from choreography.accounts.signin import sign_in_path
 from choreography.management.commands._address import base_url_for, recorded
 from choreography.management.commands._database import ensure_database
@@ -69,7 +68,7 @@ class Command(BaseCommand):
                 "(e.g. redis://127.0.0.1:6379/0) or run one worker"
             )
         try:
-            version = run_sync(lambda: runtime.current().ffmpeg_version())
+            version = run_sync(lambda runtime: runtime.ffmpeg_version())
         except ChoreoError as exc:
             raise CommandError(f"{exc.message}. {exc.details}".strip()) from None
         self.stdout.write(f"FFmpeg: {version}")
@@ -77,7 +76,8 @@ class Command(BaseCommand):
         self.stdout.write(f"data directory: {settings.DATA_DIR}")
         ensure_database()
         call_command("collectstatic", interactive=False, verbosity=0)
-        if not no_demo and not Song.objects.exists() and not Move.objects.exists():
+        fresh_library = not no_demo and not Song.objects.exists() and not Move.objects.exists()
+        if fresh_library:
             # Imported here: it synthesizes with NumPy, which a server never needs otherwise.
             from choreography.library.demo import create_demo_library
 
@@ -92,15 +92,17 @@ class Command(BaseCommand):
                 f"demo library ready: {songs} songs, {moves} moves "
                 f"({time.monotonic() - started:.1f} s)"
             )
+        if fresh_library and settings.CHOREO.env == "demo":
+            # Its accounts (demo teaches, student joined) only where the demo's sign-in links are.
             from choreography.studios.demo import create_demo_studio
 
             started = time.monotonic()
-            made = run_sync(lambda: create_demo_studio(runtime=runtime.current()))
+            made = run_sync(create_demo_studio)
             self.stdout.write(
                 f"demo studio ready: {made.created_moves} moves filmed, uploaded and cut "
                 f"({time.monotonic() - started:.1f} s)"
             )
-        interrupted = run_sync(lambda: runtime.current().leases.fail_expired())
+        interrupted = run_sync(lambda runtime: runtime.leases.fail_expired())
         if interrupted:
             self.stdout.write(f"marked {interrupted} interrupted generation(s) as failed")
         base_url = base_url_for(host, port)
