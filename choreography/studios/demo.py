@@ -9,7 +9,7 @@ as proposed (``cut_and_normalize``) and the move marked ready. A ``student`` joi
 
 Its moves' tempo variants are left to the server's warm-up (``warm_library`` renders every
 move's), as the demo library's are. Idempotent: what exists is kept, so a second run does
-nothing. It takes the runtime it runs in; the pieces it calls find it themselves.
+nothing. It takes the runtime it runs in and hands it to the pieces it calls.
 """
 
 from __future__ import annotations
@@ -150,9 +150,10 @@ async def _ensure_move(
                 path=path,
                 filename=spec.filename,
                 labels={"label": label, "difficulty": spec.difficulty},
+                runtime=runtime,
             )
     else:  # uploaded by an earlier run that stopped before the cut
-        analysis = await load_analysis(move.content_hash)
+        analysis = await load_analysis(move.content_hash, runtime=runtime)
     cut = analysis.proposed  # count 1 and the whole 8-counts after it, as the page proposes
     labels = MoveLabels(
         name=slugify(f"studio-{studio.pk}-{move.label}")[:90] or f"studio-{move.pk}",
@@ -162,7 +163,7 @@ async def _ensure_move(
         style=move.style,
         role=move.role,
     )
-    clip, _ = await cut_and_normalize(analysis, cut, labels=labels, warm=False)
+    clip, _ = await cut_and_normalize(analysis, cut, labels=labels, warm=False, runtime=runtime)
     clip_bytes = await runtime.storage.size(clip.clip_key)
     await StudioMove.objects.filter(pk=move.pk).aupdate(
         clip=clip,

@@ -41,7 +41,7 @@ async def test_the_demo_studio_is_ready_for_its_student_and_made_once(library, r
         assert move.start_seconds == pytest.approx(0.75, abs=0.08)
         assert move.counts >= 1 and move.clip_bytes > 0
         assert await runtime.storage.exists(move.clip.clip_key)
-    filmed = (await load_analysis(by_label["Basic Step"].content_hash)).facts
+    filmed = (await load_analysis(by_label["Basic Step"].content_hash, runtime=runtime)).facts
     assert filmed.height > filmed.width  # the portrait path: filmed upright
 
     student = TokenClient(await issue_token("student"))
