@@ -22,6 +22,7 @@ from pathlib import Path
 from django.db.models import Q
 from django.utils import timezone
 
+from choreography.generation.periodic import Periodic
 from choreography.models import ChoreographyTask, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,13 @@ class LeaseKeeper:
         self.lease_s = lease_s
         self.work_root = Path(work_root)
         self.shared_work_root = Path(shared_work_root)
-        self._task: asyncio.Task | None = None
+        self._periodic = Periodic(
+            self._tick,
+            interval_s=lease_s / 3,
+            name="lease-keeper",
+            logger=logger,
+            failure="renewing the generation leases failed",
+        )
 
     async def renew(self) -> int:
         """Renew the lease on every row this instance runs; keep its work dir fresh."""
@@ -101,22 +108,14 @@ class LeaseKeeper:
             lease_s=self.lease_s, shared_work_root=self.shared_work_root, keep=self.instance_id
         )
 
-    def start(self) -> None:
-        self.work_root.mkdir(parents=True, exist_ok=True)
-        self._task = asyncio.create_task(self._run(), name="lease-keeper")
+    async def _tick(self) -> None:
+        await self.renew()
+        await self.fail_expired()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.renew()
-                await self.fail_expired()
-            except Exception:
-                logger.exception("renewing the generation leases failed")
-            await asyncio.sleep(self.lease_s / 3)
+    def start(self) -> None:
+        """Renew and fail expired leases at once, then every third of the lease."""
+        self.work_root.mkdir(parents=True, exist_ok=True)
+        self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._periodic.stop()

@@ -10,8 +10,6 @@ processes sharing the database exactly one prunes per interval and never two at 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 
@@ -19,6 +17,7 @@ from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
+from choreography.generation.periodic import Periodic
 from choreography.models import ChoreographyTask, TaskStatus, WorkLease
 from storage import Storage, StorageError
 
@@ -96,7 +95,15 @@ class Pruner:
         """The storage of the runtime this pruner belongs to."""
         self.interval_s = interval_s
         self.older_than_days = older_than_days
-        self._task: asyncio.Task | None = None
+        self._periodic = Periodic(
+            self.run_once,
+            interval_s=interval_s,
+            # The first run waits too (at most FIRST_RUN_DELAY_S): start-up stays quick.
+            first_delay_s=min(interval_s, FIRST_RUN_DELAY_S),
+            name="pruner",
+            logger=logger,
+            failure="scheduled pruning failed; trying again next interval",
+        )
 
     async def run_once(self) -> tuple[int, int, list[str]] | None:
         """Prune if this process takes the lease; None when another process holds it."""
@@ -120,22 +127,9 @@ class Pruner:
         return rows, videos, failures
 
     def start(self) -> None:
+        """Prune every ``interval_s`` (none when it is 0 or less)."""
         if self.interval_s > 0:
-            self._task = asyncio.create_task(self._run(), name="pruner")
-
-    async def _run(self) -> None:
-        # The first run waits too (at most FIRST_RUN_DELAY_S): start-up stays quick.
-        await asyncio.sleep(min(self.interval_s, FIRST_RUN_DELAY_S))
-        while True:
-            try:
-                await self.run_once()
-            except Exception:
-                logger.exception("scheduled pruning failed; trying again next interval")
-            await asyncio.sleep(self.interval_s)
+            self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._periodic.stop()

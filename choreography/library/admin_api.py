@@ -3,10 +3,11 @@
 Uploads are ``multipart/form-data`` (field ``file`` plus the fields of ``import_song`` /
 ``import_moves``) and go through the same import path as the commands (normalize once, analyse,
 store by content hash): the same content again answers 200 with ``"duplicate": true`` and the
-existing id. The file is streamed to a temporary file under the runtime's work dir (never held in
-memory), limited to CHOREO_MAX_UPLOAD_MB (413), parsed in a worker thread, and removed on every
-path, cancellation included; below CHOREO_MIN_FREE_DISK_MB of free disk it is refused (507)
-before a byte is spooled. A file FFmpeg cannot read, or not as a container the library takes
+existing id. The file is received by the shared upload edge (``choreography.api.uploads``):
+streamed to a temporary file under the runtime's work dir (never held in memory), limited to
+CHOREO_MAX_UPLOAD_MB (413), parsed in a worker thread, and removed on every path, cancellation
+included; below CHOREO_MIN_FREE_DISK_MB of free disk it is refused (507) before a byte is
+spooled. A file FFmpeg cannot read, or not as a container the library takes
 (a playlist, a concat list, a picture), is a 400; one it reads but the library does not take (too
 long, too large a frame, not moving video: assembly.limits) a 422; both are found from the probe,
 before anything decodes the file. Edits are strict JSON; deletes refuse (409) what completed
@@ -19,30 +20,19 @@ by ``add_staff_operations``, which the API (``choreography.api.app``) calls expl
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import re
-import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
 from django.http import HttpRequest
 from ninja import Router, Status
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from assembly import ChoreoError, FFmpegError, MediaError, MediaRejectedError
 from choreography.api.request_context import runtime_of
 from choreography.api.schemas import ErrorOut
-from choreography.errors import (
-    InvalidRequestError,
-    NotFoundError,
-    PayloadTooLargeError,
-    PermissionDeniedError,
-    UnsupportedMediaTypeError,
-)
+from choreography.api.uploads import multipart_doc, multipart_upload, validated_form
+from choreography.errors import InvalidRequestError, NotFoundError, PermissionDeniedError
 from choreography.library.api import CatalogMove
 from choreography.library.batch import failure_reason
 from choreography.library.editing import delete_move, delete_song, replan_song
@@ -181,128 +171,7 @@ def _staff(request: HttpRequest) -> None:
         raise PermissionDeniedError("staff only", details="managing the library needs a staff user")
 
 
-def _validated(model: type[BaseModel], data: dict) -> BaseModel:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-            for e in exc.errors()
-        ]
-        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        raise InvalidRequestError(f"invalid request: {summary}", details=problems) from None
-
-
 # --- uploads ---------------------------------------------------------------------------------
-
-
-class WorkDirUploadedFile(TemporaryUploadedFile):
-    """A TemporaryUploadedFile in a directory of our choosing (deleted when closed)."""
-
-    def __init__(self, directory: Path, name, content_type, size, charset, extra=None) -> None:
-        suffix = re.sub(r"[^A-Za-z0-9.]", "", Path(name or "").suffix)[:10]
-        file = tempfile.NamedTemporaryFile(suffix=".upload" + suffix, dir=directory)  # noqa: SIM115
-        UploadedFile.__init__(self, file, name, content_type, size, charset, extra)
-
-
-class WorkDirUploadHandler(TemporaryFileUploadHandler):
-    """Streams every uploaded file to disk under ``directory``, refusing more than
-    ``max_bytes`` as it arrives; remembers its files so the view can remove them."""
-
-    def __init__(self, request, *, directory: Path, max_bytes: int) -> None:
-        super().__init__(request)
-        self.directory, self.max_bytes, self.opened = directory, max_bytes, []
-
-    def new_file(self, *args, **kwargs) -> None:
-        FileUploadHandler.new_file(self, *args, **kwargs)
-        self.file = WorkDirUploadedFile(
-            self.directory, self.file_name, self.content_type, 0, self.charset,
-            self.content_type_extra,
-        )  # fmt: skip
-        self.opened.append(self.file)
-
-    def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > self.max_bytes:
-            raise _too_large(self.max_bytes, f"the file {self.file_name!r} is larger")
-        return super().receive_data_chunk(raw_data, start)
-
-
-def _too_large(limit: int, got: str) -> PayloadTooLargeError:
-    return PayloadTooLargeError(
-        "upload too large", details=f"at most {limit} bytes (CHOREO_MAX_UPLOAD_MB); {got}"
-    )
-
-
-def _parse(request: HttpRequest, handler: WorkDirUploadHandler):
-    """Parse the multipart body (blocking file I/O: called in a worker thread)."""
-    with contextlib.suppress(AttributeError):  # already parsed (by middleware; the API does not)
-        request.upload_handlers = [handler]
-    return request.POST, request.FILES
-
-
-@contextlib.asynccontextmanager
-async def _upload(request: HttpRequest) -> AsyncIterator[tuple[dict, Path, str]]:
-    """(form fields, the uploaded file's path, its client-side name); the file is removed
-    when the block ends, however it ends."""
-    if request.content_type != "multipart/form-data":
-        raise UnsupportedMediaTypeError(
-            "send the file as multipart/form-data",
-            details=f"field 'file'; not {request.content_type or 'none'!r}",
-        )
-    runtime = runtime_of(request)
-    limit = runtime.config.max_upload_mb * 1024 * 1024
-    declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit, f"{declared} bytes declared")
-    await runtime.ensure_free_disk(action="upload")  # 507 below the disk floor
-    directory = runtime.work_root  # this instance's own: swept if the process dies
-    directory.mkdir(parents=True, exist_ok=True)
-    handler = WorkDirUploadHandler(request, directory=directory, max_bytes=limit)
-    parsing = asyncio.ensure_future(asyncio.to_thread(_parse, request, handler))
-    try:
-        try:
-            post, files = await asyncio.shield(parsing)
-        except ValueError as exc:  # MultiPartParserError and friends
-            raise InvalidRequestError("malformed multipart body", details=str(exc)) from None
-        uploaded = files.get("file")
-        if uploaded is None:
-            raise InvalidRequestError(
-                "invalid request: file: field required", details="send the media as field 'file'"
-            )
-        if uploaded.size > limit:
-            raise _too_large(limit, f"the file {uploaded.name!r} has {uploaded.size} bytes")
-        fields = {key: post.get(key) for key in post}
-        if hasattr(uploaded, "temporary_file_path"):
-            yield fields, Path(uploaded.temporary_file_path()), uploaded.name
-        else:  # held in memory by Django's own handlers (parsed before we could choose)
-            async with _spilled(uploaded, directory) as path:
-                yield fields, path, uploaded.name
-    finally:
-        if parsing.done():
-            _close_uploads(request, handler)
-        else:  # cancelled while the thread still writes: close once it has finished
-            parsing.add_done_callback(lambda done: _close_uploads(request, handler, done))
-
-
-def _close_uploads(request: HttpRequest, handler: WorkDirUploadHandler, done=None) -> None:
-    """Close (and so delete) every temporary file of this request's upload."""
-    if done is not None and not done.cancelled():
-        done.exception()  # retrieved: a parse that failed after the request went is no news
-    for each in handler.opened:
-        with contextlib.suppress(OSError):
-            each.close()
-    parsed = getattr(request, "_files", None)
-    for _, each in parsed.lists() if parsed is not None else ():
-        for one in each:
-            with contextlib.suppress(OSError):
-                one.close()
-
-
-@contextlib.asynccontextmanager
-async def _spilled(uploaded: UploadedFile, directory: Path) -> AsyncIterator[Path]:
-    with tempfile.NamedTemporaryFile(suffix=".upload", dir=directory) as copy:
-        await asyncio.to_thread(lambda: [copy.write(c) for c in uploaded.chunks()] and copy.flush())
-        yield Path(copy.name)
 
 
 def _unreadable(name: str, path: Path, exc: Exception) -> ChoreoError:
@@ -320,44 +189,16 @@ def _unreadable(name: str, path: Path, exc: Exception) -> ChoreoError:
     )
 
 
-MULTIPART_DOC = {
-    "requestBody": {
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            }
-        },
-        "required": True,
-    }
-}
-
-
-def _multipart_doc(model: type[BaseModel]) -> dict:
-    schema = model.model_json_schema()
-    doc = {"requestBody": {**MULTIPART_DOC["requestBody"]}}
-    form = {
-        "type": "object",
-        "required": ["file", *schema.get("required", [])],
-        "properties": {"file": {"type": "string", "format": "binary"}, **schema["properties"]},
-    }
-    doc["requestBody"]["content"] = {"multipart/form-data": {"schema": form}}
-    return doc
-
-
 @staff.post(
     "/songs/",
     response={200: SongAdminOut, 201: SongAdminOut, **UPLOAD_ERRORS},
     summary="Upload a song (staff): normalized, analysed, stored; 200 if already present",
-    openapi_extra=_multipart_doc(SongUpload),
+    openapi_extra=multipart_doc(SongUpload),
 )
 async def upload_song(request: HttpRequest):
     _staff(request)
-    async with _upload(request) as (fields, path, name):
-        form = _validated(SongUpload, fields)
+    async with multipart_upload(request) as (fields, path, name):
+        form = validated_form(SongUpload, fields)
         try:
             song, created = await import_song(
                 path, **form.model_dump(), runtime=runtime_of(request)
@@ -371,12 +212,12 @@ async def upload_song(request: HttpRequest):
     "/moves/",
     response={200: MoveAdminOut, 201: MoveAdminOut, **UPLOAD_ERRORS},
     summary="Upload a move clip (staff): normalized once, stored; 200 if already present",
-    openapi_extra=_multipart_doc(MoveUpload),
+    openapi_extra=multipart_doc(MoveUpload),
 )
 async def upload_move(request: HttpRequest):
     _staff(request)
-    async with _upload(request) as (fields, path, name):
-        form = _validated(MoveUpload, fields)
+    async with multipart_upload(request) as (fields, path, name):
+        form = validated_form(MoveUpload, fields)
         meta = clip_metadata(
             name,
             name=form.name,

@@ -20,7 +20,7 @@ from choreography.api.request_context import runtime_of
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import BODY_ERRORS, DifficultyValue, EnergyValue, ErrorOut
 from choreography.api.streaming import event_stream, wants_event_stream
-from choreography.library.admin_api import _multipart_doc, _upload, _validated
+from choreography.api.uploads import multipart_doc, multipart_upload, validated_form
 from choreography.studios import services, uploads
 from choreography.studios.models import InstructorRequest, StudioMove
 
@@ -359,7 +359,7 @@ async def moves(request: HttpRequest, studio_id: Id):
     return [move_out(request, m) for m in found]
 
 
-UPLOAD_DOC = _multipart_doc(UploadForm)
+UPLOAD_DOC = multipart_doc(UploadForm)
 UPLOAD_ERRORS = {
     **ERRORS,
     409: ErrorOut,
@@ -382,8 +382,8 @@ async def upload_move(request: HttpRequest, studio_id: Id):
     await services._taught(request.auth, studio_id)  # 404/403 before the body is parsed
     stack = contextlib.AsyncExitStack()
     try:
-        fields, path, name = await stack.enter_async_context(_upload(request))
-        form = _validated(UploadForm, fields)
+        fields, path, name = await stack.enter_async_context(multipart_upload(request))
+        form = validated_form(UploadForm, fields)
     except BaseException:
         await stack.aclose()
         raise

@@ -217,14 +217,14 @@ async def test_upload_file_is_removed_on_cancellation(transactional_db, runtime,
     """A request cancelled while its upload is being imported leaves no temporary file."""
     from django.test import RequestFactory
 
-    from choreography.library.admin_api import _upload
+    from choreography.api.uploads import multipart_upload
 
     with open(song_file, "rb") as handle:  # noqa: ASYNC230 - a test fixture file
         request = RequestFactory().post("/api/songs/", {"file": handle, "title": "x"})
     seen, inside = [], asyncio.Event()
 
     async def hold():
-        async with _upload(request) as (_fields, path, name):
+        async with multipart_upload(request) as (_fields, path, name):
             seen.append((path, name))
             inside.set()
             await asyncio.sleep(30)
