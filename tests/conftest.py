@@ -29,6 +29,12 @@ PACKAGES = ("asgi_project", "assembly", "choreography", "storage")
 LONGEST_FIRST = (
     "api/test_schemathesis.py",
     "server/test_server.py",  # serve builds the demo library
+    "studios/test_uploads.py",  # phone clips through upload, cut and generate
+    "library/test_phone_ingest.py",
+    "studios/test_browser_uploads.py",
+    "describe/test_browser_describe.py",
+    "accounts/test_throttle_live.py",
+    "api/test_body_limits.py",
     "generation/test_browser_player.py",
     "library/test_variants.py",
     "library/test_import_commands.py",

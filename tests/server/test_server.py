@@ -83,8 +83,12 @@ MOVES_AS_JSON = """
 import json, django
 django.setup()
 from choreography.models import Move
-print(json.dumps(list(Move.objects.values(
-    "name", "clip_key", "poster_key", "duration_seconds", "frames", "tempo_bpm"))))
+from choreography.studios.models import StudioMove
+print(json.dumps({
+    "public": list(Move.objects.filter(studio_move__isnull=True).values(
+        "name", "clip_key", "poster_key", "duration_seconds", "frames", "tempo_bpm")),
+    "studio_ready": StudioMove.objects.filter(status="ready").count(),
+}))
 """
 
 
@@ -120,8 +124,10 @@ def test_every_demo_clip_decodes_dances_and_has_a_poster(server, tmp_path):
         [sys.executable, "-c", MOVES_AS_JSON], cwd=ROOT, env=env, capture_output=True,
         text=True, check=True, timeout=60,
     )  # fmt: skip
-    moves = json.loads(listed.stdout)
+    listing = json.loads(listed.stdout)
+    moves = listing["public"]  # the demo studio's three moves have their own test
     assert len(moves) == len(demo_move_metadata()) + len(DEMO_FRAMING)
+    assert listing["studio_ready"] == 3, "serve in demo mode also made the demo studio"
     media = data_dir / "media"
     clips = [media / move["clip_key"] for move in moves]
     if decode_all(clips, tmp_path) != "":  # name the clips that fail, one decode each
