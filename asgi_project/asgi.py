@@ -67,7 +67,8 @@ class Lifespan:
     server hands a copy of that state to every request) and closes it at shutdown.
 
     The runtime is one ``async with`` held open from start-up to shutdown (as Starlette does), so
-    it is closed exactly once. A failed start-up is reported as ``lifespan.startup.failed`` with
+    it is closed exactly once; around it, the process's FFmpeg processes are counted for the
+    metrics (choreography.observability). A failed start-up is reported as ``lifespan.startup.failed`` with
     the error: uvicorn then exits non-zero, even run plainly (``--lifespan auto``), instead of
     serving without a runtime.
     """
@@ -80,6 +81,7 @@ class Lifespan:
             await self.app(scope, receive, send)
             return
         from choreography.library.variants import warm_library
+        from choreography.observability.multiprocess import observing
         from choreography.runtime import check_storage, opened
 
         if "state" not in scope:  # a server without lifespan state cannot hand it to requests
@@ -95,12 +97,13 @@ class Lifespan:
         started = False
         await receive()  # lifespan.startup
         try:
-            async with opened(serving=True, warm_up=warm_library) as runtime:
-                await check_storage(runtime=runtime)
-                scope["state"]["runtime"] = runtime
-                await send({"type": "lifespan.startup.complete"})
-                started = True
-                await receive()  # lifespan.shutdown
+            with observing():  # FFmpeg counted; a worker's live gauges go with it
+                async with opened(serving=True, warm_up=warm_library) as runtime:
+                    await check_storage(runtime=runtime)
+                    scope["state"]["runtime"] = runtime
+                    await send({"type": "lifespan.startup.complete"})
+                    started = True
+                    await receive()  # lifespan.shutdown
         except BaseException as exc:
             message = failure_message(exc)
             if started:

@@ -47,7 +47,13 @@ from assembly.phone import (
     whole_counts,
 )
 from assembly.probe import MediaInfo, probe
-from assembly.runner import NICENESS, run_process
+from assembly.runner import (
+    NICENESS,
+    ExitCause,
+    ProcessObserver,
+    observe_processes,
+    run_process,
+)
 from assembly.service import STAGE_PROGRESS, AssemblyResult, ClipHint, VideoAssemblyService
 from assembly.tasks import gather_or_cancel
 from assembly.workdir import finish, remove_tree, work_dir
@@ -67,6 +73,7 @@ __all__ = [
     "ChoreoError",
     "ClipHint",
     "ElementaryStream",
+    "ExitCause",
     "FFmpegCommandBuilder",
     "FFmpegError",
     "FFmpegNotFoundError",
@@ -80,6 +87,7 @@ __all__ = [
     "OutputConfig",
     "PhoneFacts",
     "PhoneInputError",
+    "ProcessObserver",
     "UploadError",
     "VideoAssemblyService",
     "VideoFormat",
@@ -94,6 +102,7 @@ __all__ = [
     "frames_for_timeline",
     "gather_or_cancel",
     "make_preview",
+    "observe_processes",
     "prepare_clip",
     "prepare_song",
     "probe",

@@ -3,6 +3,10 @@
 On timeout, on cancellation (the client went away) and on any other exception the child is
 terminated, given a short grace period, killed, and waited for before the exception propagates:
 no FFmpeg outlives the coroutine that started it.
+
+Whoever wants to watch the processes (the app's metrics) registers a ``ProcessObserver`` for a
+block with ``observe_processes``: it is told when each process starts and how it ended (its
+``ExitCause``). The runner knows nothing of what the observer does with it.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from assembly.errors import AssemblyTimeoutError, FFmpegError, FFmpegNotFoundError
 
@@ -52,6 +57,44 @@ def _prepare_child(parent_pid: int) -> None:
         os._exit(1)
     with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, 0, max(NICENESS, os.getpriority(os.PRIO_PROCESS, 0)))
+
+
+ExitCause = Literal["ok", "error", "timeout", "cancelled", "killed"]
+"""How a process ended: exit 0; a non-zero exit; stopped at its timeout; stopped because its
+coroutine was cancelled or failed; ended by a signal nobody here sent (e.g. the OOM killer)."""
+
+
+class ProcessObserver(Protocol):
+    """Told about every process the runner starts; must not block (it runs on the event loop)."""
+
+    def started(self, *, stage: str) -> None: ...
+
+    def ended(self, *, stage: str, cause: ExitCause, seconds: float) -> None: ...
+
+
+_observers: list[ProcessObserver] = []
+
+
+@contextlib.contextmanager
+def observe_processes(observer: ProcessObserver) -> Iterator[ProcessObserver]:
+    """Tell ``observer`` about every process started while the block runs (in this process)."""
+    _observers.append(observer)
+    try:
+        yield observer
+    finally:
+        _observers.remove(observer)
+
+
+def _notify_ended(stage: str, cause: ExitCause, started: float) -> None:
+    seconds = time.monotonic() - started
+    for observer in list(_observers):
+        observer.ended(stage=stage, cause=cause, seconds=seconds)
+
+
+def _cause_of(returncode: int) -> ExitCause:
+    if returncode == 0:
+        return "ok"
+    return "killed" if returncode < 0 else "error"
 
 
 @dataclass(frozen=True)
@@ -94,6 +137,8 @@ async def run_process(
             f"{argv[0]} is required but could not be started: {exc.strerror or exc}",
             details="install FFmpeg (e.g. apt-get install ffmpeg) or set CHOREO_FFMPEG",
         ) from exc
+    for observer in list(_observers):
+        observer.started(stage=stage)
 
     stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
     stdout_lines: list[str] = []
@@ -137,15 +182,20 @@ async def run_process(
         returncode = await asyncio.wait_for(communicate(), timeout)
     except TimeoutError:
         await _terminate(proc)
+        _notify_ended(stage, "timeout", started)
         raise AssemblyTimeoutError(
             f"{argv[0]} did not finish within {timeout:g} s",
             stage=stage,
             details="\n".join(stderr_tail),
         ) from None
     except BaseException:
-        await asyncio.shield(_terminate(proc))
+        try:
+            await asyncio.shield(_terminate(proc))
+        finally:
+            _notify_ended(stage, "cancelled", started)
         raise
 
+    _notify_ended(stage, _cause_of(returncode), started)
     elapsed = time.monotonic() - started
     tail = "\n".join(stderr_tail)
     logger.debug("ran %s in %.3f s (exit %s)", argv[0], elapsed, returncode)

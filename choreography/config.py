@@ -112,6 +112,8 @@ class ChoreoConfig(BaseModel):
     """Accounts created per client address in an hour before 429."""
     trusted_proxies: str = Field("", alias="CHOREO_TRUSTED_PROXIES")
     """Comma-separated IPs/CIDRs whose X-Forwarded-For is believed; none by default."""
+    metrics_allow: str = Field("", alias="CHOREO_METRICS_ALLOW")
+    """Comma-separated IPs/CIDRs that may read /metrics without signing in as staff."""
     redis_url: str = Field("", alias="REDIS_URL")
     cors_allowed_origins: str = Field("", alias="CORS_ALLOWED_ORIGINS")
     # Email (password-reset links): the console backend unless EMAIL_HOST names an SMTP server.
@@ -195,9 +197,9 @@ class ChoreoConfig(BaseModel):
             raise ValueError("expected a redis:// or rediss:// URL")
         return value
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
-    def _trusted_proxies(cls, value: str) -> str:
+    def _networks(cls, value: str) -> str:
         entries = [entry.strip() for entry in value.split(",") if entry.strip()]
         for entry in entries:
             try:
@@ -211,11 +213,11 @@ class ChoreoConfig(BaseModel):
 
     @property
     def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-        return tuple(
-            ipaddress.ip_network(entry, strict=False)
-            for entry in self.trusted_proxies.split(",")
-            if entry
-        )
+        return _networks_of(self.trusted_proxies)
+
+    @property
+    def metrics_allow_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return _networks_of(self.metrics_allow)
 
     @field_validator("cors_allowed_origins")
     @classmethod
@@ -314,6 +316,11 @@ class ChoreoConfig(BaseModel):
         """The library's canonical clip format: what imports produce and generations join."""
         width, height = self.video_dimensions
         return VideoFormat(width=width, height=height, fps=self.video_fps, crf=self.video_crf)
+
+
+def _networks_of(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The networks of a validated comma-separated list of addresses and CIDRs."""
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in value.split(",") if entry)
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> ChoreoConfig:

@@ -1,4 +1,4 @@
-"""The site's URLs: each feature's pages, health, the API and media, listed explicitly."""
+"""The site's URLs: each feature's pages, health, metrics, the API and media, listed explicitly."""
 
 from django.urls import include, path
 
@@ -9,6 +9,7 @@ from choreography.classplans import urls as classplans_urls
 from choreography.collections import urls as collections_urls
 from choreography.generation import urls as generation_urls
 from choreography.library import urls as library_urls
+from choreography.observability import views as observability
 from choreography.studios import urls as studios_urls
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", include(collections_urls)),
     path("studios/", include(studios_urls)),
     path("health/", health.health, name="health"),
+    path("metrics", observability.metrics, name="metrics"),
     path("api/", api.urls),
     path("media/<path:key>", media.serve_media, name="media"),
 ]

@@ -132,6 +132,7 @@ def test_routers_are_mounted_from_the_one_list():
 APP = "choreography"
 
 FEATURE_TIERS: tuple[tuple[str, ...], ...] = (
+    ("observability",),
     ("accounts",),
     ("library",),
     ("studios",),
@@ -141,7 +142,9 @@ FEATURE_TIERS: tuple[tuple[str, ...], ...] = (
 )
 """The feature packages, lowest first: a feature imports only features of a lower tier (never
 one of its own tier, never one above). Generation tells collections and collections tells class
-plans through signals (generation/signals.py, collections/signals.py), never by import."""
+plans through signals (generation/signals.py, collections/signals.py), never by import. The
+metrics (observability) sit below every feature: each reports to them in one-line calls; only
+their edge (the /metrics view) reaches up, to accounts, for who is staff."""
 FEATURES = {name: rank for rank, tier in enumerate(FEATURE_TIERS) for name in tier}
 
 RULES = "choreography.music"

@@ -1,5 +1,5 @@
 """Per-request context: the process's runtime, the client's address, a request id (echoed as
-X-Request-ID) and one access-log line.
+X-Request-ID), one access-log line and the request's metrics (choreography.observability).
 
 The runtime is the one the ASGI lifespan built (asgi_project.asgi), which the server copies into
 every request's ``scope["state"]``; ``runtime_of(request)`` is the one way an edge (view,
@@ -25,6 +25,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from choreography.logcontext import request_id_var
+from choreography.observability.metrics import observe_request
 
 if TYPE_CHECKING:
     from choreography.runtime import Runtime
@@ -68,22 +69,23 @@ def _host(entry: str) -> str:
     return entry
 
 
-def _trusted(host: str, proxies: tuple[Network, ...]) -> bool:
+def in_networks(host: str, networks: tuple[Network, ...]) -> bool:
+    """Whether the address ``host`` is in one of ``networks`` (False for a non-address)."""
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return False
-    return any(address in network for network in proxies)
+    return any(address in network for network in networks)
 
 
 def resolve_client(peer: str, forwarded_for: str, proxies: tuple[Network, ...]) -> str:
     """The client's address: ``peer``, or when ``peer`` is a trusted proxy, the right-most
     X-Forwarded-For entry that is not one (the left-most if every entry is)."""
-    if not proxies or not forwarded_for or not _trusted(peer, proxies):
+    if not proxies or not forwarded_for or not in_networks(peer, proxies):
         return peer
     hosts = [_host(entry) for entry in forwarded_for.split(",") if entry.strip()]
     for host in reversed(hosts):
-        if not _trusted(host, proxies):
+        if not in_networks(host, proxies):
             return host
     return hosts[0] if hosts else peer
 
@@ -115,6 +117,8 @@ class RequestContextMiddleware:
         try:
             response = await self.get_response(request)
             response["X-Request-ID"] = request_id
+            elapsed = time.monotonic() - started
+            observe_request(request, response.status_code, elapsed)
             logger.info(
                 "%s %s %s",
                 request.method,
@@ -122,7 +126,7 @@ class RequestContextMiddleware:
                 response.status_code,
                 extra={
                     "status": response.status_code,
-                    "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                    "duration_ms": round(elapsed * 1000, 1),
                 },
             )
             return response

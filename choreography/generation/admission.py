@@ -24,6 +24,7 @@ import time
 from collections.abc import AsyncIterator
 
 from choreography.errors import ServerBusyError, ShuttingDownError
+from choreography.observability.metrics import generations_in_flight, refused
 
 logger = logging.getLogger(__name__)
 
@@ -80,17 +81,20 @@ class GenerationGate:
     def reserve(self) -> Ticket:
         """A ticket, or ServerBusyError / ShuttingDownError (503)."""
         if self._closing:
-            raise self._shutting_down()
+            raise refused(self._shutting_down())
         if len(self._tickets) >= self.slots + self.queue_size:
-            raise ServerBusyError(
-                "the server is busy: every generation slot and queue place is taken",
-                details=f"{self._running} running, {len(self._tickets) - self._running} waiting "
-                f"(CHOREO_MAX_CONCURRENT_ASSEMBLIES={self.slots}, "
-                f"CHOREO_QUEUE_SIZE={self.queue_size})",
-                retry_after=self.retry_after(),
+            raise refused(
+                ServerBusyError(
+                    "the server is busy: every generation slot and queue place is taken",
+                    details=f"{self._running} running, {len(self._tickets) - self._running} waiting "
+                    f"(CHOREO_MAX_CONCURRENT_ASSEMBLIES={self.slots}, "
+                    f"CHOREO_QUEUE_SIZE={self.queue_size})",
+                    retry_after=self.retry_after(),
+                )
             )
         ticket = Ticket(self)
         self._tickets.add(ticket)
+        self._publish()
         return ticket
 
     def _shutting_down(self) -> ShuttingDownError:
@@ -104,6 +108,10 @@ class GenerationGate:
         """Seconds until a place is likely free: queued rounds times the average run time."""
         rounds = 1 + max(0, len(self._tickets) - self.slots) / self.slots
         return max(1, min(60, math.ceil(self._average_run_s * rounds)))
+
+    def _publish(self) -> None:
+        """Tell the metrics how many run and wait (after every change)."""
+        generations_in_flight(running=self._running, queued=len(self._tickets) - self._running)
 
     def stats(self) -> dict[str, int]:
         return {
@@ -138,7 +146,7 @@ class GenerationGate:
         if ticket.released:
             raise RuntimeError("a released ticket cannot run")
         if self._closing:
-            raise self._shutting_down()
+            raise refused(self._shutting_down())
         if self._running < self.slots and not self._waiters:
             self._start(ticket)
             return
@@ -154,11 +162,13 @@ class GenerationGate:
                 return
             with contextlib.suppress(ValueError):
                 self._waiters.remove(entry)
-            raise ServerBusyError(
-                f"no generation slot became free within {self.queue_timeout_s:g} s",
-                details="every slot stayed busy (CHOREO_QUEUE_TIMEOUT_S); try again shortly",
-                retry_after=self.retry_after(),
-                stage="queued",
+            raise refused(
+                ServerBusyError(
+                    f"no generation slot became free within {self.queue_timeout_s:g} s",
+                    details="every slot stayed busy (CHOREO_QUEUE_TIMEOUT_S); try again shortly",
+                    retry_after=self.retry_after(),
+                    stage="queued",
+                )
             ) from None
         except BaseException:
             if waiter.done() and not waiter.cancelled():
@@ -176,6 +186,7 @@ class GenerationGate:
             self._running += 1
         ticket.running = True
         ticket.started_at = time.monotonic()
+        self._publish()
 
     def _release(self, ticket: Ticket) -> None:
         if ticket.released:
@@ -186,6 +197,7 @@ class GenerationGate:
             for entry in [e for e in self._waiters if e[1] is ticket]:
                 self._waiters.remove(entry)
                 entry[0].cancel()
+            self._publish()
             return
         ticket.running = False
         if ticket.started_at is not None:
@@ -196,5 +208,7 @@ class GenerationGate:
             waiter, _ = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_result(None)
+                self._publish()
                 return
         self._running -= 1
+        self._publish()

@@ -46,6 +46,7 @@ from choreography.models import ChoreographyTask, Move, Song, TaskStatus
 from choreography.music.generator import Parameters, plan_choreography
 from choreography.music.section import Section, section_facts, snap_section
 from choreography.music.vocabulary import BEATS_PER_PHRASE
+from choreography.observability.metrics import StageClock, generation_failed, note_refusal
 from choreography.runtime import Runtime
 from choreography.studios.services import Library, generation_library
 
@@ -68,9 +69,11 @@ class TaskProgress:
         self.stage = ""
         self.progress = 0
         self.last_write = 0.0
+        self.clock = StageClock()
 
     async def __call__(self, stage: str, percent: int, message: str) -> None:
         changed = stage != self.stage
+        self.clock.enter(stage)
         self.stage, self.progress = stage, max(self.progress, percent)
         if self.listener is not None:
             self.listener(
@@ -176,7 +179,11 @@ async def prepare_generation(
             f"the section asked for is not in {song.title!r}",
             details=str(exc),
         ) from None
-    await runtime.ensure_free_disk(action="generation")
+    try:
+        await runtime.ensure_free_disk(action="generation")
+    except ChoreoError as exc:
+        note_refusal(exc)
+        raise
     await generation_requested.asend(sender=ChoreographyTask, user=user)
     # Only clips of the configured size and rate join by stream copy (library/formats.py).
     fmt = runtime.video_format
@@ -272,6 +279,7 @@ async def admit(job: GenerationJob, *, idempotency_key: str = "") -> Admission:
         )
     except BaseException as exc:
         ticket.release()
+        note_refusal(exc)  # the user's cap or quota
         if isinstance(exc, asyncio.CancelledError):
             await finish(_fail(task_id, ClientDisconnectedError(DISCONNECTED, stage="queued")))
         raise
@@ -482,6 +490,7 @@ def _settle(outcome: asyncio.Future, value) -> None:
 async def _fail(task_id, exc: ChoreoError) -> None:
     """Mark the row failed with the error and the stage it stopped in (no-op if no row); its
     quota reservation goes with its running status."""
+    generation_failed(exc)
     update = {
         "status": TaskStatus.FAILED,
         "reserved_bytes": 0,

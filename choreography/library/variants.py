@@ -41,6 +41,7 @@ from choreography.library.options import move_option
 from choreography.models import Move, MoveVariant, Song
 from choreography.music.generator import PlannedMove, move_tempo, song_tempo
 from choreography.music.tempo import MAX_GRID_ERROR, step_label, variant_frames
+from choreography.observability.metrics import variant_lookups, variant_rendered
 from storage import Storage, StorageError
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ async def ensure_variants(
         if (v.move_id, v.step) in keys
     }
     missing = list({(m.pk, s): (m, s) for m, s in needed if (m.pk, s) not in rows}.values())
+    variant_lookups(hits=len(rows), misses=len(missing), in_request=on_progress is not None)
     if not missing:
         return rows
     renders = runtime.renders
@@ -202,7 +204,9 @@ async def render_variant(
         key = f"library/variants/{stem}-{step_label(step)}-{secrets.token_hex(4)}.h264"
         try:
             await storage.upload(stream.path, key, move=True)
-            return await _record(move, step, key, stream, time.monotonic() - started, storage)
+            row = await _record(move, step, key, stream, time.monotonic() - started, storage)
+            variant_rendered()
+            return row
         except StorageError as exc:
             await finish(_discard(key, storage))
             raise ChoreoError(

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from assembly.errors import AssemblyTimeoutError, FFmpegError, FFmpegNotFoundError
-from assembly.runner import NICENESS, run_process
+from assembly.runner import NICENESS, observe_processes, run_process
 from tests.helpers import child_ffmpeg_pids, pid_alive
 
 ENDLESS = [
@@ -145,3 +145,44 @@ async def test_a_failing_frame_source_stops_and_reaps_ffmpeg():
         await run_process(argv, stage="demo", stdin=broken())
     assert pids, "ffmpeg never started"
     assert not any(pid_alive(pid) for pid in pids)
+
+
+class Recorder:
+    """A ProcessObserver that keeps what it is told."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+
+    def started(self, *, stage: str) -> None:
+        self.events.append(("started", stage))
+
+    def ended(self, *, stage: str, cause: str, seconds: float) -> None:
+        assert seconds >= 0
+        self.events.append(("ended", stage, cause))
+
+
+async def test_an_observer_hears_every_start_and_how_each_process_ended(tmp_path):
+    """Exit 0 is ok, a non-zero exit error, the timeout timeout, a cancel cancelled, a signal
+    nobody here sent killed; after the block the observer hears nothing more."""
+    recorder = Recorder()
+    with observe_processes(recorder):
+        await run_process(["ffmpeg", "-version"], stage="setup")
+        with pytest.raises(FFmpegError):
+            await run_process(["ffmpeg", "-nostdin", "-i", str(tmp_path / "no.mp4")], stage="a")
+        with pytest.raises(AssemblyTimeoutError):
+            await run_process(ENDLESS, stage="b", timeout=0.3)
+        running = asyncio.create_task(run_process(ENDLESS, stage="c"))
+        await asyncio.sleep(0.3)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        with pytest.raises(FFmpegError):
+            await run_process(["sh", "-c", "kill -9 $$"], stage="d")
+    await run_process(["ffmpeg", "-version"], stage="after")
+    assert recorder.events == [
+        *(("started", "setup"), ("ended", "setup", "ok")),
+        *(("started", "a"), ("ended", "a", "error")),
+        *(("started", "b"), ("ended", "b", "timeout")),
+        *(("started", "c"), ("ended", "c", "cancelled")),
+        *(("started", "d"), ("ended", "d", "killed")),
+    ]

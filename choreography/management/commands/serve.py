@@ -4,7 +4,9 @@ Before serving it marks failed the generations whose owning process is gone (the
 expired: choreography.generation.leases), never another live process's work; on SIGTERM it stops the generations in flight (choreography.server).
 
 Several workers need a cache they share (REDIS_URL) for the log-in throttle to hold across them:
-without one, ``--workers N`` refuses to start. Proxy headers are trusted only from
+without one, ``--workers N`` refuses to start. They also share one directory of metrics
+(``<data dir>/metrics``, emptied here before they start: choreography.observability.multiprocess),
+so /metrics counts every worker. Proxy headers are trusted only from
 CHOREO_TRUSTED_PROXIES.
 """
 
@@ -23,6 +25,7 @@ from choreography.accounts.signin import sign_in_path
 from choreography.management.commands._address import base_url_for, recorded
 from choreography.management.commands._database import ensure_database
 from choreography.models import Move, Song
+from choreography.observability import multiprocess
 from choreography.runtime import check_storage, run_sync
 from choreography.server import serve
 from choreography.studios.models import Studio
@@ -120,6 +123,9 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"its student {student.user} (one-time link): {base_url}{link}"
                     )
+        if workers > 1:
+            shared = multiprocess.prepare(settings.DATA_DIR)
+            self.stdout.write(f"metrics: the {workers} workers add up their values in {shared}")
         self.stdout.write(f"serving on {base_url}/ (Ctrl-C to stop)")
         self.stdout.flush()
         with recorded(settings.CHOREO.public_url):  # for signin_link
