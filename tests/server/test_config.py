@@ -42,6 +42,7 @@ def test_defaults_are_the_embedded_demo():
         ({"CHOREO_SIGNUPS_PER_HOUR": "many"}, "CHOREO_SIGNUPS_PER_HOUR='many'"),
         ({"CHOREO_TRUSTED_PROXIES": "10.0.0.1, proxy.internal"}, "got 'proxy.internal'"),
         ({"CHOREO_TRUSTED_PROXIES": "*"}, "CHOREO_TRUSTED_PROXIES='*'"),
+        ({"CHOREO_METRICS_ALLOW": "10.0.0.0/8,prometheus"}, "got 'prometheus'"),
     ],
 )
 def test_bad_values_name_the_variable(environ, fragment):
@@ -81,6 +82,14 @@ def test_throttle_and_proxy_settings_defaults_and_values():
         "172.16.0.0/12",
         "::1/128",
     ]
+
+
+def test_metrics_allow_is_nobody_by_default_and_a_list_of_networks():
+    """No address reads /metrics without signing in by default; the list is trimmed networks."""
+    assert load_config({}).metrics_allow_networks == ()
+    config = load_config({"CHOREO_METRICS_ALLOW": " 10.0.0.0/8 , 192.0.2.7,"})
+    assert config.metrics_allow == "10.0.0.0/8,192.0.2.7"
+    assert [str(net) for net in config.metrics_allow_networks] == ["10.0.0.0/8", "192.0.2.7/32"]
 
 
 def test_settings_use_redis_for_the_cache_only_when_redis_url_is_set(tmp_path):
