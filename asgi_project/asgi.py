@@ -68,9 +68,9 @@ class Lifespan:
 
     The runtime is one ``async with`` held open from start-up to shutdown (as Starlette does), so
     it is closed exactly once; around it, the process's FFmpeg processes are counted for the
-    metrics (choreography.observability). A failed start-up is reported as ``lifespan.startup.failed`` with
-    the error: uvicorn then exits non-zero, even run plainly (``--lifespan auto``), instead of
-    serving without a runtime.
+    metrics (choreography.observability). A failed start-up is reported as
+    ``lifespan.startup.failed`` with the error: uvicorn then exits non-zero, even run plainly
+    (``--lifespan auto``), instead of serving without a runtime.
     """
 
     def __init__(self, app) -> None:

@@ -137,8 +137,6 @@ async def run_process(
             f"{argv[0]} is required but could not be started: {exc.strerror or exc}",
             details="install FFmpeg (e.g. apt-get install ffmpeg) or set CHOREO_FFMPEG",
         ) from exc
-    for observer in list(_observers):
-        observer.started(stage=stage)
 
     stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
     stdout_lines: list[str] = []
@@ -179,6 +177,8 @@ async def run_process(
         return await proc.wait()
 
     try:
+        for observer in list(_observers):
+            observer.started(stage=stage)
         returncode = await asyncio.wait_for(communicate(), timeout)
     except TimeoutError:
         await _terminate(proc)

@@ -5,9 +5,9 @@ expired: choreography.generation.leases), never another live process's work; on 
 
 Several workers need a cache they share (REDIS_URL) for the log-in throttle to hold across them:
 without one, ``--workers N`` refuses to start. They also share one directory of metrics
-(``<data dir>/metrics``, emptied here before they start: choreography.observability.multiprocess),
-so /metrics counts every worker. Proxy headers are trusted only from
-CHOREO_TRUSTED_PROXIES.
+(``<data dir>/metrics``, emptied here before they start:
+choreography.observability.multiprocess), so /metrics counts every worker. Proxy headers are
+trusted only from CHOREO_TRUSTED_PROXIES.
 """
 
 from __future__ import annotations
