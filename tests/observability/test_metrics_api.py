@@ -127,7 +127,6 @@ async def test_a_generate_moves_the_stage_histograms_and_counters(alice, library
     muxed = value("choreo_ffmpeg_exits_total", stage="adding_audio", cause="ok")
     with observe_processes(FFmpegMetrics()):
         first = await generate_ok(alice, unwarmed, difficulty="beginner", seed=1)
-        assert "retiming" in first["stage_seconds"] or await MoveVariant.objects.acount() > 0
         second = await generate_ok(alice, unwarmed, difficulty="beginner", seed=1)
     rendered = await MoveVariant.objects.acount()
     assert rendered > 0

@@ -59,8 +59,9 @@ def per_worker(directory: Path) -> dict[int, float]:
 
 def test_a_scrape_counts_both_workers_and_refuses_a_non_staff_caller(live_template, tmp_path):
     """Requests over fresh connections until both workers have served some (each worker's own
-    file says how many it counted); the staff scrape reports every one of them; bob and an
-    anonymous caller get 403; after shutdown no live gauge of a worker is left."""
+    file says how many it counted); the staff scrape reports every one of them, and a
+    generation's stages and FFmpeg run; bob and an anonymous caller get 403; after shutdown no
+    live gauge of a worker is left."""
     data_dir = copy_data_dir(live_template, tmp_path / "data")
     run_in_server_env(data_dir, MAKE_STAFF, "erin")
     server = start_server(data_dir, workers=2)
@@ -74,6 +75,13 @@ def test_a_scrape_counts_both_workers_and_refuses_a_non_staff_caller(live_templa
                 break
         assert len([count for count in shares.values() if count > 0]) == 2, shares
         assert sum(shares.values()) == sent
+        made = httpx.post(
+            f"{server.base}/api/choreography/generate/",
+            json={"song_id": 1, "seed": 1},
+            headers=server.auth("alice"),
+            timeout=120,
+        )
+        assert made.status_code == 200, made.text
         scrape = httpx.get(f"{server.base}/metrics", headers=server.auth("erin"), timeout=30)
         assert scrape.status_code == 200, scrape.text
         samples = [
@@ -82,6 +90,15 @@ def test_a_scrape_counts_both_workers_and_refuses_a_non_staff_caller(live_templa
             for sample in family.samples
         ]
         assert answered(samples) == sent
+        value = {(s.name, tuple(sorted(s.labels.items()))): s.value for s in samples}
+        # The generation, in whichever worker ran it: its stages, its FFmpeg (the lifespan's
+        # observer) and, summed over the live workers, nothing left running.
+        assert (
+            value["choreo_generation_stage_duration_seconds_count", (("stage", "fetching"),)] == 1
+        )
+        assert value["choreo_ffmpeg_exits_total", (("cause", "ok"), ("stage", "adding_audio"))] == 1
+        assert value["choreo_generations_running", ()] == 0
+        assert value["choreo_ffmpeg_processes_running", ()] == 0
         assert {s.labels["kind"] for s in samples if s.name == "choreo_storage_bytes"} == {
             "videos",
             "clips",
