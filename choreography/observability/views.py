@@ -35,8 +35,11 @@ async def allowed(request: HttpRequest) -> bool:
     """Whether ``request`` may read the metrics (the module docstring says who)."""
     if in_networks(client_address(request), settings.CHOREO.metrics_allow_networks):
         return True
+    scope = getattr(request, "scope", None)  # an ASGI request's (the headers caller reads)
+    if scope is None:
+        return False
     try:
-        user = await caller(request.scope)
+        user = await caller(scope)
     except ChoreoError:
         return False
     return bool(user.is_staff)
