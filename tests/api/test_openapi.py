@@ -41,6 +41,7 @@ async def test_operations_and_request_schema_come_from_the_pydantic_models(schem
         "/api/moves/{move_id}/",
         "/api/choreography/generate/",
         "/api/choreography/describe/",
+        "/api/choreography/options/",
         "/api/choreography/videos/",
         "/api/choreography/videos/{task_id}/",
         "/api/choreography/history/",
