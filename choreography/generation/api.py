@@ -319,7 +319,7 @@ async def video(request: HttpRequest, task_id: UUID):
 
 
 class HistoryQuery(PageQuery):
-    status: Literal["completed", "failed", "cancelled", "running"] | None = Field(
+    status: Literal["completed", "failed", "cancelled", "running", "deleted"] | None = Field(
         None, description="Only one outcome"
     )
 
@@ -331,10 +331,14 @@ class AttemptOut(BaseModel):
     song: SongRef | None
     parameters: GenerationParameters
     created_at: dt.datetime
-    status: str = Field(description="completed, failed, cancelled or running")
+    status: str = Field(
+        description="completed, failed, cancelled, running, or deleted (its video was deleted "
+        "by you: the attempt stays, to try again)"
+    )
     stage: str
     message: str = Field(
-        description='What happened: "video ready", the error, "you cancelled", "the server stopped"'
+        description='What happened: "video ready", the error, "you cancelled", "the server '
+        'stopped", "you deleted this video"'
     )
     error: str
 
@@ -353,6 +357,8 @@ class RetryOut(Schema):
     seed: int | None
     start_seconds: float | None = None
     end_seconds: float | None = None
+    library: Literal["public", "studio", "both"] = "public"
+    studio_id: int | None = None
 
 
 def _attempt(task: ChoreographyTask) -> dict:
@@ -372,7 +378,8 @@ def _attempt(task: ChoreographyTask) -> dict:
 @router.get(
     "/choreography/history/",
     response={200: AttemptPage, 400: ErrorOut, **AUTH_ERRORS},
-    summary="Every generation attempt, newest first: completed, failed, cancelled, running",
+    summary="Every generation attempt, newest first: completed, failed, cancelled, running, "
+    "deleted",
 )
 async def history(request: HttpRequest, query: Query[HistoryQuery]):
     rows, total = await list_attempts(
