@@ -336,6 +336,15 @@ document.addEventListener("choreo:renewed", (event) => {
   $("download").href = event.detail.download_url || event.detail.video_url;
 });
 
+/** Shows one of the dancer's videos in the player (the lists of collections.js show their own
+ * errors inside their items; this one is for a video that is not in a list). */
+async function watch(taskId) {
+  const response = await fetch(`/api/choreography/videos/${encodeURIComponent(taskId)}/`, { credentials: "same-origin" });
+  if (!response.ok) { showError("This video could not be loaded."); return; }
+  showVideo(await response.json());
+  ChoreoPlayer.focus();
+}
+
 // The lists of what was made (saved, unsaved, every attempt) are collections.js's: it listens
 // to "choreo:result" and reloads them all.
 
