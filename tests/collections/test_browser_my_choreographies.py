@@ -54,9 +54,13 @@ def site(live_site):
     return live_site
 
 
-def shot(page, tmp_path: Path, name: str, *, full_page: bool = True) -> None:
+def shot(page, tmp_path: Path, name: str, *, section: str = "") -> None:
+    """The viewport, or only the element ``section`` (e.g. the list), as ``name``.png."""
     path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    if section:
+        page.locator(section).screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path))
     SHARED_SHOTS.mkdir(exist_ok=True)
     shutil.copy(path, SHARED_SHOTS / path.name)
 
@@ -123,7 +127,7 @@ def test_one_list_save_dialog_edit_try_again_and_delete(
     page.fill("#save-title", "Sunday class")
     assert page.is_hidden("#save-error")  # a title given: the error goes
     page.fill("#save-notes", "Slow turns first\nthen the dip on 8")
-    shot(page, tmp_path, "save-dialog", full_page=False)
+    shot(page, tmp_path, "save-dialog")
     source = axe_source(tmp_path_factory.getbasetemp())
     assert serious_violations(page, source) == []
     page.click("#save-confirm")
@@ -202,8 +206,7 @@ def test_one_list_save_dialog_edit_try_again_and_delete(
     assert "deleted: you deleted this video" in marked.inner_text()
     assert marked.get_by_role("button", name="Try again").is_visible()
     assert 'Deleted "To delete".' in page.inner_text("#collection-status")
-    page.locator("#my-choreographies").scroll_into_view_if_needed()
-    shot(page, tmp_path, "my-choreographies")
+    shot(page, tmp_path, "my-choreographies", section="#my-choreographies")
     assert serious_violations(page, source) == []
     assert prompts == ["confirm"]  # the delete asks first; nothing else
     context.close()
@@ -220,6 +223,9 @@ def test_phone_width_save_dialog_and_edit_in_place(
     page.goto(sign_in_link(site, "dancer-mine-phone"))
     page.wait_for_selector("#generate:not([disabled])")
     assert page.is_visible("#energy_level-hint")
+    page.get_by_role("button", name="Shuffle").click()
+    assert page.input_value("#seed").isdigit()
+    assert page.locator("#shuffle").bounding_box()["height"] >= 44
     generate(page, 9)
     page.click("#save-result")
     box = page.locator("#save-dialog").bounding_box()
@@ -227,6 +233,7 @@ def test_phone_width_save_dialog_and_edit_in_place(
     for name in ("#save-confirm", "#save-cancel"):
         assert page.locator(name).bounding_box()["height"] >= 44
     page.fill("#save-notes", "two\nlines")
+    shot(page, tmp_path, "save-dialog-phone")
     page.click("#save-confirm")
     item = page.locator("#collection li.saved").first
     item.wait_for()
@@ -237,8 +244,7 @@ def test_phone_width_save_dialog_and_edit_in_place(
     page.fill("#collection li.saved input[name=title]", "Phone title")
     page.get_by_role("button", name="Save changes").click()
     page.locator("#collection li.saved", has_text="Phone title").wait_for()
-    page.locator("#my-choreographies").scroll_into_view_if_needed()
-    shot(page, tmp_path, "my-choreographies-phone")
+    shot(page, tmp_path, "my-choreographies-phone", section="#my-choreographies")
     assert serious_violations(page, axe_source(tmp_path_factory.getbasetemp())) == []
     context.close()
     assert errors == [], errors

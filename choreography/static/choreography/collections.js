@@ -137,9 +137,11 @@ function collectionItem(saved) {
   actions.append(
     button("Delete", async () => {
       if (!confirm(`Delete "${saved.title}" and its video? This cannot be undone.`)) return;
-      if (!(await act(item, () => api("DELETE", `/api/collections/${saved.id}/`)))) return;
-      $("collection-status").textContent = `Deleted "${saved.title}".`;
-      letGo([saved.task_id]);
+      await act(item, async () => {
+        await api("DELETE", `/api/collections/${saved.id}/`);
+        $("collection-status").textContent = `Deleted "${saved.title}".`;
+        letGo([saved.task_id]);
+      });
     }, "danger"),
   );
   for (const action of actions.querySelectorAll("button")) action.setAttribute("aria-label", `${action.textContent} “${saved.title}”`);
