@@ -48,6 +48,18 @@ for error, stage, seed in (("the clips could not be joined", "concatenating", 42
 """
 
 
+AUTO_SAVE = """
+import sys
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from choreography.accounts.models import Profile
+
+user = get_user_model().objects.get(username=sys.argv[1])
+Profile.objects.update_or_create(user=user, defaults={"preferences": {"auto_save": True}})
+"""
+
+
 @pytest.fixture(scope="module")
 def site(live_site):
     """The shared server: this module's users are dancer-mine and dancer-mine-phone."""
@@ -246,5 +258,12 @@ def test_phone_width_save_dialog_and_edit_in_place(
     page.locator("#collection li.saved", has_text="Phone title").wait_for()
     shot(page, tmp_path, "my-choreographies-phone", section="#my-choreographies")
     assert serious_violations(page, axe_source(tmp_path_factory.getbasetemp())) == []
+
+    # Saved automatically (the auto-save preference): nothing left to save, and it says so.
+    run_in_server_env(site.data_dir, AUTO_SAVE, "dancer-mine-phone")
+    generate(page, 10)
+    page.wait_for_selector("#save-result[disabled]")
+    assert page.inner_text("#save-status").startswith('Saved as "Short Song')
+    assert page.locator("#collection li.saved").count() == 2
     context.close()
     assert errors == [], errors
