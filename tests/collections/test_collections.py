@@ -401,7 +401,8 @@ async def test_auto_save_keeps_every_completed_generation(alice, library):
 
 
 async def test_the_page_has_my_choreographies_history_and_usage(transactional_db):
-    """The signed-in page carries the collection, every attempt, the usage and its script."""
+    """The signed-in page carries the one list (saved, then the others: unsaved videos or
+    every attempt, by the Show filter), the save dialog, the usage and its script."""
     from django.test import AsyncClient as Client
 
     from choreography.accounts.signin import sign_in_path
@@ -410,8 +411,16 @@ async def test_the_page_has_my_choreographies_history_and_usage(transactional_db
     client = Client()
     await client.get(sign_in_path(owner))
     text = (await client.get("/")).content.decode()
-    for marker in ('id="collection"', 'id="attempts"', 'id="usage"', 'id="save-result"'):
+    for marker in (
+        'id="collection"',
+        'id="history"',
+        'id="collection-show"',
+        '<dialog id="save-dialog"',
+        'id="usage"',
+        'id="save-result"',
+    ):
         assert marker in text
+    assert text.count('aria-labelledby="collection-title"') == 1  # one list, not three
     assert "/static/choreography/collections.js" in text
     script = await client.get("/static/choreography/collections.js")
     assert script.status_code == 200
