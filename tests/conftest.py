@@ -47,6 +47,7 @@ LONGEST_FIRST = (
     "api/test_limits.py",
     "library/test_library_admin.py",
     "generation/test_browser.py",
+    "collections/test_browser_my_choreographies.py",
 )
 """Files (under tests/) that take longest, started first so parallel workers finish together
 (pyproject's ``--no-loadscope-reorder`` keeps xdist from putting the files with most tests first

@@ -114,6 +114,11 @@ class SignupForm(UserCreationForm):
         model = get_user_model()
         fields = ("username",)
 
+    def validate_password_for_user(self, user, password_field_name: str = "password1") -> None:
+        """The password rules' errors go under the password, not its confirmation (Django
+        puts them on password2: under the wrong field)."""
+        super().validate_password_for_user(user, password_field_name=password_field_name)
+
     def save(self, commit: bool = True):
         """The account without its address: emails.claim_email mails the address first."""
         user = super().save(commit=False)

@@ -10,7 +10,18 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from choreography.api.request_context import runtime_of
-from choreography.api.schemas import DifficultyValue, EnergyValue, GenerateRequest, StyleValue
+from choreography.api.schemas import (
+    DifficultyValue,
+    EnergyValue,
+    GenerateRequest,
+    LibraryStyleValue,
+)
+from choreography.music.vocabulary import (
+    ANY_STYLE_DESCRIPTION,
+    DIFFICULTY_DESCRIPTIONS,
+    ENERGY_DESCRIPTIONS,
+    STYLE_DESCRIPTIONS,
+)
 
 
 async def visitor(request: HttpRequest):
@@ -30,11 +41,21 @@ def media_url(request: HttpRequest, key: str) -> str:
 
 
 def page_options() -> dict:
-    """Selector values, taken from the request schema so they are written down once."""
+    """Selector values, taken from the request schema so they are written down once, and the
+    line describing each (choreography.music.vocabulary). Styles are the library's four: the
+    legacy ones a generate request still accepts ("modern", "traditional") are not offered."""
     return {
         "difficulties": list(DifficultyValue.__args__),  # type: ignore[attr-defined]
         "energy_levels": list(EnergyValue.__args__),  # type: ignore[attr-defined]
-        "styles": list(StyleValue.__args__),  # type: ignore[attr-defined]
+        "styles": list(LibraryStyleValue.__args__),  # type: ignore[attr-defined]
+        "descriptions": {
+            "difficulty": {str(k): v for k, v in DIFFICULTY_DESCRIPTIONS.items()},
+            "energy_level": {str(k): v for k, v in ENERGY_DESCRIPTIONS.items()},
+            "style": {
+                "": ANY_STYLE_DESCRIPTION,
+                **{str(k): v for k, v in STYLE_DESCRIPTIONS.items()},
+            },
+        },
         "defaults": {
             "difficulty": GenerateRequest.model_fields["difficulty"].default,
             "energy_level": GenerateRequest.model_fields["energy_level"].default,

@@ -58,10 +58,16 @@ class GenerateRequest(BaseModel):
     energy_level: EnergyValue = DEFAULT_ENERGY_LEVEL
     style: StyleValue | None = Field(
         None,
-        description='A library style; "modern" means energetic or playful, '
+        description="A library style (GET /api/choreography/options/ describes each), or null "
+        'for any; still accepted from older clients: "modern" means energetic or playful, '
         '"traditional" means romantic or sensual.',
     )
-    seed: Seed | None = None
+    seed: Seed | None = Field(
+        None,
+        description="The variation (the page's Variation field): the same song, parameters and "
+        "variation give the same choreography; leave it out for a new random one (the response "
+        "says which was used).",
+    )
     start_seconds: SectionSeconds | None = Field(
         None,
         description="Only part of the song: it starts at the phrase boundary (an 8-count's "
@@ -159,6 +165,50 @@ PosterUrl = Annotated[
 """The links every answer about a finished video carries (generate, history, detail)."""
 
 
+class SongRef(BaseModel):
+    id: int
+    title: str
+    artist: str
+
+
+class GenerationParameters(BaseModel):
+    """The parameters a choreography was generated with (seed included, to reproduce it)."""
+
+    song_id: int | None = None
+    difficulty: str | None = None
+    energy_level: str | None = None
+    style: str | None = None
+    seed: int | None = None
+    start_seconds: float | None = None
+    end_seconds: float | None = None
+
+
+class UsedParameters(GenerationParameters):
+    """What a generation used: the request's parameters with every default filled in (the
+    variation drawn when none was sent, the section snapped to phrases, the library)."""
+
+    library: Literal["public", "studio", "both"] = "public"
+    studio_id: int | None = None
+
+
+class ChoiceOut(BaseModel):
+    value: str
+    description: str = Field(description="What it means, in one line a dancer understands")
+
+
+class GenerateOptions(BaseModel):
+    """What a generate request may choose, each value with a line describing it: what the
+    page's selectors offer (choreography.music.vocabulary)."""
+
+    difficulties: list[ChoiceOut]
+    energy_levels: list[ChoiceOut]
+    styles: list[ChoiceOut] = Field(
+        description='The library\'s styles; leave style out (or null) for "any"'
+    )
+    any_style: str = Field(description="What leaving the style out means")
+    defaults: dict[str, str] = Field(description="difficulty and energy_level when not sent")
+
+
 class GenerateResponse(BaseModel):
     """The finished choreography (the plain response, and the SSE ``completed`` event)."""
 
@@ -190,6 +240,13 @@ class GenerateResponse(BaseModel):
     interpretation: Interpretation | None = Field(
         None, description="How the description was read, when one was sent"
     )
+    song: SongRef | None = Field(
+        description="The song the video is cut on (null only if it was deleted since)"
+    )
+    parameters: UsedParameters = Field(
+        description="The parameters the video was made with, defaults filled in: difficulty, "
+        "energy_level, style, seed (the variation), section, library",
+    )
 
 
 class SongOut(BaseModel):
@@ -206,24 +263,6 @@ class ErrorOut(BaseModel):
     error: str
     details: str | list | dict | None = None
     stage: str
-
-
-class SongRef(BaseModel):
-    id: int
-    title: str
-    artist: str
-
-
-class GenerationParameters(BaseModel):
-    """The parameters a choreography was generated with (seed included, to reproduce it)."""
-
-    song_id: int | None = None
-    difficulty: str | None = None
-    energy_level: str | None = None
-    style: str | None = None
-    seed: int | None = None
-    start_seconds: float | None = None
-    end_seconds: float | None = None
 
 
 class VideoOut(BaseModel):

@@ -4,9 +4,10 @@ No HTTP here: the API (choreography.collections.api) and the pages call these fu
 raise the ChoreoError family. Every query is scoped to the user: another user's item is
 NotFoundError, never PermissionDeniedError (its existence is not revealed).
 
-Deleting removes the video from storage first, then the task row (which takes its
-SavedChoreography with it): a storage failure leaves the row in place and is reported, so no
-video is ever orphaned without a row that names it.
+Deleting removes the video from storage first, then the SavedChoreography, and marks the task
+row deleted (it stays in the history as an attempt that says so, to try again): a storage
+failure leaves both rows in place and is reported, so no video is ever orphaned without a row
+that names it.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -28,6 +30,7 @@ from assembly import ChoreoError
 from choreography.collections.models import SavedChoreography
 from choreography.collections.signals import choreography_deleting
 from choreography.errors import InvalidRequestError, NotFoundError, QuotaExceededError
+from choreography.generation.history import deleted_fields
 from choreography.models import ChoreographyTask, TaskStatus
 from choreography.paging import page_of
 from storage import Storage, StorageError
@@ -245,10 +248,20 @@ async def update_saved(*, user, saved_id: int, **fields) -> SavedChoreography:
     return saved
 
 
+@sync_to_async
+def _forget(task: ChoreographyTask) -> None:
+    """Unsave and mark the task deleted, together (its video is already gone)."""
+    with transaction.atomic():
+        SavedChoreography.objects.filter(task_id=task.pk).delete()
+        ChoreographyTask.objects.filter(pk=task.pk).update(
+            **deleted_fields(task), updated_at=timezone.now()
+        )
+
+
 async def _delete_task(task: ChoreographyTask, storage: Storage) -> None:
-    """Storage first, then the row (its SavedChoreography goes with it by cascade); refused
-    by a receiver of ``choreography_deleting`` (a class plan uses it) before anything is
-    deleted."""
+    """Storage first, then the saved row, and the task is marked deleted (still an attempt in
+    the history); refused by a receiver of ``choreography_deleting`` (a class plan uses it)
+    before anything is deleted."""
     await choreography_deleting.asend(sender=SavedChoreography, task=task)
     key = (task.result or {}).get("video_key")
     if key:
@@ -259,7 +272,7 @@ async def _delete_task(task: ChoreographyTask, storage: Storage) -> None:
                 "could not delete the video from storage; nothing was deleted",
                 details=str(exc),
             ) from exc
-    await ChoreographyTask.objects.filter(pk=task.pk).adelete()
+    await _forget(task)
 
 
 async def delete_saved(*, user, saved_id: int, storage: Storage) -> None:

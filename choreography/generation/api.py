@@ -13,10 +13,12 @@ from ninja import Query, Router, Schema
 from ninja.params import Header, P
 from pydantic import BaseModel, Field
 
+from choreography.api.pages import page_options
 from choreography.api.request_context import runtime_of
 from choreography.api.responses import absolute_url
 from choreography.api.schemas import (
     ErrorOut,
+    GenerateOptions,
     GenerateRequest,
     GenerateResponse,
     GenerationParameters,
@@ -128,8 +130,20 @@ def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
         relaxed_filters=result["relaxed_filters"],
         stage_seconds=result["stage_seconds"],
         section=result.get("section"),
+        song=_song_ref(_loaded_song(task)),
+        parameters={"library": "public", **task.parameters},
         **_beat_grid(task),
     ).model_dump(mode="json")
+
+
+def _loaded_song(task: ChoreographyTask):
+    """The task's song when it was loaded with the task (never a query on the event loop): a
+    generation's row carries its song, a lookup selects it."""
+    return task.song if ChoreographyTask.song.is_cached(task) else None
+
+
+def _song_ref(song) -> dict | None:
+    return {"id": song.id, "title": song.title, "artist": song.artist} if song else None
 
 
 def _beat_grid(task: ChoreographyTask) -> dict[str, float]:
@@ -138,7 +152,7 @@ def _beat_grid(task: ChoreographyTask) -> dict[str, float]:
     result = task.result
     if "bpm" in result:
         return {"bpm": result["bpm"], "first_beat_seconds": result["first_beat_seconds"]}
-    song = task.song if ChoreographyTask.song.is_cached(task) else None
+    song = _loaded_song(task)
     if song is None:
         return {"bpm": DEFAULT_SONG_BPM, "first_beat_seconds": 0.0}
     return {"bpm": song.bpm, "first_beat_seconds": song.first_beat_seconds}
@@ -147,10 +161,9 @@ def _beat_grid(task: ChoreographyTask) -> dict[str, float]:
 def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False) -> dict:
     runtime = runtime_of(request)
     url, download_url, expires = _video_links(runtime, task)
-    song = task.song
     data = {
         "task_id": str(task.id),
-        "song": {"id": song.id, "title": song.title, "artist": song.artist} if song else None,
+        "song": _song_ref(task.song),
         "parameters": task.parameters,
         "created_at": task.created_at,
         "video_url": url,
@@ -265,6 +278,28 @@ def _done(task: ChoreographyTask) -> asyncio.Future:
 
 
 @router.get(
+    "/choreography/options/",
+    response={200: GenerateOptions},
+    auth=None,
+    summary="What a generate request may choose: levels, energies and styles, each described",
+)
+async def options(request: HttpRequest):
+    listed = page_options()
+    described = listed["descriptions"]
+
+    def choices(values: list[str], kind: str) -> list[dict]:
+        return [{"value": v, "description": described[kind][v]} for v in values]
+
+    return {
+        "difficulties": choices(listed["difficulties"], "difficulty"),
+        "energy_levels": choices(listed["energy_levels"], "energy_level"),
+        "styles": choices(listed["styles"], "style"),
+        "any_style": described["style"][""],
+        "defaults": listed["defaults"],
+    }
+
+
+@router.get(
     "/choreography/videos/",
     response={200: VideoPage, 400: ErrorOut, **AUTH_ERRORS},
     summary="Your completed choreographies, newest first",
@@ -284,7 +319,7 @@ async def video(request: HttpRequest, task_id: UUID):
 
 
 class HistoryQuery(PageQuery):
-    status: Literal["completed", "failed", "cancelled", "running"] | None = Field(
+    status: Literal["completed", "failed", "cancelled", "running", "deleted"] | None = Field(
         None, description="Only one outcome"
     )
 
@@ -296,10 +331,14 @@ class AttemptOut(BaseModel):
     song: SongRef | None
     parameters: GenerationParameters
     created_at: dt.datetime
-    status: str = Field(description="completed, failed, cancelled or running")
+    status: str = Field(
+        description="completed, failed, cancelled, running, or deleted (its video was deleted "
+        "by you: the attempt stays, to try again)"
+    )
     stage: str
     message: str = Field(
-        description='What happened: "video ready", the error, "you cancelled", "the server stopped"'
+        description='What happened: "video ready", the error, "you cancelled", "the server '
+        'stopped", "you deleted this video"'
     )
     error: str
 
@@ -318,14 +357,15 @@ class RetryOut(Schema):
     seed: int | None
     start_seconds: float | None = None
     end_seconds: float | None = None
+    library: Literal["public", "studio", "both"] = "public"
+    studio_id: int | None = None
 
 
 def _attempt(task: ChoreographyTask) -> dict:
-    song = task.song
     status, message = outcome(task)
     return {
         "task_id": str(task.id),
-        "song": {"id": song.id, "title": song.title, "artist": song.artist} if song else None,
+        "song": _song_ref(task.song),
         "parameters": task.parameters,
         "created_at": task.created_at,
         "status": status,
@@ -338,7 +378,8 @@ def _attempt(task: ChoreographyTask) -> dict:
 @router.get(
     "/choreography/history/",
     response={200: AttemptPage, 400: ErrorOut, **AUTH_ERRORS},
-    summary="Every generation attempt, newest first: completed, failed, cancelled, running",
+    summary="Every generation attempt, newest first: completed, failed, cancelled, running, "
+    "deleted",
 )
 async def history(request: HttpRequest, query: Query[HistoryQuery]):
     rows, total = await list_attempts(

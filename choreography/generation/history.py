@@ -1,4 +1,8 @@
-"""Reading what was made: each user's completed choreographies and every attempt."""
+"""Reading what was made: each user's completed choreographies and every attempt.
+
+A video its owner deleted leaves its row as an attempt that says so (``deleted_fields``):
+the history keeps showing it, with Try again, and it is no longer a video.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +37,22 @@ async def get_video(*, user, task_id) -> ChoreographyTask:
 
 CANCELLED_BY_CLIENT = "client disconnected"
 STOPPED_BY_SERVER = ("server shutting down", "interrupted")
-OUTCOMES = ("completed", "failed", "cancelled", "running")
+DELETED_BY_OWNER = "deleted by its owner"
+OUTCOMES = ("completed", "failed", "cancelled", "running", "deleted")
+
+
+def deleted_fields(task: ChoreographyTask) -> dict:
+    """The row's fields once its owner deleted its video (storage first, by the caller): no
+    longer a completed video (not listed, not counted in the quota), an attempt that says it
+    was deleted and keeps its parameters, so it can be tried again."""
+    kept = {k: v for k, v in (task.result or {}).items() if k not in ("video_key", "size_bytes")}
+    return {
+        "status": TaskStatus.FAILED,
+        "stage": "deleted",
+        "message": "you deleted this video",
+        "error": DELETED_BY_OWNER,
+        "result": kept,
+    }
 
 
 def outcome(task: ChoreographyTask) -> tuple[str, str]:
@@ -43,6 +62,8 @@ def outcome(task: ChoreographyTask) -> tuple[str, str]:
     if task.status == TaskStatus.RUNNING:
         return "running", task.message or "in progress"
     error = task.error or ""
+    if error == DELETED_BY_OWNER:
+        return "deleted", "you deleted this video"
     if error.startswith(CANCELLED_BY_CLIENT):
         return "cancelled", "you cancelled"
     if error.startswith(STOPPED_BY_SERVER):
@@ -68,14 +89,17 @@ async def list_attempts(
         .order_by("-created_at", "-pk")
     )
     failed = Q(status=TaskStatus.FAILED)
+    deleted = Q(error=DELETED_BY_OWNER)
     if status == "completed":
         query = query.filter(status=TaskStatus.COMPLETED)
     elif status == "running":
         query = query.filter(status=TaskStatus.RUNNING)
     elif status == "cancelled":
         query = query.filter(failed & _cancelled())
+    elif status == "deleted":
+        query = query.filter(failed & deleted)
     elif status == "failed":
-        query = query.filter(failed).exclude(_cancelled())
+        query = query.filter(failed).exclude(_cancelled()).exclude(deleted)
     return await page_of(query, page=page, page_size=page_size)
 
 
@@ -96,4 +120,6 @@ async def retry_parameters(*, user, task_id) -> dict:
         "seed": params.get("seed"),
         "start_seconds": params.get("start_seconds"),
         "end_seconds": params.get("end_seconds"),
+        "library": params.get("library", "public"),
+        "studio_id": params.get("studio_id"),
     }

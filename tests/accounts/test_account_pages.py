@@ -85,7 +85,8 @@ async def test_signup_signs_in_and_lands_on_the_generate_page(settings):
     [
         ({"username": "ana"}, "username", b"already exists"),
         ({"password2": "something-else-9"}, "password2", b"didn\xe2\x80\x99t match"),
-        ({"password1": "12345678", "password2": "12345678"}, "password2", b"too common"),
+        ({"password1": "12345678", "password2": "12345678"}, "password1", b"too common"),
+        ({"password1": "abc", "password2": "abc"}, "password1", b"too short"),
         ({"email": ""}, "email", b"This field is required"),
     ],
 )
@@ -104,6 +105,8 @@ async def test_signup_errors_are_shown_next_to_their_fields(overrides, field, wo
     assert re.search(rf'<input[^>]*autofocus[^>]*id="id_{field}"'.encode(), response.content)
     assert len(re.findall(rb"autofocus", response.content)) == 1
     assert not await get_user_model().objects.filter(username="newdancer").aexists()
+    if field == "password1":  # the password's own errors, not under its confirmation
+        assert b'id="id_password2_error"' not in response.content
 
 
 async def test_login_and_logout_which_is_post_only():

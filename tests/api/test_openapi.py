@@ -41,6 +41,7 @@ async def test_operations_and_request_schema_come_from_the_pydantic_models(schem
         "/api/moves/{move_id}/",
         "/api/choreography/generate/",
         "/api/choreography/describe/",
+        "/api/choreography/options/",
         "/api/choreography/videos/",
         "/api/choreography/videos/{task_id}/",
         "/api/choreography/history/",
@@ -221,3 +222,19 @@ async def test_generations_history_and_saved_items_document_a_nullable_poster(sc
         poster = components[name]["properties"]["poster_url"]
         assert poster["anyOf"] == [{"type": "string"}, {"type": "null"}], name
         assert "poster_url" in components[name]["required"], name
+
+
+async def test_the_generate_answer_documents_the_song_and_parameters_it_used(schema):
+    """Additive fields: ``song`` (nullable) and ``parameters`` (with the library) are required
+    in the answer; the request's ``seed`` is documented as the variation; the options listing
+    documents a description for every choice."""
+    models = schema["components"]["schemas"]
+    answer = models["GenerateResponse"]
+    assert {"song", "parameters"} <= set(answer["required"])
+    assert {"library", "studio_id", "seed"} <= set(models["UsedParameters"]["properties"])
+    assert "variation" in models["GenerateRequest"]["properties"]["seed"]["description"]
+    assert models["ChoiceOut"]["required"] == ["value", "description"]
+    operation = schema["paths"]["/api/choreography/options/"]["get"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/GenerateOptions"
+    }

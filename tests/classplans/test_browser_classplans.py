@@ -1,17 +1,22 @@
 """Class plans in a real browser: an instructor builds a plan, reorders it and prints it.
 
-Screenshots are saved under ``screenshots/`` (git-ignored) as ``plans-*.png``.
+Screenshots are saved under ``screenshots/`` (git-ignored) as ``plans-*.png``, and by the
+sequence-editing test to its tmp dir and /tmp/choreo-screenshots/ as ``class-plan*.png``.
 """
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
+from tests.axe_asset import axe_source, serious_violations
 from tests.browser import CHROMIUM, new_page, shot
 from tests.live import run_in_server_env
 
 pytestmark = pytest.mark.skipif(
-    not __import__("pathlib").Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
 )
 
 SEED_INSTRUCTOR = """
@@ -89,5 +94,98 @@ def test_instructor_builds_reorders_and_prints_a_plan(site, browser, sign_in_lin
     page.emulate_media(media="print")
     assert page.locator("nav.screen-only").is_hidden()
     shot(page, "plans-2-print")
+    context.close()
+    assert errors == [], errors
+
+
+SHARED_SHOTS = Path("/tmp/choreo-screenshots")
+
+CHOREOGRAPHY_NOTES = """
+import django
+django.setup()
+from choreography.collections.models import SavedChoreography
+
+SavedChoreography.objects.filter(user__username="carol", title="Warm-up").update(
+    notes="Basic and side step, slow"
+)
+"""
+
+
+def saved_shot(page, tmp_path, name: str) -> None:
+    """A full-page screenshot in the test's tmp dir and in /tmp/choreo-screenshots/."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    SHARED_SHOTS.mkdir(exist_ok=True)
+    shutil.copy(path, SHARED_SHOTS / path.name)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_sequence_s_notes_repetitions_and_removal_reach_the_print_sheet(
+    site, browser, sign_in_link, tmp_path, tmp_path_factory, width
+):
+    """On the plan page each sequence has its own form: repetitions and multi-line notes are
+    saved (a bad count is refused next to it), a sequence is removed; after a reload they are
+    kept, and the print sheet shows the notes (the sequence's and the choreography's) and the
+    repetitions. 1280 and 390 px wide, touch-sized buttons, axe-core clean."""
+    run_in_server_env(site.data_dir, CHOREOGRAPHY_NOTES)
+    context, page, errors = new_page(browser, width=width, height=900)
+    page.goto(sign_in_link(site, "carol"))
+    page.wait_for_selector("input[name=song]")
+    page.goto(site.base + "/class-plans/")
+    title = f"Tuesday improvers {width}"
+    page.fill("#plan-title", title)
+    page.get_by_role("button", name="Create").click()
+    item = page.locator(".plan", has_text=title)
+    form = item.locator("form.add-sequence")
+    for choreography in ("Warm-up", "Turns"):
+        form.locator("select").select_option(label=choreography)
+        form.get_by_role("button", name="Add sequence").click()
+        item.locator(".sequence", has_text=choreography).wait_for()
+
+    warm_up = item.locator(".sequence", has_text="Warm-up")
+    warm_up.get_by_label("Repetitions of Warm-up").fill("0")
+    warm_up.get_by_role("button", name="Save Warm-up").click()
+    refused = warm_up.locator(".sequence-status")
+    assert refused.inner_text() == "Repetitions: a whole number from 1 to 100."
+    assert refused.get_attribute("role") == "alert"
+    warm_up.get_by_label("Repetitions of Warm-up").fill("3")
+    warm_up.get_by_label("Notes for Warm-up").fill("Count out loud\nthen with the music only")
+    warm_up.get_by_role("button", name="Save Warm-up").click()
+    warm_up.locator(".sequence-status:text-is('Saved.')").wait_for()
+    assert warm_up.locator(".sequence-title").inner_text() == "Warm-up \N{MULTIPLICATION SIGN} 3"
+
+    item.locator(".sequence", has_text="Turns").get_by_role("button", name="Remove Turns").click()
+    item.locator(".sequence-removed:text-is('Removed Turns.')").wait_for()
+    assert item.locator(".sequence").count() == 1
+    for button in item.locator(".sequence button").all():
+        if button.is_enabled():
+            size = button.bounding_box()
+            assert size["height"] >= 44 and size["width"] >= 44
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    source = axe_source(tmp_path_factory.getbasetemp())
+    assert serious_violations(page, source) == []
+    saved_shot(page, tmp_path, "class-plan" if width == 1280 else "class-plan-phone")
+
+    page.reload()
+    item = page.locator(".plan", has_text=title)
+    warm_up = item.locator(".sequence", has_text="Warm-up")
+    warm_up.wait_for()
+    assert item.locator(".sequence").count() == 1
+    assert warm_up.get_by_label("Repetitions of Warm-up").input_value() == "3"
+    notes = warm_up.get_by_label("Notes for Warm-up").input_value()
+    assert notes == "Count out loud\nthen with the music only"
+
+    item.get_by_role("link", name="Print").click()
+    page.wait_for_selector(f"h1:has-text('{title}')")
+    sheet = page.locator("section.sequence")
+    assert sheet.count() == 1
+    assert "repetitions: 3" in sheet.inner_text()
+    assert sheet.locator(".sequence-notes").inner_text() == (
+        "Notes: Count out loud\nthen with the music only"
+    )
+    assert "Basic and side step, slow" in sheet.locator(".choreography-notes").inner_text()
+    assert serious_violations(page, source) == []
+    if width == 1280:
+        saved_shot(page, tmp_path, "class-plan-print")
     context.close()
     assert errors == [], errors

@@ -1,5 +1,6 @@
 """My choreographies in a real browser (Chromium, Playwright, a live uvicorn): save, rename,
-share (the link opened without a session), delete."""
+share (the link opened without a session), delete. (The list, dialog and filter in detail:
+test_browser_my_choreographies.py.)"""
 
 from __future__ import annotations
 
@@ -32,12 +33,14 @@ def test_save_rename_share_and_delete(site, browser, sign_in_link):
     page.wait_for_selector("#result:not([hidden])", timeout=60_000)
 
     page.click("#save-result")
+    page.click("#save-confirm")  # the suggested title
     page.wait_for_selector("#collection li.saved")
     assert "Short Song — intermediate, medium" in page.inner_text("#collection")
     assert "MB used of 2048" in page.inner_text("#usage")
 
-    page.once("dialog", lambda dialog: dialog.accept("Sunday class"))
-    page.click("#collection li.saved >> text=Rename")
+    page.click("#collection li.saved >> text=Edit")
+    page.fill("#collection li.saved input[name=title]", "Sunday class")
+    page.click("#collection li.saved >> text=Save changes")
     page.wait_for_selector("#collection .saved-title:text('Sunday class')")
 
     page.click("#collection li.saved >> text=Share")

@@ -44,7 +44,9 @@ async def save(client, task, **fields) -> dict:
 
 
 async def test_save_get_rename_and_delete(alice, tmp_path, runtimes):
-    """A completed generation is saved with the default title, edited, then deleted for good."""
+    """A completed generation is saved with the default title, edited, then deleted for good:
+    the video and the saved item go; the attempt stays in the history, marked deleted (no
+    longer a video), and can be tried again with its parameters."""
     song = await a_song()
     task = await a_video("alice", song, tmp_path, runtimes=runtimes)
     item = await save(alice, task)
@@ -65,9 +67,23 @@ async def test_save_get_rename_and_delete(alice, tmp_path, runtimes):
     assert await stored_videos(task, runtimes=runtimes) == [f"videos/{task.pk}.mp4"]
     assert (await alice.delete(f"/api/collections/{item['id']}/")).status_code == 204
     assert await stored_videos(task, runtimes=runtimes) == []
-    assert not await ChoreographyTask.objects.filter(pk=task.pk).aexists()
     assert not await SavedChoreography.objects.aexists()
     assert (await alice.get(f"/api/collections/{item['id']}/")).status_code == 404
+    assert (await alice.get(f"/api/choreography/videos/{task.pk}/")).status_code == 404
+    assert (await alice.get("/api/choreography/videos/")).json()["total"] == 0
+    attempts = (await alice.get("/api/choreography/history/")).json()["items"]
+    assert [(a["task_id"], a["status"], a["message"]) for a in attempts] == [
+        (str(task.pk), "deleted", "you deleted this video")
+    ]
+    only = (await alice.get("/api/choreography/history/?status=deleted")).json()
+    assert only["total"] == 1
+    assert (await alice.get("/api/choreography/history/?status=failed")).json()["total"] == 0
+    row = await ChoreographyTask.objects.aget(pk=task.pk)
+    assert "video_key" not in row.result and "size_bytes" not in row.result
+    again = await alice.post(f"/api/choreography/history/{task.pk}/retry/")
+    assert again.status_code == 200 and again.json()["difficulty"] == "beginner"
+    stats = (await alice.get("/api/collections/stats/")).json()
+    assert stats["usage"]["used_bytes"] == 0
 
 
 async def test_only_completed_generations_of_mine_can_be_saved(alice, bob, tmp_path, runtimes):
@@ -152,7 +168,8 @@ async def test_delete_all_needs_confirmation(alice, tmp_path, runtimes):
     response = await alice.delete("/api/collections/?confirm=true")
     assert response.json() == {"deleted": 2}
     assert await stored_videos(*tasks, runtimes=runtimes) == []
-    assert not await ChoreographyTask.objects.aexists()
+    assert not await ChoreographyTask.objects.filter(status=TaskStatus.COMPLETED).aexists()
+    assert await ChoreographyTask.objects.filter(stage="deleted").acount() == 2
 
 
 async def test_delete_on_s3_removes_the_object(s3_backend, alice, tmp_path, runtimes):
@@ -325,6 +342,8 @@ async def test_retry_returns_the_same_song_parameters_and_seed(alice, bob, tmp_p
         "seed": 42,
         "start_seconds": None,
         "end_seconds": None,
+        "library": "public",
+        "studio_id": None,
     }
     assert (await bob.post(url)).status_code == 404
 
@@ -382,7 +401,8 @@ async def test_auto_save_keeps_every_completed_generation(alice, library):
 
 
 async def test_the_page_has_my_choreographies_history_and_usage(transactional_db):
-    """The signed-in page carries the collection, every attempt, the usage and its script."""
+    """The signed-in page carries the one list (saved, then the others: unsaved videos or
+    every attempt, by the Show filter), the save dialog, the usage and its script."""
     from django.test import AsyncClient as Client
 
     from choreography.accounts.signin import sign_in_path
@@ -391,8 +411,16 @@ async def test_the_page_has_my_choreographies_history_and_usage(transactional_db
     client = Client()
     await client.get(sign_in_path(owner))
     text = (await client.get("/")).content.decode()
-    for marker in ('id="collection"', 'id="attempts"', 'id="usage"', 'id="save-result"'):
+    for marker in (
+        'id="collection"',
+        'id="history"',
+        'id="collection-show"',
+        '<dialog id="save-dialog"',
+        'id="usage"',
+        'id="save-result"',
+    ):
         assert marker in text
+    assert text.count('aria-labelledby="collection-title"') == 1  # one list, not three
     assert "/static/choreography/collections.js" in text
     script = await client.get("/static/choreography/collections.js")
     assert script.status_code == 200

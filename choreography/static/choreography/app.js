@@ -324,7 +324,6 @@ function showResult(result, shown) {
   $("result").hidden = false;
   const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   $("result").scrollIntoView({ behavior: still ? "auto" : "smooth", block: "start" });
-  loadHistory();
 }
 
 /** A video detail (history, saved, or finished despite a Cancel) in the player. */
@@ -337,6 +336,8 @@ document.addEventListener("choreo:renewed", (event) => {
   $("download").href = event.detail.download_url || event.detail.video_url;
 });
 
+/** Shows one of the dancer's videos in the player (the lists of collections.js show their own
+ * errors inside their items; this one is for a video that is not in a list). */
 async function watch(taskId) {
   const response = await fetch(`/api/choreography/videos/${encodeURIComponent(taskId)}/`, { credentials: "same-origin" });
   if (!response.ok) { showError("This video could not be loaded."); return; }
@@ -344,42 +345,11 @@ async function watch(taskId) {
   ChoreoPlayer.focus();
 }
 
-async function loadHistory() {
-  const list = $("history");
-  try {
-    const response = await fetch("/api/choreography/videos/?page_size=20", { credentials: "same-origin" });
-    if (!response.ok) throw new Error(String(response.status));
-    const page = await response.json();
-    list.replaceChildren();
-    if (!page.items.length) { list.innerHTML = "<li>No videos yet.</li>"; return; }
-    for (const video of page.items) {
-      const item = document.createElement("li");
-      if (video.poster_url) {
-        const thumb = document.createElement("img");
-        thumb.className = "thumb";
-        thumb.src = video.poster_url;
-        thumb.alt = "";
-        thumb.loading = "lazy";
-        item.appendChild(thumb);
-      }
-      const when = new Date(video.created_at).toLocaleString();
-      const title = video.song ? video.song.title : "song";
-      item.append(`${title} · ${when} · ${clock(video.duration_seconds)}`);
-      const play = document.createElement("button");
-      play.type = "button";
-      play.textContent = "Watch";
-      play.addEventListener("click", () => watch(video.task_id));
-      item.appendChild(play);
-      list.appendChild(item);
-    }
-  } catch {
-    list.innerHTML = "<li>Your history could not be loaded.</li>";
-  }
-}
+// The lists of what was made (saved, unsaved, every attempt) are collections.js's: it listens
+// to "choreo:result" and reloads them all.
 
 $("generate-form").addEventListener("submit", generate);
 // The page renders before this script runs: until now a click would have submitted the form as
 // a plain page load, losing the dancer's choices. The button is served disabled for that reason.
 $("generate").disabled = false;
 $("cancel").addEventListener("click", () => { if (controller) controller.abort(); });
-loadHistory();

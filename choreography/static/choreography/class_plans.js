@@ -1,4 +1,5 @@
-// Instructor pages: the class plans list (through /api/class-plans/) and the print button.
+// Instructor pages: the class plans list (through /api/class-plans/): plans, their sequences
+// (order, repetitions, notes, removal), and the print button.
 "use strict";
 
 (function () {
@@ -25,28 +26,98 @@
     return data;
   }
 
+  let fieldIds = 0;
+
+  /** One sequence: its title × repetitions, Up/Down, and its own form (repetitions, notes on
+   * several lines, Save, Remove) whose errors and confirmations stay next to it. */
+  function sequenceItem(item, s, index, count) {
+    const li = document.createElement("li");
+    li.className = "sequence";
+    li.dataset.sequenceId = s.id;
+    const name = document.createElement("span");
+    name.className = "sequence-title";
+    name.textContent = `${s.title} × ${s.repetitions}`;
+    li.append(name);
+    for (const [label, delta] of [["Up", -1], ["Down", 1]]) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = label;
+      button.setAttribute("aria-label", `Move ${s.title} ${label.toLowerCase()}`);
+      button.disabled = index + delta < 0 || index + delta >= count;
+      button.addEventListener("click", () => move(item, index, delta));
+      li.append(" ", button);
+    }
+    const form = document.createElement("form");
+    form.className = "sequence-edit";
+    form.noValidate = true; // its own message, beside the field, in words
+    fieldIds += 1;
+    const reps = `seq-reps-${fieldIds}`;
+    const notes = `seq-notes-${fieldIds}`;
+    form.innerHTML = `
+      <label for="${reps}">Repetitions</label>
+      <input id="${reps}" name="repetitions" type="number" min="1" max="100" required>
+      <label for="${notes}">Notes</label>
+      <textarea id="${notes}" name="notes" rows="3" maxlength="4000" placeholder="what to teach, cues, who leads"></textarea>
+      <span class="sequence-buttons"><button type="submit">Save</button> <button type="button" class="remove">Remove</button></span>
+      <p class="sequence-status" role="status" aria-live="polite"></p>`;
+    form.elements.repetitions.value = String(s.repetitions);
+    form.elements.notes.value = s.notes || "";
+    for (const [selector, words] of [["button[type=submit]", `Save ${s.title}`], [".remove", `Remove ${s.title}`]]) {
+      form.querySelector(selector).setAttribute("aria-label", words);
+    }
+    form.elements.repetitions.setAttribute("aria-label", `Repetitions of ${s.title}`);
+    form.elements.notes.setAttribute("aria-label", `Notes for ${s.title}`);
+    const say = (text, isError) => {
+      const line = form.querySelector(".sequence-status");
+      line.textContent = text;
+      line.classList.toggle("error", Boolean(isError));
+      line.setAttribute("role", isError ? "alert" : "status");
+    };
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const repetitions = Number(form.elements.repetitions.value);
+      if (!Number.isInteger(repetitions) || repetitions < 1 || repetitions > 100) {
+        say("Repetitions: a whole number from 1 to 100.", true);
+        form.elements.repetitions.focus();
+        return;
+      }
+      try {
+        const saved = await call("PATCH", `/api/class-plans/${item.dataset.planId}/sequences/${s.id}/`, {
+          repetitions,
+          notes: form.elements.notes.value,
+        });
+        name.textContent = `${saved.title} × ${saved.repetitions}`;
+        say("Saved.");
+      } catch (error) {
+        say(`Could not save: ${error.message}`, true);
+      }
+    });
+    form.querySelector(".remove").addEventListener("click", async () => {
+      try {
+        await call("DELETE", `/api/class-plans/${item.dataset.planId}/sequences/${s.id}/`);
+      } catch (error) {
+        say(`Could not remove: ${error.message}`, true);
+        return;
+      }
+      await load(item);
+      const left = item.querySelector(".sequence-removed");
+      left.textContent = `Removed ${s.title}.`;
+    });
+    li.append(form);
+    return li;
+  }
+
   function renderSequences(item, sequences) {
     const ol = item.querySelector(".sequences");
-    ol.replaceChildren();
-    sequences.forEach((s, index) => {
-      const li = document.createElement("li");
-      li.className = "sequence";
-      li.dataset.sequenceId = s.id;
-      const name = document.createElement("span");
-      name.className = "sequence-title";
-      name.textContent = `${s.title} × ${s.repetitions}`;
-      li.append(name);
-      for (const [label, delta] of [["Up", -1], ["Down", 1]]) {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.textContent = label;
-        button.setAttribute("aria-label", `Move ${s.title} ${label.toLowerCase()}`);
-        button.disabled = index + delta < 0 || index + delta >= sequences.length;
-        button.addEventListener("click", () => move(item, index, delta));
-        li.append(" ", button);
-      }
-      ol.append(li);
-    });
+    ol.replaceChildren(...sequences.map((s, index) => sequenceItem(item, s, index, sequences.length)));
+    let removed = item.querySelector(".sequence-removed");
+    if (!removed) {
+      removed = document.createElement("p");
+      removed.className = "sequence-removed hint";
+      removed.setAttribute("role", "status");
+      ol.after(removed);
+    }
+    removed.textContent = "";
   }
 
   async function load(item) {
