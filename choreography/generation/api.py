@@ -40,6 +40,7 @@ from choreography.generation.history import (
     retry_parameters,
 )
 from choreography.generation.links import poster_url
+from choreography.generation.selectors import beat_grid
 from choreography.generation.service import (
     DuplicateRequest,
     admit,
@@ -49,7 +50,6 @@ from choreography.generation.service import (
 )
 from choreography.generation.streaming import follow_stream, generation_stream, unwrap
 from choreography.models import ChoreographyTask, TaskStatus
-from choreography.music.generator import DEFAULT_SONG_BPM
 from choreography.runtime import Runtime
 
 router = Router()
@@ -128,20 +128,8 @@ def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
         relaxed_filters=result["relaxed_filters"],
         stage_seconds=result["stage_seconds"],
         section=result.get("section"),
-        **_beat_grid(task),
+        **beat_grid(task),
     ).model_dump(mode="json")
-
-
-def _beat_grid(task: ChoreographyTask) -> dict[str, float]:
-    """The grid the timeline was planned on; tasks from before it was stored fall back to the
-    song's (when loaded with the task: no query on the event loop), else the planner's default."""
-    result = task.result
-    if "bpm" in result:
-        return {"bpm": result["bpm"], "first_beat_seconds": result["first_beat_seconds"]}
-    song = task.song if ChoreographyTask.song.is_cached(task) else None
-    if song is None:
-        return {"bpm": DEFAULT_SONG_BPM, "first_beat_seconds": 0.0}
-    return {"bpm": song.bpm, "first_beat_seconds": song.first_beat_seconds}
 
 
 def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False) -> dict:
@@ -161,7 +149,7 @@ def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False
     }
     if detail:
         return VideoDetail(
-            **data, moves=task.result.get("timeline", []), **_beat_grid(task)
+            **data, moves=task.result.get("timeline", []), **beat_grid(task)
         ).model_dump(mode="json")
     return VideoOut(**data).model_dump(mode="json")
 

@@ -102,6 +102,8 @@ class Command(BaseCommand):
                 f"demo studio ready: {made.created_moves} moves filmed, uploaded and cut "
                 f"({time.monotonic() - started:.1f} s)"
             )
+        if not no_demo and settings.CHOREO.env == "demo":
+            self._front_door_demo()
         interrupted = run_sync(lambda runtime: runtime.leases.fail_expired())
         if interrupted:
             self.stdout.write(f"marked {interrupted} interrupted generation(s) as failed")
@@ -131,6 +133,21 @@ class Command(BaseCommand):
                 log_level=settings.CHOREO.log_level.lower(),
                 graceful_timeout=graceful_timeout,
                 trusted_proxies=settings.CHOREO.trusted_proxies,
+            )
+
+    def _front_door_demo(self) -> None:
+        """The front door's demo choreography, made once (a failure is reported, not fatal)."""
+        from choreography.frontdoor.demo import ensure_front_door_demo
+
+        started = time.monotonic()
+        try:
+            made = run_sync(ensure_front_door_demo)
+        except ChoreoError as exc:
+            self.stdout.write(f"front door demo not made: {exc.message} ({exc.stage})")
+            return
+        if made is not None and made.created:
+            self.stdout.write(
+                f"front door demo ready: {made.saved.title!r} ({time.monotonic() - started:.1f} s)"
             )
 
     def _check_storage(self) -> str:
