@@ -2,8 +2,10 @@
 by a dedicated account that cannot sign in, so the front door plays it through the shared link's
 checked video route like any shared choreography.
 
-``ensure_front_door_demo`` is idempotent (the existing one is kept); ``front_door_demo`` finds it
-for the page (None when there is none: the front door works without it).
+``ensure_front_door_demo`` is idempotent (the existing one is kept) and dances only a song of the
+demo library unless told which (an operator's own songs are never made public by it);
+``front_door_demo`` finds it for the page (None when there is none: the front door works
+without it).
 """
 
 from __future__ import annotations
@@ -46,12 +48,28 @@ async def front_door_demo() -> SavedChoreography | None:
     )
 
 
-async def ensure_front_door_demo(*, runtime: Runtime) -> FrontDoorDemo | None:
-    """The demo choreography, generated, saved and shared on the first call; None when the
-    library has no song (nothing to dance to)."""
+async def _demo_song(song_id: int | None) -> Song | None:
+    """The song asked for, else the first of the demo library's songs present (never one of an
+    operator's own songs: the demo is public)."""
+    if song_id is not None:
+        return await Song.objects.filter(pk=song_id).afirst()
+    # Imported here: the demo module synthesizes with NumPy, which a page never needs.
+    from choreography.library.demo import DEMO_SONGS
+
+    for demo in DEMO_SONGS:
+        if song := await Song.objects.filter(title=demo.title, artist=demo.artist).afirst():
+            return song
+    return None
+
+
+async def ensure_front_door_demo(
+    *, runtime: Runtime, song_id: int | None = None
+) -> FrontDoorDemo | None:
+    """The demo choreography, generated, saved and shared on the first call; None when there is
+    no song to dance it to (by default a song of the demo library)."""
     if (existing := await front_door_demo()) is not None:
         return FrontDoorDemo(existing, created=False)
-    song = await Song.objects.order_by("pk").afirst()
+    song = await _demo_song(song_id)
     if song is None:
         return None
     owner, made = await get_user_model().objects.aget_or_create(username=OWNER)
