@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,8 @@ from tests.live import ROOT, LiveServer, copy_data_dir, server_env, start_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "screenshots"
+SHARED_SHOTS = Path("/tmp/choreo-screenshots")
+"""Where screenshots named in a closing note are collected, whichever test dir made them."""
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -31,6 +34,15 @@ def shot(page, name: str) -> None:
     """Save a full-page screenshot as ``screenshots/{name}.png`` for people to look at."""
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def keep_shot(page, tmp_path: Path, name: str, *, full_page: bool = True) -> Path:
+    """Save a screenshot as ``{name}.png`` in the test's tmp dir and copy it to SHARED_SHOTS."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    SHARED_SHOTS.mkdir(exist_ok=True)
+    shutil.copy(path, SHARED_SHOTS / path.name)
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,8 @@ LONGEST_FIRST = (
     "accounts/test_throttle_live.py",
     "api/test_body_limits.py",
     "generation/test_browser_player.py",
+    "frontdoor/test_browser_front_door.py",
+    "generation/test_browser_player_practice.py",
     "library/test_variants.py",
     "library/test_import_commands.py",
     "api/test_security.py",

@@ -138,7 +138,7 @@ FEATURE_TIERS: tuple[tuple[str, ...], ...] = (
     ("studios",),
     ("generation", "describe"),
     ("collections",),
-    ("classplans",),
+    ("classplans", "frontdoor"),
 )
 """The feature packages, lowest first: a feature imports only features of a lower tier (never
 one of its own tier, never one above). Generation tells collections and collections tells class

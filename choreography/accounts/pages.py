@@ -176,7 +176,16 @@ class PasswordResetView(ThrottledFormMixin, auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-logout = auth_views.LogoutView.as_view()  # POST only (Django 5)
+class LogoutView(auth_views.LogoutView):
+    """Log out (POST only, Django 5) and say so on the front door it lands on."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are signed out. See you on the dance floor!")
+        return response
+
+
+logout = LogoutView.as_view()
 
 
 class PasswordChangeView(FocusErrorMixin, auth_views.PasswordChangeView):

@@ -20,6 +20,8 @@ from choreography.collections import services
 from choreography.collections.models import SavedChoreography
 from choreography.errors import NotFoundError
 from choreography.generation.downloads import task_video_filename
+from choreography.generation.links import poster_url
+from choreography.generation.selectors import beat_grid
 from storage import LocalStorage
 
 SHARED_PRESIGNED_TTL_S = 300
@@ -34,28 +36,42 @@ async def _live_share(token: str) -> SavedChoreography:
         raise Http404("this shared link does not exist or has expired") from None
 
 
-@require_GET
-async def shared(request: HttpRequest, token: str) -> HttpResponse:
-    """Plays the shared video (through the checked video link) with its move timeline; 404 when
-    the link is unknown, revoked or expired."""
-    await visitor(request)  # base.html's account menu reads it: never the lazy sync lookup
-    saved = await _live_share(token)
-    task = saved.task
-    result = task.result or {}
-    response = render(
-        request,
-        "choreography/shared.html",
-        {
-            "saved": saved,
-            "song": task.song,
-            "parameters": task.parameters or {},
-            "video_url": reverse("shared_video", args=[token]),
-            "timeline": result.get("timeline", []),
-        },
-    )
+def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@require_GET
+async def shared(request: HttpRequest, token: str) -> HttpResponse:
+    """The shared choreography in the practice player (read-only) with its move timeline; a page
+    in the site's look, status 404, when the link is unknown, revoked or expired."""
+    await visitor(request)  # base.html's account menu reads it: never the lazy sync lookup
+    try:
+        saved = await services.shared(token)
+    except NotFoundError:
+        return _private(render(request, "choreography/shared_gone.html", status=404))
+    task = saved.task
+    context = {
+        "saved": saved,
+        "song": task.song,
+        "parameters": task.parameters or {},
+        "timeline": (task.result or {}).get("timeline", []),
+        "player": shared_player(request, saved),
+    }
+    return _private(render(request, "choreography/shared.html", context))
+
+
+def shared_player(request: HttpRequest, saved: SavedChoreography) -> dict:
+    """What the practice player shows of a live share (its ``task`` loaded): the video through
+    the share's checked route, the poster, the moves and the beat grid."""
+    result = saved.task.result or {}
+    return {
+        "video_url": reverse("shared_video", args=[saved.share_token]),
+        "poster_url": poster_url(runtime_of(request).storage, result),
+        "moves": result.get("timeline", []),
+        **beat_grid(saved.task),
+    }
 
 
 @require_safe
@@ -74,7 +90,4 @@ async def shared_video(request: HttpRequest, token: str) -> HttpResponse:
         target = runtime.sign_media(key, filename=filename, share=services.share_ref(saved)).path
     else:
         target = storage.url(key, filename=filename, ttl_s=SHARED_PRESIGNED_TTL_S)
-    response = HttpResponseRedirect(target)
-    response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return _private(HttpResponseRedirect(target))

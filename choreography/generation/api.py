@@ -42,6 +42,7 @@ from choreography.generation.history import (
     retry_parameters,
 )
 from choreography.generation.links import poster_url
+from choreography.generation.selectors import beat_grid
 from choreography.generation.service import (
     DuplicateRequest,
     admit,
@@ -51,7 +52,6 @@ from choreography.generation.service import (
 )
 from choreography.generation.streaming import follow_stream, generation_stream, unwrap
 from choreography.models import ChoreographyTask, TaskStatus
-from choreography.music.generator import DEFAULT_SONG_BPM
 from choreography.runtime import Runtime
 
 router = Router()
@@ -132,7 +132,7 @@ def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
         section=result.get("section"),
         song=_song_ref(_loaded_song(task)),
         parameters={"library": "public", **task.parameters},
-        **_beat_grid(task),
+        **beat_grid(task),
     ).model_dump(mode="json")
 
 
@@ -144,18 +144,6 @@ def _loaded_song(task: ChoreographyTask):
 
 def _song_ref(song) -> dict | None:
     return {"id": song.id, "title": song.title, "artist": song.artist} if song else None
-
-
-def _beat_grid(task: ChoreographyTask) -> dict[str, float]:
-    """The grid the timeline was planned on; tasks from before it was stored fall back to the
-    song's (when loaded with the task: no query on the event loop), else the planner's default."""
-    result = task.result
-    if "bpm" in result:
-        return {"bpm": result["bpm"], "first_beat_seconds": result["first_beat_seconds"]}
-    song = _loaded_song(task)
-    if song is None:
-        return {"bpm": DEFAULT_SONG_BPM, "first_beat_seconds": 0.0}
-    return {"bpm": song.bpm, "first_beat_seconds": song.first_beat_seconds}
 
 
 def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False) -> dict:
@@ -174,7 +162,7 @@ def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False
     }
     if detail:
         return VideoDetail(
-            **data, moves=task.result.get("timeline", []), **_beat_grid(task)
+            **data, moves=task.result.get("timeline", []), **beat_grid(task)
         ).model_dump(mode="json")
     return VideoOut(**data).model_dump(mode="json")
 

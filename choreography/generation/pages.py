@@ -11,6 +11,7 @@ from choreography.accounts import services
 from choreography.api.pages import page_options, visitor
 from choreography.classplans.services import is_instructor
 from choreography.describe.service import EXAMPLES as DESCRIBE_EXAMPLES
+from choreography.frontdoor.pages import front_door
 from choreography.library import catalog
 from choreography.library.catalog import SongFilters
 from choreography.models import Song
@@ -23,7 +24,7 @@ SONG_PAGE_SIZE = 20
 async def index(request: HttpRequest) -> HttpResponse:
     user = await visitor(request)
     if not user.is_authenticated:
-        return render(request, "choreography/signed_out.html", status=200)
+        return await front_door(request)
     songs, total = await catalog.search_songs(SongFilters(), page=1, page_size=SONG_PAGE_SIZE)
     genres = [
         g async for g in Song.objects.order_by("genre").values_list("genre", flat=True).distinct()

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from assembly import ClipHint
-from choreography.models import Move, MoveRole, MoveVariant
-from choreography.music.generator import MoveOption
+from choreography.models import ChoreographyTask, Move, MoveRole, MoveVariant
+from choreography.music.generator import DEFAULT_SONG_BPM, MoveOption
 from choreography.music.tempo import variant_key
 
 
@@ -39,3 +39,15 @@ def variant_hints(
         variant_key(by_pk[pk].clip_key, step): ClipHint(v.stream_key, tuple(v.frame_offsets))
         for (pk, step), v in variants.items()
     }
+
+
+def beat_grid(task: ChoreographyTask) -> dict[str, float]:
+    """The grid the timeline was planned on; tasks from before it was stored fall back to the
+    song's (when loaded with the task: no query on the event loop), else the planner's default."""
+    result = task.result or {}
+    if "bpm" in result:
+        return {"bpm": result["bpm"], "first_beat_seconds": result["first_beat_seconds"]}
+    song = task.song if ChoreographyTask.song.is_cached(task) else None
+    if song is None:
+        return {"bpm": DEFAULT_SONG_BPM, "first_beat_seconds": 0.0}
+    return {"bpm": song.bpm, "first_beat_seconds": song.first_beat_seconds}

@@ -126,6 +126,7 @@ async def test_login_and_logout_which_is_post_only():
     assert out.status_code == 302
     assert out["Location"] == "/"
     signed_out = await client.get("/")
+    assert b"You are signed out" in signed_out.content
     assert b'href="/accounts/signup/"' in signed_out.content
     assert b'href="/accounts/login/"' in signed_out.content
 

@@ -25,7 +25,7 @@ def test_sign_up_generate_log_out_log_in_and_keep_preferences(site, browser):
     """A visitor signs up, makes a video, logs out and in, finds it, and saved defaults prefill."""
     context, page, errors = new_page(browser)
     page.goto(site.base + "/")
-    page.get_by_role("link", name="Sign up").click()
+    page.locator("header").get_by_role("link", name="Sign up").click()
     page.fill("#id_username", "rosa")
     page.fill("#id_email", "rosa@example.com")
     page.fill("#id_password1", PASSWORD)
@@ -47,7 +47,7 @@ def test_sign_up_generate_log_out_log_in_and_keep_preferences(site, browser):
     shot(page, "acc-2-generated")
 
     page.click("#logout")
-    page.get_by_role("link", name="Log in").click()
+    page.locator("header").get_by_role("link", name="Log in").click()
     page.fill("#id_username", "rosa")
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Log in").click()

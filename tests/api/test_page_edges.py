@@ -126,7 +126,7 @@ async def follow_video(client: AsyncClient, saved: SavedChoreography) -> str:
     """The page's video link, checked and redirected: where it sends the browser."""
     page = await client.get(f"/shared/{saved.share_token}/", headers=BROWSER)
     video = f"/shared/{saved.share_token}/video/"
-    assert f'src="{video}"'.encode() in page.content
+    assert f'"video_url": "{video}"'.encode() in page.content  # the player's JSON
     response = await client.get(video)
     assert response.status_code == 302, response.content
     assert response["Cache-Control"] == "private, no-store"

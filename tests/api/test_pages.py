@@ -31,10 +31,16 @@ async def test_sign_in_link_works_once(library):
     assert b"links work once" in again.content
 
 
-async def test_signed_out_page_explains_how_to_sign_in():
+async def test_the_front_door_explains_choreo_to_a_visitor():
+    """Signed out, ``/`` is the front door: what choreo does and the ways in, no command to run
+    (and without a demo choreography, no player)."""
     response = await AsyncClient().get("/")
     assert response.status_code == 200
-    assert b"signin_link" in response.content
+    assert b"choreography" in response.content and b"8-count" in response.content
+    assert b'href="/accounts/signup/"' in response.content
+    assert b'href="/accounts/login/"' in response.content
+    assert b"manage.py" not in response.content and b"signin_link" not in response.content
+    assert b'id="player"' not in response.content
 
 
 async def test_garbage_sign_in_links_are_refused():

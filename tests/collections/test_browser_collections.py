@@ -53,8 +53,8 @@ def test_save_rename_share_and_delete(site, browser, sign_in_link):
     response = shared.goto(public)
     assert response.status == 200
     assert shared.inner_text("h2") == "Sunday class"
-    shared.wait_for_function("document.getElementById('shared-video').readyState >= 1")
-    assert shared.locator("#shared-timeline li").count() >= 1
+    shared.wait_for_function("document.getElementById('player').readyState >= 1")
+    assert shared.locator("#timeline li").count() >= 1
     stranger.close()
     assert stranger_errors == [], stranger_errors
 

@@ -361,7 +361,8 @@ async def test_share_unshare_and_the_public_page(alice, tmp_path, runtimes):
     page = await AsyncClient().get(path)
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Sunday" in text and "Basic step" in text and f'src="{path}video/"' in text
+    assert "Sunday" in text and "Basic step" in text and f'"video_url": "{path}video/"' in text
+    assert 'id="player"' in text and 'id="save-result"' not in text  # the player, read-only
     assert (await alice.get(f"/api/collections/{item['id']}/")).json()["share_url"] == url
 
     again = (
@@ -370,7 +371,9 @@ async def test_share_unshare_and_the_public_page(alice, tmp_path, runtimes):
     assert again != url and (await AsyncClient().get(path)).status_code == 404
     assert (await alice.delete(f"/api/collections/{item['id']}/share/")).status_code == 204
     assert (await AsyncClient().get("/" + again.split("/", 3)[3])).status_code == 404
-    assert (await AsyncClient().get("/shared/not-a-token/")).status_code == 404
+    unknown = await AsyncClient().get("/shared/not-a-token/", headers={"Accept": "text/html"})
+    assert unknown.status_code == 404
+    assert b"not available" in unknown.content and b'href="/"' in unknown.content
 
 
 async def test_an_expired_share_is_404(alice, tmp_path, runtimes):

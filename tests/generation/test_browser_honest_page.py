@@ -200,8 +200,8 @@ def test_an_expired_link_is_renewed_and_seeking_still_works(short_links, browser
     assert httpx.get(stale).status_code == 403
     page.evaluate(
         """async (old) => { const v = document.getElementById('player'); window.mediaErrors = 0;
-        clearTimeout(ChoreoPlayer.state.renewTimer);  // only the error can renew it now
-        await ChoreoPlayer.state.renewing;
+        clearTimeout(ChoreoPlayer.links.timer);  // only the error can renew it now
+        await ChoreoPlayer.links.renewing;
         v.addEventListener('error', () => { window.mediaErrors += 1; }); v.pause(); v.src = old; }""",
         stale,
     )

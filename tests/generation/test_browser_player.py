@@ -61,7 +61,7 @@ def open_player(site, browser, state: str, made: dict, *, width=1100, height=900
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{site.base}/")
-    page.wait_for_selector("#history li button")
+    page.wait_for_selector("#history li button", state="attached")
     page.evaluate("(id) => watch(id)", made["task_id"])
     page.wait_for_function(
         "() => { const v = document.getElementById('player'); return v.readyState >= 2 && v.duration > 0; }",
@@ -312,7 +312,7 @@ def test_settings_are_remembered(site, browser, alice_state, made):
     page.click("#mirror")
     page.click("#count-in")
     page.reload()
-    page.wait_for_selector("#history li button")
+    page.wait_for_selector("#history li button", state="attached")
     page.evaluate("(id) => watch(id)", made["task_id"])
     page.wait_for_function("() => document.getElementById('player').readyState >= 1")
     assert page.input_value("#speed") == "0.75"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -77,6 +78,24 @@ def test_demo_library_is_created_and_listed(server):
     assert len(items) == len(DEMO_SONGS)
     assert all(30 <= song["duration_seconds"] <= 90 for song in items)
     assert len({song["bpm"] for song in items}) == len(items)
+
+
+def test_the_front_door_plays_the_demo_choreography(server):
+    """serve made the front door's demo once (about 32 s, shared): a visitor's ``/`` shows it in
+    the practice player, and its video route answers with the video."""
+    base, _, data_dir, _ = server
+    assert "front door demo ready:" in (data_dir / "serve.log").read_text()
+    page = httpx.get(f"{base}/", headers={"Accept": "text/html"}, timeout=SLOW_S)
+    assert page.status_code == 200 and 'id="player"' in page.text
+    found = re.search(
+        r'<script id="shared-player" type="application/json">(.*?)</script>', page.text
+    )
+    assert found, page.text[-600:]
+    player = json.loads(found.group(1))
+    end = max(move["start_time"] + move["duration"] for move in player["moves"])
+    assert 24 <= end <= 40, end
+    video = httpx.get(base + player["video_url"], follow_redirects=True, timeout=SLOW_S)
+    assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
 
 
 MOVES_AS_JSON = """

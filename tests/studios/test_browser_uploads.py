@@ -7,7 +7,6 @@ Screenshots go to the test's tmp dir and to /tmp/choreo-screenshots/ as ``studio
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,12 +14,12 @@ import pytest
 
 from tests import phone_media
 from tests.browser import CHROMIUM, new_page
+from tests.browser import keep_shot as shot
 from tests.live import run_in_server_env
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Debian chromium")
 
 phone_clips = phone_media.phone_clips
-SHARED_SHOTS = Path("/tmp/choreo-screenshots")
 
 SEED = """
 import django
@@ -34,13 +33,6 @@ staff, _ = get_user_model().objects.get_or_create(username="staff-c", defaults={
 asked = InstructorRequest.objects.create(user=teacher, studio_name="Salsa Street Studio")
 services.decide(asked.pk, approve=True, staff=staff)
 """
-
-
-def shot(page, tmp_path: Path, name: str) -> None:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    SHARED_SHOTS.mkdir(exist_ok=True)
-    shutil.copy(path, SHARED_SHOTS / path.name)
 
 
 def test_instructor_uploads_and_a_student_dances_the_move(

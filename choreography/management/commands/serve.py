@@ -12,6 +12,7 @@ trusted only from CHOREO_TRUSTED_PROXIES.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import time
 
@@ -105,6 +106,8 @@ class Command(BaseCommand):
                 f"demo studio ready: {made.created_moves} moves filmed, uploaded and cut "
                 f"({time.monotonic() - started:.1f} s)"
             )
+        if not no_demo and settings.CHOREO.env == "demo":
+            self._front_door_demo()
         interrupted = run_sync(lambda runtime: runtime.leases.fail_expired())
         if interrupted:
             self.stdout.write(f"marked {interrupted} interrupted generation(s) as failed")
@@ -137,6 +140,23 @@ class Command(BaseCommand):
                 log_level=settings.CHOREO.log_level.lower(),
                 graceful_timeout=graceful_timeout,
                 trusted_proxies=settings.CHOREO.trusted_proxies,
+            )
+
+    def _front_door_demo(self) -> None:
+        """The front door's demo choreography, made once (a failure is reported, not fatal)."""
+        from choreography.frontdoor.demo import ensure_front_door_demo
+
+        started = time.monotonic()
+        try:
+            # In a context of its own: the generation's log context (task, user) stays there
+            # instead of tagging every later line of this process.
+            made = contextvars.copy_context().run(run_sync, ensure_front_door_demo)
+        except ChoreoError as exc:
+            self.stdout.write(f"front door demo not made: {exc.message} ({exc.stage})")
+            return
+        if made is not None and made.created:
+            self.stdout.write(
+                f"front door demo ready: {made.saved.title!r} ({time.monotonic() - started:.1f} s)"
             )
 
     def _check_storage(self) -> str:

@@ -1,12 +1,16 @@
-// The practice player: speed, mirror, loop a move or a range of moves, the 8-count and the move
-// name over the video, an optional count-in, keyboard shortcuts, fullscreen, and a signed video
-// link renewed before (or when) it expires. Client-side only: nothing is re-encoded.
-// Loaded before app.js, which calls ChoreoPlayer.show(result) with a generate response or a
-// video detail (both carry video_url, moves, bpm and first_beat_seconds).
+// The practice player: speed, mirror, volume, loop a move, a range of moves or free A-B points,
+// the 8-count and the move name in a bar under the video, an optional count-in (on Play and
+// before a loop), keyboard shortcuts that reach the player once it has been used, fullscreen, and
+// a signed video link renewed before (or when) it expires. Client-side only: nothing re-encoded.
+// Needs player_ab.js, player_clicks.js and player_links.js first (_player_scripts.html); the page
+// then calls ChoreoPlayer.show(result) with a generate response, a video detail or a shared
+// choreography (each carries video_url, moves, bpm and first_beat_seconds).
 "use strict";
 
 const ChoreoPlayer = (() => {
   const SPEEDS = [0.5, 0.75, 0.9, 1, 1.25, 1.5];
+  const SEEK_S = 5; // Shift+arrows
+  const VOLUME_STEP = 0.1;
   const STORE = "choreo.player";
   const BEATS_PER_PHRASE = 8;
   const EPS = 1e-3; // seconds: a seek lands this far inside a move, never on the frame before it
@@ -22,31 +26,29 @@ const ChoreoPlayer = (() => {
     bpm: 120,
     firstBeat: 0,
     loop: null, // {from, to}: indexes of the first and last looped move
+    ab: ChoreoABLoop.create(), // free A-B points, looped once both are set (a move loop ends it)
     jumping: false, // a loop jump is seeking: do not jump again before it lands
     countingIn: false,
     wraps: 0,
     clicks: 0,
     taskId: "",
-    renewTimer: null,
-    renewing: null,
-    renewedAt: 0,
-    renewedUrl: "",
     current: -2,
     frameHandle: null,
-    swapAt: null, // while a renewed link loads: where to resume
     frame: null, // one video frame's duration, measured from presented frames (requestVideoFrameCallback)
     lastFrame: null, // {mediaTime, presentedFrames} of the previous callback
   };
   const settings = loadSettings();
 
   function loadSettings() {
-    const defaults = { speed: 1, mirror: false, countIn: false };
+    const defaults = { speed: 1, mirror: false, countIn: false, volume: 1 };
     try {
       const saved = JSON.parse(localStorage.getItem(STORE) || "{}");
+      const volume = Number(saved.volume);
       return {
         speed: SPEEDS.includes(saved.speed) ? saved.speed : defaults.speed,
         mirror: saved.mirror === true,
         countIn: saved.countIn === true,
+        volume: Number.isFinite(volume) && volume >= 0 && volume <= 1 ? volume : defaults.volume,
       };
     } catch {
       return defaults;
@@ -80,7 +82,9 @@ const ChoreoPlayer = (() => {
     return moves.length - 1;
   }
 
+  /** [start, end] of the loop playing: a move or a range of moves, else free A-B points, else null. */
   function loopBounds() {
+    if (!state.loop) return state.ab.bounds();
     const { from, to } = state.loop;
     return [state.moves[from].start_time, moveEnd(state.moves[to])];
   }
@@ -107,8 +111,9 @@ const ChoreoPlayer = (() => {
   /** Jump back once the frame on screen is the loop's last (``ahead`` = one frame, so the seek
    * overlaps that frame's display), or anything past the end. */
   function enforceLoop(t, ahead = 0) {
-    if (!state.loop || state.jumping || state.countingIn) return;
-    const [start, end] = loopBounds();
+    const bounds = loopBounds();
+    if (!bounds || state.jumping || state.countingIn) return;
+    const [start, end] = bounds;
     if (t + ahead >= end - EPS) jumpTo(start);
   }
 
@@ -156,8 +161,9 @@ const ChoreoPlayer = (() => {
     render(video.currentTime);
   });
   video.addEventListener("ended", () => {
-    if (!state.loop) return;
-    jumpTo(loopBounds()[0]);
+    const bounds = loopBounds();
+    if (!bounds) return;
+    jumpTo(bounds[0]);
     video.play().catch(() => {});
   });
   for (const name of ["play", "pause"]) video.addEventListener(name, showPlaying);
@@ -171,9 +177,12 @@ const ChoreoPlayer = (() => {
     button.querySelector(".word").textContent = playing ? "Pause" : "Play";
   }
 
+  /** Play (after the count-in when it is on) or pause; a press during the count-in stops it. */
   function togglePlay() {
-    if (video.paused) video.play().catch(() => {});
-    else video.pause();
+    if (state.countingIn) state.countInStopped = true;
+    else if (!video.paused) video.pause();
+    else if (settings.countIn) countIn().then((done) => { if (done) video.play().catch(() => {}); });
+    else video.play().catch(() => {});
   }
 
   function applySpeed() {
@@ -210,6 +219,20 @@ const ChoreoPlayer = (() => {
     video.muted = !video.muted;
   }
 
+  function setVolume(volume) {
+    settings.volume = Math.round(Math.min(1, Math.max(0, volume)) * 100) / 100;
+    saveSettings();
+    video.volume = settings.volume;
+    if (settings.volume > 0 && video.muted) video.muted = false;
+  }
+
+  function showVolume() {
+    byId("mute").setAttribute("aria-pressed", String(video.muted));
+    const slider = byId("volume");
+    if (document.activeElement !== slider) slider.value = String(video.volume);
+    slider.setAttribute("aria-valuetext", video.muted ? "muted" : `${Math.round(video.volume * 100)} %`);
+  }
+
   function applyCountIn() {
     byId("count-in").setAttribute("aria-pressed", String(settings.countIn));
   }
@@ -226,8 +249,14 @@ const ChoreoPlayer = (() => {
       const [start, end] = loopBounds();
       if (t < start - EPS || t >= end) clearLoop();
     }
-    if (state.swapAt !== null) state.swapAt = t;
+    if (links.swapAt !== null) links.swapAt = t;
     video.currentTime = t;
+  }
+
+  /** Back or forward by seconds, inside the video. */
+  function seekBy(seconds) {
+    const end = video.duration || 0;
+    seek(Math.min(Math.max(0, video.currentTime + seconds), Math.max(0, end - EPS)));
   }
 
   function goToMove(index) {
@@ -249,32 +278,68 @@ const ChoreoPlayer = (() => {
       if (inside) button.dataset.loop = "true";
       else delete button.dataset.loop;
     });
+    const { a, b } = state.ab.points;
+    byId("ab-a").textContent = a === null ? "–" : clockTenths(a);
+    byId("ab-b").textContent = b === null ? "–" : clockTenths(b);
+    const ab = state.ab.bounds();
+    byId("ab-loop").dataset.active = String(!looping && ab !== null);
     let words = "";
     if (looping) {
       const { from, to } = state.loop;
       const names = from === to ? state.moves[from].label : `${state.moves[from].label} to ${state.moves[to].label}`;
       words = `Looping ${names}. Shift-click another move to extend the loop.`;
+    } else if (ab) {
+      words = `Looping from A ${clockTenths(ab[0])} to B ${clockTenths(ab[1])}.`;
+    } else if (a !== null || b !== null) {
+      words = `A-B loop: set ${a === null ? "A" : "B"} to start looping.`;
     }
     byId("loop-status").textContent = words;
   }
+
+  const clockTenths = (s) => `${clock(s)}.${Math.floor((s % 1) * 10)}`;
 
   function clearLoop() {
     state.loop = null;
     showLoop();
   }
 
-  function setLoop(from, to) {
-    state.loop = { from: Math.min(from, to), to: Math.max(from, to) };
-    showLoop();
-    const [start, end] = loopBounds();
+  /** Start the loop [start, end]: after the count-in when it is on, else from its start when the
+   * time is outside it. */
+  function startLoop([start, end]) {
     const t = video.currentTime;
     if (settings.countIn) {
       video.pause();
       video.currentTime = start + EPS;
-      countIn().then(() => video.play().catch(() => {}));
+      countIn().then((done) => { if (done) video.play().catch(() => {}); });
     } else if (t < start - EPS || t >= end) {
       video.currentTime = start + EPS;
     }
+  }
+
+  function setLoop(from, to) {
+    state.loop = { from: Math.min(from, to), to: Math.max(from, to) };
+    state.ab.clear();
+    showLoop();
+    startLoop(loopBounds());
+  }
+
+  /** Set point ``which`` ("a" or "b") of the free loop at the current time. */
+  function setPoint(which) {
+    state.loop = null;
+    state.ab.set(which, video.currentTime, video.duration || 0);
+    showLoop();
+    const bounds = state.ab.bounds();
+    if (bounds && which === "b") startLoop(bounds);
+  }
+
+  function nudgePoint(which, sign) {
+    state.ab.nudge(which, sign, video.duration || 0);
+    showLoop();
+  }
+
+  function clearPoints() {
+    state.ab.clear();
+    showLoop();
   }
 
   function toggleLoop() {
@@ -285,38 +350,24 @@ const ChoreoPlayer = (() => {
     }
   }
 
-  /** Four clicks on the song's beat (at the chosen speed), shown as 5 6 7 8 over the video. */
+  /** Four clicks on the song's beat (at the chosen speed), shown as 5 6 7 8 in the bar; true when
+   * it ran to its end (Play pressed again stops it). */
   async function countIn() {
-    const Context = window.AudioContext || window.webkitAudioContext;
     const beat = 60 / state.bpm / settings.speed;
     state.countingIn = true;
+    state.countInStopped = false;
     countEl.dataset.phase = "count-in";
     try {
-      let audio = null;
-      if (Context) {
-        state.audio = state.audio || new Context();
-        audio = state.audio;
-        await audio.resume().catch(() => {});
-        const t0 = audio.currentTime + 0.05;
-        for (let i = 0; i < 4; i += 1) {
-          const oscillator = audio.createOscillator();
-          const gain = audio.createGain();
-          oscillator.frequency.value = i === 0 ? 1600 : 1100;
-          gain.gain.setValueAtTime(0.6, t0 + i * beat);
-          gain.gain.exponentialRampToValueAtTime(0.001, t0 + i * beat + 0.06);
-          oscillator.connect(gain).connect(audio.destination);
-          oscillator.start(t0 + i * beat);
-          oscillator.stop(t0 + i * beat + 0.07);
-          state.clicks += 1;
-        }
-      }
-      for (let i = 0; i < 4; i += 1) {
+      state.clicks += await ChoreoClicks.play(4, beat);
+      for (let i = 0; i < 4 && !state.countInStopped; i += 1) {
         countEl.textContent = String(5 + i);
         await new Promise((resolve) => setTimeout(resolve, beat * 1000));
       }
+      return !state.countInStopped;
     } finally {
       state.countingIn = false;
       countEl.dataset.phase = "beat";
+      render(video.currentTime);
     }
   }
 
@@ -358,37 +409,65 @@ const ChoreoPlayer = (() => {
     " ": togglePlay,
     ArrowLeft: () => stepMove(-1),
     ArrowRight: () => stepMove(1),
+    "Shift+ArrowLeft": () => seekBy(-SEEK_S),
+    "Shift+ArrowRight": () => seekBy(SEEK_S),
+    ArrowUp: () => setVolume(video.volume + VOLUME_STEP),
+    ArrowDown: () => setVolume(video.volume - VOLUME_STEP),
     "[": () => stepSpeed(-1),
     "]": () => stepSpeed(1),
     m: toggleMirror,
     l: toggleLoop,
+    v: toggleMute,
+    a: () => setPoint("a"),
+    b: () => setPoint("b"),
+    x: clearPoints,
     f: toggleFullscreen,
     "?": openHelp,
   };
 
   document.addEventListener("keydown", (event) => {
-    if (byId("result").hidden || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (box.closest("[hidden]") || event.ctrlKey || event.metaKey || event.altKey) return;
     if (byId("player-help").open) return; // the dialog has the keyboard; Escape closes it
     const target = event.target instanceof Element ? event.target : document.body;
     if (target.closest("input, select, textarea, [contenteditable]")) return; // typing, not a shortcut
     const inPlayer = box.contains(target) || timeline.contains(target) || target === document.body;
     if (event.key === " " && !inPlayer && target.closest("button, a, summary")) return;
-    const action = KEYS[event.key] || KEYS[event.key.toLowerCase()];
+    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    const action = (event.shiftKey && KEYS[`Shift+${key}`]) || KEYS[event.key] || KEYS[key];
     if (!action) return;
     event.preventDefault();
     action();
   });
 
+  // Once a control of the player is used with the mouse or a finger, the keyboard goes back to
+  // the player: Space and the arrows then play, seek and step, never open a dropdown or move a
+  // slider. (Used from the keyboard, a control keeps the focus, as it should.)
+  let pointerUsed = false;
+  box.addEventListener("pointerdown", () => { pointerUsed = true; }, true);
+  box.addEventListener("keydown", () => { pointerUsed = false; }, true);
+  function giveFocusBack() {
+    if (pointerUsed) box.focus({ preventScroll: true });
+  }
+  for (const id of ["speed", "volume", "position"]) byId(id).addEventListener("change", giveFocusBack);
+
   byId("play").addEventListener("click", togglePlay);
   byId("prev-move").addEventListener("click", () => stepMove(-1));
   byId("next-move").addEventListener("click", () => stepMove(1));
   byId("speed").addEventListener("change", (event) => setSpeed(Number(event.target.value)));
+  byId("volume").addEventListener("input", (event) => setVolume(Number(event.target.value)));
+  byId("ab-set-a").addEventListener("click", () => setPoint("a"));
+  byId("ab-set-b").addEventListener("click", () => setPoint("b"));
+  byId("ab-a-back").addEventListener("click", () => nudgePoint("a", -1));
+  byId("ab-a-forward").addEventListener("click", () => nudgePoint("a", 1));
+  byId("ab-b-back").addEventListener("click", () => nudgePoint("b", -1));
+  byId("ab-b-forward").addEventListener("click", () => nudgePoint("b", 1));
+  byId("ab-clear").addEventListener("click", clearPoints);
   byId("mirror").addEventListener("click", toggleMirror);
   byId("loop").addEventListener("click", toggleLoop);
   byId("count-in").addEventListener("click", toggleCountIn);
   byId("fullscreen").addEventListener("click", toggleFullscreen);
   byId("mute").addEventListener("click", toggleMute);
-  video.addEventListener("volumechange", () => byId("mute").setAttribute("aria-pressed", String(video.muted)));
+  video.addEventListener("volumechange", showVolume);
   byId("help-open").addEventListener("click", openHelp);
   byId("help-close").addEventListener("click", () => byId("player-help").close());
   byId("position").addEventListener("input", (event) => seek(Number(event.target.value)));
@@ -397,54 +476,9 @@ const ChoreoPlayer = (() => {
 
   // --- the signed link: renewed before it expires, or when the video fails to load -------
 
-  function scheduleRenewal(expiresAt) {
-    clearTimeout(state.renewTimer);
-    const expires = Date.parse(expiresAt || "");
-    if (!state.taskId || !Number.isFinite(expires)) return;
-    const left = expires - Date.now();
-    const lead = Math.min(60_000, Math.max(0, left / 4)); // a quarter of a short life, else a minute
-    state.renewTimer = setTimeout(renew, Math.max(0, left - lead));
-  }
-
-  /** A fresh link from the video detail, swapped in where the dancer is, playing or not. */
-  function renew() {
-    if (!state.taskId || state.renewing) return state.renewing;
-    state.renewing = (async () => {
-      const response = await fetch(`/api/choreography/videos/${encodeURIComponent(state.taskId)}/`, {
-        credentials: "same-origin",
-      });
-      if (!response.ok) throw new Error(`the video could not be renewed (${response.status})`);
-      const detail = await response.json();
-      swapSource(detail.video_url);
-      state.renewedAt = Date.now();
-      state.renewedUrl = detail.video_url;
-      scheduleRenewal(detail.video_url_expires_at);
-      document.dispatchEvent(new CustomEvent("choreo:renewed", { detail }));
-    })()
-      .catch(() => { byId("loop-status").textContent = "The video link expired and could not be renewed: reload the page."; })
-      .finally(() => { state.renewing = null; });
-    return state.renewing;
-  }
-
-  function swapSource(url) {
-    state.swapAt = video.currentTime; // a seek during the swap moves it (see seek)
-    const wasPlaying = !video.paused && !video.ended;
-    video.addEventListener(
-      "loadedmetadata",
-      () => {
-        video.currentTime = state.swapAt;
-        state.swapAt = null;
-        if (wasPlaying) video.play().catch(() => {});
-      },
-      { once: true },
-    );
-    video.src = url;
-  }
-
-  video.addEventListener("error", () => {
-    // An expired link answers 403; renew it, but not in a loop when a fresh link fails too.
-    const freshFailed = video.currentSrc === state.renewedUrl && Date.now() - state.renewedAt < 5000;
-    if (state.taskId && !freshFailed) renew();
+  const links = ChoreoVideoLinks.create(video, {
+    taskId: () => state.taskId,
+    onFailed: () => { byId("loop-status").textContent = "The video link expired and could not be renewed: reload the page."; },
   });
 
   // --- a new video -----------------------------------------------------------------------
@@ -479,18 +513,17 @@ const ChoreoPlayer = (() => {
     state.firstBeat = Number.isFinite(Number(result.first_beat_seconds)) ? Number(result.first_beat_seconds) : 0;
     state.taskId = result.task_id || "";
     state.current = -2;
-    state.renewedAt = 0;
-    state.renewedUrl = "";
     state.frame = null;
     state.lastFrame = null;
     state.loop = null;
+    state.ab.clear();
     if (result.poster_url) video.poster = result.poster_url;
     else video.removeAttribute("poster");
     video.src = result.video_url;
     renderTimeline();
     showLoop();
     render(0);
-    scheduleRenewal(result.video_url_expires_at);
+    links.reset(result.video_url_expires_at);
   }
 
   for (const speed of SPEEDS) {
@@ -502,7 +535,9 @@ const ChoreoPlayer = (() => {
   applySpeed();
   applyMirror();
   applyCountIn();
+  video.volume = settings.volume;
+  showVolume();
   showPlaying();
 
-  return { show, renew, countAt, state, settings, focus: () => byId("play").focus({ preventScroll: true }) };
+  return { show, renew: links.renew, links, countAt, state, settings, focus: () => byId("play").focus({ preventScroll: true }) };
 })();
