@@ -83,14 +83,15 @@ class Command(BaseCommand):
 
             started = time.monotonic()
             self.stdout.write("library is empty: creating the demo library with FFmpeg...")
-            songs, moves = run_sync(create_demo_library, warm=False)
+            songs, moves = run_sync(create_demo_library, warm=False, progress=self._progress)
             # Its tempo variants are rendered by the server in the background (the workers
             # inherit the setting); a request before that renders the ones it needs.
             os.environ["CHOREO_WARM_ON_START"] = "1"
             settings.CHOREO = settings.CHOREO.model_copy(update={"warm_on_start": True})
             self.stdout.write(
                 f"demo library ready: {songs} songs, {moves} moves "
-                f"({time.monotonic() - started:.1f} s)"
+                f"({time.monotonic() - started:.1f} s); its tempo variants are rendered in the "
+                "background"
             )
         if fresh_library and settings.CHOREO.env == "demo":
             # Its accounts (demo teaches, student joined) only where the demo's sign-in links are.
@@ -132,6 +133,11 @@ class Command(BaseCommand):
                 graceful_timeout=graceful_timeout,
                 trusted_proxies=settings.CHOREO.trusted_proxies,
             )
+
+    def _progress(self, line: str) -> None:
+        """A line of the demo build's progress, shown at once (stdout may be a pipe)."""
+        self.stdout.write(line)
+        self.stdout.flush()
 
     def _check_storage(self) -> str:
         """Reach the configured storage once; an unusable one stops start-up with one line."""
