@@ -154,8 +154,11 @@ FRAMING_VIEWS = {"welcome": "front", "final-pose": "three-quarter"}
 
 
 def demo_move_metadata(count: int | None = None) -> list[ClipMetadata]:
-    """The first ``count`` demo moves' metadata (all of them by default)."""
-    return [move.metadata() for move in DEMO_MOVES[:count]]
+    """``count`` demo moves' metadata, spread evenly over the list (so over every level, energy
+    and view): all of them by default."""
+    total = len(DEMO_MOVES)
+    count = total if count is None else max(1, min(count, total))
+    return [DEMO_MOVES[index * total // count].metadata() for index in range(count)]
 
 
 def demo_move_of(name: str) -> tuple[str, str]:

@@ -45,6 +45,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-demo", action="store_true", help="do not create the demo library")
         parser.add_argument(
+            "--demo-moves",
+            type=int,
+            default=None,
+            help="build only this many demo moves, spread over levels, energies and views "
+            "(default: all 48; the tests use a subset)",
+        )
+        parser.add_argument(
             "--graceful-timeout",
             type=float,
             default=30.0,
@@ -58,6 +65,7 @@ class Command(BaseCommand):
         port: int,
         workers: int,
         no_demo: bool,
+        demo_moves: int | None,
         graceful_timeout: float,
         **options,
     ) -> None:
