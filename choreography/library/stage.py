@@ -1,8 +1,8 @@
 """Drawing the dancing couple with Pillow: a light studio, a wooden floor, two figures.
 
-The background is drawn once per size, and once per clip with its floor marks (where the feet
-land, for the basics and the box), then copied per frame; each frame is a few dozen thick lines
-and ellipses, returned as raw RGBA bytes for FFmpeg to encode (Pillow packs RGBA twice as fast
+The background is drawn once per size and copied per frame; the floor marks (where the feet
+land, for the basics and the box) are worked out once per clip; each frame is a few dozen thick
+lines and ellipses, returned as raw RGBA bytes for FFmpeg to encode (Pillow packs RGBA twice as fast
 as RGB: it keeps pixels in four bytes anyway). The camera may be turned round the couple
 (``yaw``: three-quarter or side views, choreography.library.poses.seen_from). The leader wears
 blue, the follower red; joined hands are gold, and an arrow on the floor round the follower
@@ -51,13 +51,17 @@ MARKS = {"leader": (92, 112, 170), "follower": (200, 96, 116)}
 TURN_ARROW = (120, 40, 150)
 JOIN_DISTANCE = 0.09
 """Hands nearer than this (world units) are drawn joined."""
-HEAD_BAND = (0.25, 0.6)
-"""The dancers' heads stay between these fractions of the frame's height, top down (standing
-heads about 26-36 %, a dip takes hers down to 59 %; raised hands reach 19 %, feet 95 %; in every
+HEAD_BAND = (0.22, 0.58)
+"""The dancers' heads stay between these fractions of the frame's height, top down (measured:
+24-57 %; standing heads about 24-35 %, the dip takes hers down to 57 %; raised hands reach 18 %,
+feet 96 %; in every
 figure and view: tests/library/test_demo_library.py checks it); the player's overlay of names
 and counts goes above or below."""
-FLOOR_AT, HEIGHT_UNITS = 0.9, 2.85
+FLOOR_AT, HEIGHT_UNITS = 0.86, 2.85
 """The floor line at depth 0 (fraction of the height) and the world units the height spans."""
+DEPTH_DROP = 0.15
+"""How far down the frame (fraction of its height) one unit nearer the camera is drawn: enough
+for steps forward and back, and the box's square, to read on the floor."""
 MODE, PIX_FMT = "RGBA", "rgba"
 """How frames are drawn and what FFmpeg is told they are."""
 
@@ -77,7 +81,7 @@ class Stage:
         self.floor_y = height * FLOOR_AT
         self.background = self._background()
         self.font = font_of(max(9, height // 24))
-        self.backdrops: dict[tuple[str, float], Image.Image] = {}
+        self.marks: dict[tuple[str, float], list] = {}
 
     def _background(self) -> Image.Image:
         w, h = self.width, self.height
@@ -107,22 +111,17 @@ class Stage:
         scale = self.unit * (1 + 0.2 * z)
         return (
             self.width / 2 + point[0] * scale,
-            self.floor_y + z * self.height * 0.07 - point[1] * scale,
+            self.floor_y + z * self.height * DEPTH_DROP - point[1] * scale,
         )
 
-    def backdrop(self, figure: Figure, yaw: float, *, marks: bool) -> Image.Image:
-        """The background with ``figure``'s floor marks in this view (drawn once per clip)."""
-        key = (figure.name if marks else "", yaw)
-        if key not in self.backdrops:
-            image = self.background.copy()
-            if marks:
-                self._floor_marks(ImageDraw.Draw(image), figure, yaw)
-            self.backdrops[key] = image
-        return self.backdrops[key]
-
-    def _floor_marks(self, draw: ImageDraw.ImageDraw, figure: Figure, yaw: float) -> None:
-        """A footprint wherever a foot is planted on a count, in the dancer's colour."""
+    def floor_marks(self, figure: Figure, yaw: float) -> list[tuple[list[float], tuple, tuple]]:
+        """(box, fill, outline) of a footprint wherever a foot is planted on a count, in the
+        dancer's colour: worked out once per clip, drawn over the shadows on every frame."""
+        key = (figure.name, yaw)
+        if key in self.marks:
+            return self.marks[key]
         seen: set[tuple[int, int, int]] = set()
+        marks = []
         for count in range(figure.counts + 1):
             poses, _ = interpolate(figure, float(count))
             poses = seen_from(poses, yaw)
@@ -134,13 +133,15 @@ class Stage:
                 )
                 for foot, down in zip(body.feet, planted, strict=True):
                     x, y = self.project((foot[0], 0.0), body.z)
-                    key = (dancer, round(x / max(1, self.unit * 0.04)), round(y))
-                    if not down or key in seen:
+                    spot = (dancer, round(x / max(1, self.unit * 0.04)), round(y))
+                    if not down or spot in seen:
                         continue
-                    seen.add(key)
-                    rx, ry = self.unit * 0.075, self.unit * 0.03
+                    seen.add(spot)
+                    rx, ry = self.unit * 0.055, self.unit * 0.024
                     fill = tuple(round(c + (255 - c) * 0.55) for c in colour)
-                    draw.ellipse([x - rx, y - ry, x + rx, y + ry], fill=fill, outline=colour)
+                    marks.append(([x - rx, y - ry, x + rx, y + ry], fill, colour))
+        self.marks[key] = marks
+        return marks
 
     def frame(
         self,
@@ -153,7 +154,7 @@ class Stage:
     ) -> Image.Image:
         """The couple at ``beat`` counts into ``figure`` seen from ``yaw``; the label and the
         count only if ``label`` is given (the demo studio's "filmed" moves)."""
-        image = self.backdrop(figure, yaw, marks=marks).copy()
+        image = self.background.copy()
         draw = ImageDraw.Draw(image)
         poses, lifts = interpolate(figure, beat)
         poses = seen_from(poses, yaw)
@@ -161,6 +162,8 @@ class Stage:
         joined = _joined_hands(*bodies)
         for body in bodies:
             self._shadow(draw, body)
+        for box, fill, outline in self.floor_marks(figure, yaw) if marks else ():
+            draw.ellipse(box, fill=fill, outline=outline)
         self._turn_arrow(draw, figure, beat, yaw, bodies[1])
         dancers = [(bodies[0], LEADER, joined[0]), (bodies[1], FOLLOWER, joined[1])]
         for body, colours, hands in sorted(dancers, key=lambda d: d[0].z):
