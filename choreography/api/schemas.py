@@ -62,6 +62,11 @@ class GenerateRequest(BaseModel):
         '"traditional" means romantic or sensual.',
     )
     seed: Seed | None = None
+    allow_repeats: bool = Field(
+        False,
+        description="Let a move play twice in a row and a sequence of moves come back; by "
+        "default a routine never does while the library has other moves to play",
+    )
     start_seconds: SectionSeconds | None = Field(
         None,
         description="Only part of the song: it starts at the phrase boundary (an 8-count's "
