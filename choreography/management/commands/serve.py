@@ -91,7 +91,9 @@ class Command(BaseCommand):
 
             started = time.monotonic()
             self.stdout.write("library is empty: creating the demo library with FFmpeg...")
-            songs, moves = run_sync(create_demo_library, warm=False, progress=self._progress)
+            songs, moves = run_sync(
+                create_demo_library, warm=False, move_count=demo_moves, progress=self._progress
+            )
             # Its tempo variants are rendered by the server in the background (the workers
             # inherit the setting); a request before that renders the ones it needs.
             os.environ["CHOREO_WARM_ON_START"] = "1"
