@@ -42,6 +42,16 @@ def test_metadata_covers_every_difficulty_energy_and_style():
     assert {move.view for move in DEMO_MOVES} == set(VIEWS)
 
 
+def test_a_subset_of_the_demo_moves_is_spread_over_levels_energies_and_views():
+    """``serve --demo-moves 24`` (the tests' build) still has every level, energy and view."""
+    subset = demo_move_metadata(24)
+    assert len({m.name for m in subset}) == 24
+    assert {(m.difficulty, m.energy_level) for m in subset} == {
+        (level, energy) for level in Difficulty.values for energy in EnergyLevel.values
+    }
+    assert {demo_move_of(m.name)[1] for m in subset} == set(VIEWS)
+
+
 def test_every_figure_is_one_or_two_eight_counts_from_home_to_home():
     """Clips cut into one another cleanly: each figure starts (but the intro, which walks in)
     and ends (but the outro's final pose) at home."""
