@@ -20,15 +20,14 @@ Partial pieces shorter than ``MIN_SEGMENT_S`` are merged into their neighbouring
 
 Which move plays when: filters (difficulty, style, energy) pick a pool, relaxed in
 ``RELAXATION_ORDER`` (see ``select_pool``); then, for each slot, the pool's moves are ranked by
-(1) not the previous move (unless ``allow_repeats``); (2) not making a pair of consecutive moves
-that already played in this routine; (3) not played in the last ``NO_REPEAT_WINDOW`` moves;
-(4) the requested difficulty, then a *preferred* move (the studio's own, with library "both");
-(5) a tempo variant within ``MAX_GRID_ERROR`` of the song's tempo, then the clip's own tempo
-within ``TEMPO_TOLERANCE`` of it (less re-timing); (6) the requested style; (7) energy nearest
-the phrase's target; (8) played fewest times so far, so no move of the best-matching ones comes
-back before all of them have played; (9) fits the phrases left without trimming. Ties are broken
-by the seeded random generator. So a relaxed filter only widens the pool (to honour the repeat
-rules); moves that match it still come first. With ``allow_repeats`` rules 1-3 and 8 are off.
+(1) not the previous move, (2) no pair of consecutive moves played twice, (3) not in the last
+``NO_REPEAT_WINDOW`` moves (less in a pool too small to leave two choices); (4) the requested
+difficulty, then a *preferred* move (the studio's own, with library "both"); (5) a tempo variant
+within ``MAX_GRID_ERROR`` of the song's tempo, then the clip's own tempo within
+``TEMPO_TOLERANCE`` of it; (6) the requested style; (7) energy nearest the phrase's target;
+(8) fewest plays so far (no best match comes back before all have played); (9) fits the phrases
+left untrimmed. Ties go to the seeded random generator. So a relaxed filter only widens the
+pool; matching moves still come first. ``allow_repeats`` turns off rules 1-3 and 8.
 
 The phrase's target energy is the requested level moved one step up for a loud phrase (RMS at
 least ``LOUD_RATIO`` times the song's median phrase) and one step down for a quiet one (at most
@@ -37,7 +36,6 @@ least ``LOUD_RATIO`` times the song's median phrase) and one step down for a qui
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
 import math
@@ -335,47 +333,37 @@ class _Chooser:
         self.styles = styles_for(params.style)
         self.avoid_repeats = not params.allow_repeats
         self.recent: list[str] = []
-        self.uses: dict[str, int] = {}
         self.pairs: set[tuple[str, str]] = set()
 
     def choose(
         self, candidates: Sequence[MoveOption], target_energy: str, whole_left: int
     ) -> MoveOption:
         target = ENERGY_LEVELS.index(target_energy)
-
         previous = self.recent[-1] if self.recent else None
         avoid = self.avoid_repeats
+        # The window leaves at least two choices: it never forces a small pool into a cycle.
+        size = min(NO_REPEAT_WINDOW, len(candidates) - 2) if avoid else 0
+        window = set(self.recent[-size:]) if size > 0 else set()
 
-        def fit(move: MoveOption) -> tuple[int, ...]:
+        def rank(move: MoveOption) -> tuple[int, ...]:
             level = (
                 ENERGY_LEVELS.index(move.energy_level) if move.energy_level in ENERGY_LEVELS else 1
             )
             return (
+                avoid and move.name == previous,
+                avoid and (previous, move.name) in self.pairs,
+                move.name in window,
                 move.difficulty != self.difficulty,
                 not move.preferred,
                 self.tempo_of(move).nearest().error > MAX_GRID_ERROR,
                 not in_tempo(move, self.song_bpm),
                 self.styles is not None and move.style not in self.styles,
                 abs(level - target),
-            )
-
-        fits = [fit(move) for move in candidates]
-        # The window leaves at least two choices, so it never forces a small pool into a cycle
-        # (which would repeat a sequence).
-        size = min(NO_REPEAT_WINDOW, len(candidates) - 2) if avoid else 0
-        window = set(self.recent[-size:]) if size > 0 else set()
-
-        def rank(move: MoveOption, fit: tuple[int, ...]) -> tuple[int, ...]:
-            return (
-                avoid and move.name == previous,
-                avoid and (previous, move.name) in self.pairs,
-                move.name in window,
-                *fit,
-                self.uses.get(move.name, 0) if avoid else 0,
+                self.recent.count(move.name) if avoid else 0,
                 self.phrases_of(move) > max(1, whole_left),
             )
 
-        ranks = [rank(move, f) for move, f in zip(candidates, fits, strict=True)]
+        ranks = [rank(move) for move in candidates]
         best = min(ranks)
         move = self.rng.choice([m for m, r in zip(candidates, ranks, strict=True) if r == best])
         self.played(move.name)
@@ -386,7 +374,6 @@ class _Chooser:
         if self.recent:
             self.pairs.add((self.recent[-1], name))
         self.recent.append(name)
-        self.uses[name] = self.uses.get(name, 0) + 1
 
 
 def _shift(level: str, steps: int) -> str:
@@ -533,7 +520,7 @@ def plan_choreography(
 
 
 def _with_energy(params: Parameters, energy: str) -> Parameters:
-    return dataclasses.replace(params, energy_level=energy)
+    return Parameters(params.difficulty, energy, params.style, params.seed, params.allow_repeats)
 
 
 def _pick_special(
