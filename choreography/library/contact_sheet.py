@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw
 
-from choreography.library.demo import MARKED_FIGURES
-from choreography.library.demo_moves import DEMO_FRAMING, DEMO_MOVES, VIEWS, demo_move_of
+from choreography.library.demo_moves import (
+    DEMO_FRAMING,
+    DEMO_MOVES,
+    MARKED_FIGURES,
+    VIEWS,
+    demo_move_of,
+)
 from choreography.library.figures import FIGURES
 from choreography.library.stage import INK, Stage, font_of
 

@@ -26,6 +26,7 @@ import numpy as np
 from assembly import FFmpegCommandBuilder, VideoFormat, run_process, work_dir
 from choreography.library.demo_moves import (
     DEMO_FRAMING,
+    MARKED_FIGURES,
     VIEWS,
     demo_move_metadata,
     demo_move_of,
@@ -59,10 +60,6 @@ DEMO_SONGS = (
     DemoSong("Demo Bachata Clásica", "choreo synth", 128.0, 45.0, intro=0.0),
     DemoSong("Demo Bachata Rápida", "choreo synth", 144.0, 60.0, intro=0.6),
 )
-MARKED_FIGURES = frozenset(
-    {"basic-step", "open-basic", "forward-back-basic", "box-step", "shadow-position"}
-)
-"""Figures whose clips show footprints where the feet land (the basics and the box)."""
 
 
 def figure_of(meta: ClipMetadata) -> str:

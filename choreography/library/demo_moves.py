@@ -26,6 +26,11 @@ VIEWS: dict[str, float] = {
 }
 """Camera yaw of each view, radians (positive: the camera moves round to the leader's side)."""
 
+MARKED_FIGURES = frozenset(
+    {"basic-step", "open-basic", "forward-back-basic", "box-step", "shadow-position"}
+)
+"""Figures whose clips show footprints where the feet land (the basics and the box)."""
+
 LEVEL_TEMPO = {
     Difficulty.BEGINNER: 120.0,
     Difficulty.INTERMEDIATE: 128.0,

@@ -14,10 +14,11 @@ from PIL import Image
 
 from assembly import FFmpegCommandBuilder, VideoFormat
 from choreography.library.contact_sheet import contact_sheet
-from choreography.library.demo import MARKED_FIGURES, clip_command, figure_of
+from choreography.library.demo import clip_command, figure_of
 from choreography.library.demo_moves import (
     DEMO_FRAMING,
     DEMO_MOVES,
+    MARKED_FIGURES,
     VIEWS,
     demo_move_metadata,
     demo_move_of,
