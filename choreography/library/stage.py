@@ -21,7 +21,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from choreography.library.poses import (
     INDEX,
-    LAND_AT,
     Figure,
     Skeleton,
     interpolate,
@@ -80,7 +79,6 @@ class Stage:
         """Pixels per world unit at depth 0."""
         self.floor_y = height * FLOOR_AT
         self.background = self._background()
-        self.font = font_of(max(9, height // 24))
         self.marks: dict[tuple[str, float], list] = {}
 
     def _background(self) -> Image.Image:
@@ -147,13 +145,12 @@ class Stage:
         self,
         figure: Figure,
         beat: float,
-        label: str | None = None,
         *,
         yaw: float = 0.0,
         marks: bool = False,
     ) -> Image.Image:
-        """The couple at ``beat`` counts into ``figure`` seen from ``yaw``; the label and the
-        count only if ``label`` is given (the demo studio's "filmed" moves)."""
+        """The couple at ``beat`` counts into ``figure`` seen from ``yaw`` (with ``marks``, the
+        figure's footprints on the floor)."""
         image = self.background.copy()
         draw = ImageDraw.Draw(image)
         poses, lifts = interpolate(figure, beat)
@@ -168,8 +165,6 @@ class Stage:
         dancers = [(bodies[0], LEADER, joined[0]), (bodies[1], FOLLOWER, joined[1])]
         for body, colours, hands in sorted(dancers, key=lambda d: d[0].z):
             self._dancer(draw, body, colours, follower=colours is FOLLOWER, joined=hands)
-        if label is not None:
-            self._captions(draw, beat, label)
         return image
 
     def _turn_arrow(
@@ -293,21 +288,6 @@ class Stage:
         for each in arms:
             if each not in behind:
                 arm(*each)
-
-    def _captions(self, draw: ImageDraw.ImageDraw, beat: float, label: str) -> None:
-        margin = self.height // 30
-        count = math.floor(beat + 1 - LAND_AT) % 8 + 1
-        draw.text((margin, margin), label, font=self.font, fill=INK)
-        text = f"{count}"
-        box = draw.textbbox((0, 0), text, font=self.font)
-        x = self.width - margin - (box[2] - box[0]) - margin
-        draw.rounded_rectangle(
-            [x - margin // 2, margin // 2, self.width - margin, margin + box[3] + margin // 2],
-            radius=margin // 2,
-            fill=(255, 255, 255),
-            outline=INK,
-        )
-        draw.text((x, margin), text, font=self.font, fill=INK)
 
 
 def _joined_hands(leader: Skeleton, follower: Skeleton) -> tuple[tuple[bool, bool], ...]:
