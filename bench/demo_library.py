@@ -50,6 +50,8 @@ async def bench(render_fps: int | None) -> None:
         # As serve builds it: usable first, tempo variants after (in serve, in the background).
         songs, moves = await create_demo_library(render_fps=render_fps, warm=False, runtime=runtime)
         elapsed = time.monotonic() - started
+        usable = resource.getrusage(resource.RUSAGE_SELF)
+        usable_children = resource.getrusage(resource.RUSAGE_CHILDREN)
         warm_started = time.monotonic()
         variants = await warm_library(shuffled=True, runtime=runtime)
         warm_elapsed = time.monotonic() - warm_started
@@ -63,6 +65,16 @@ async def bench(render_fps: int | None) -> None:
             + after_children.ru_stime
             - children.ru_utime
             - children.ru_stime
+        )
+        build_cpu = (usable.ru_utime + usable.ru_stime - cpu.ru_utime - cpu.ru_stime) + (
+            usable_children.ru_utime
+            + usable_children.ru_stime
+            - children.ru_utime
+            - children.ru_stime
+        )
+        print(
+            f"{fmt.width}x{fmt.height}: usable after {build_cpu:.1f} s of CPU (songs and clips, "
+            "before the variants)"
         )
         print(
             f"{fmt.width}x{fmt.height}: {songs} songs, {moves} moves, {frames} frames "

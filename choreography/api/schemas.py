@@ -68,6 +68,11 @@ class GenerateRequest(BaseModel):
         "variation give the same choreography; leave it out for a new random one (the response "
         "says which was used).",
     )
+    allow_repeats: bool = Field(
+        False,
+        description="Let a move play twice in a row and a sequence of moves come back; by "
+        "default a routine never does while the library has other moves to play",
+    )
     start_seconds: SectionSeconds | None = Field(
         None,
         description="Only part of the song: it starts at the phrase boundary (an 8-count's "
@@ -189,6 +194,7 @@ class UsedParameters(GenerationParameters):
 
     library: Literal["public", "studio", "both"] = "public"
     studio_id: int | None = None
+    allow_repeats: bool = False
 
 
 class ChoiceOut(BaseModel):

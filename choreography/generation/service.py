@@ -120,6 +120,7 @@ class GenerationJob:
             "energy_level": self.params.energy_level,
             "style": self.params.style,
             "seed": self.params.seed,
+            **({"allow_repeats": True} if self.params.allow_repeats else {}),
             **(
                 {"library": self.library, "studio_id": self.studio_id}
                 if self.library != "public"
@@ -152,6 +153,7 @@ async def prepare_generation(
     energy_level: str,
     style: str | None,
     seed: int | None,
+    allow_repeats: bool = False,
     start_seconds: float | None = None,
     end_seconds: float | None = None,
     duration_seconds: float | None = None,
@@ -206,7 +208,7 @@ async def prepare_generation(
         user,
         song,
         moves,
-        Parameters(difficulty, energy_level, style, seed),
+        Parameters(difficulty, energy_level, style, seed, allow_repeats=allow_repeats),
         assembler,
         runtime,
         section,

@@ -6,8 +6,9 @@ beats, drawn by Pillow (choreography.library.stage) in a worker thread and piped
 into FFmpeg, which encodes them directly in the canonical format, so importing them transcodes
 nothing. Songs go through the real analysis (their known tempo is passed; the first downbeat
 after a short intro and the per-phrase energy of their quiet and loud sections are measured).
-Clips are danced at 112-144 BPM, one or two 8-counts long; an intro and an outro move frame the
-choreography.
+The 48 moves (choreography.library.demo_moves: 16 per level, each figure seen from several
+camera views) are danced at 120-136 BPM, one or two 8-counts long; an intro and an outro move
+frame the choreography. Nothing is written on the clips: the player overlays names and counts.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,11 +24,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assembly import FFmpegCommandBuilder, VideoFormat, run_process, work_dir
+from choreography.library.demo_moves import (
+    DEMO_FRAMING,
+    MARKED_FIGURES,
+    VIEWS,
+    demo_move_metadata,
+    demo_move_of,
+)
 from choreography.library.figures import FIGURES
 from choreography.library.imports import ClipMetadata, import_clip, import_song
 from choreography.library.stage import PIX_FMT, Stage, frames
 from choreography.library.variants import warm_library
-from choreography.models import Difficulty, EnergyLevel, Style
 
 if TYPE_CHECKING:
     from choreography.runtime import Runtime
@@ -53,65 +60,11 @@ DEMO_SONGS = (
     DemoSong("Demo Bachata Clásica", "choreo synth", 128.0, 45.0, intro=0.0),
     DemoSong("Demo Bachata Rápida", "choreo synth", 144.0, 60.0, intro=0.6),
 )
-CLIP_TEMPOS = (112.0, 120.0, 128.0, 136.0, 144.0)
-"""Demo clips are danced at these tempos in turn, so every demo song has moves in tempo."""
-
-DEMO_FIGURES = (
-    ("basic-step", Difficulty.BEGINNER),
-    ("open-basic", Difficulty.BEGINNER),
-    ("forward-back-basic", Difficulty.BEGINNER),
-    ("box-step", Difficulty.BEGINNER),
-    ("cross-body-lead", Difficulty.INTERMEDIATE),
-    ("outside-turn", Difficulty.INTERMEDIATE),
-    ("inside-turn", Difficulty.INTERMEDIATE),
-    ("body-wave", Difficulty.INTERMEDIATE),
-    ("shadow-position", Difficulty.INTERMEDIATE),
-    ("double-turn", Difficulty.ADVANCED),
-    ("hammerlock", Difficulty.ADVANCED),
-    ("dip", Difficulty.ADVANCED),
-)
-"""The danced figures (choreography.library.figures) and how hard each is."""
-
-
-def demo_move_metadata(count: int = 24) -> list[ClipMetadata]:
-    """``count`` moves cycling through the figures, covering every difficulty, energy and style.
-
-    A figure's second clip is danced at another tempo, in another energy and style.
-    """
-    styles = itertools.cycle(list(Style))
-    energies = itertools.cycle(
-        [EnergyLevel.LOW, EnergyLevel.MEDIUM, EnergyLevel.HIGH, EnergyLevel.MEDIUM]
-    )
-    result = []
-    for index in range(count):
-        figure, difficulty = DEMO_FIGURES[index % len(DEMO_FIGURES)]
-        round_ = index // len(DEMO_FIGURES)
-        label = figure.replace("-", " ").title()
-        result.append(
-            ClipMetadata(
-                name=figure if round_ == 0 else f"{figure}-{round_ + 1}",
-                label=label if round_ == 0 else f"{label} {round_ + 1}",
-                difficulty=difficulty,
-                energy_level=next(energies),
-                style=next(styles),
-                tempo_bpm=CLIP_TEMPOS[index % len(CLIP_TEMPOS)],
-            )
-        )
-    return result
-
-
-DEMO_FRAMING = (
-    ClipMetadata("welcome", "Welcome", "beginner", "low", "romantic", 120.0, role="intro"),
-    ClipMetadata("final-pose", "Final Pose", "beginner", "low", "sensual", 128.0, role="outro"),
-)
-"""An intro move (before the first downbeat) and an outro move (the song's last phrases)."""
 
 
 def figure_of(meta: ClipMetadata) -> str:
-    """The figure a demo move dances: its name without the round suffix."""
-    return next(
-        name for name in sorted(FIGURES, key=len, reverse=True) if meta.name.startswith(name)
-    )
+    """The figure a demo move dances."""
+    return demo_move_of(meta.name)[0]
 
 
 def clip_command(
@@ -133,12 +86,14 @@ def clip_command(
 async def rendered(stage: Stage, meta: ClipMetadata, *, render_fps: int) -> AsyncIterator[bytes]:
     """The move's frames, drawn on ``stage`` in a worker thread a few frames at a time (each
     one written as it is, no joined copies)."""
+    figure, view = demo_move_of(meta.name)
     source = frames(
         stage,
-        FIGURES[figure_of(meta)],
+        FIGURES[figure],
         tempo_bpm=meta.tempo_bpm or 120.0,
         fps=render_fps,
-        label=meta.label,
+        yaw=VIEWS[view],
+        marks=figure in MARKED_FIGURES,
     )
 
     def take(source: Iterator[bytes]) -> list[bytes]:
@@ -192,12 +147,16 @@ async def _chunks(data: bytes, size: int = 1 << 20) -> AsyncIterator[bytes]:
 async def create_demo_library(
     *,
     songs: tuple[DemoSong, ...] = DEMO_SONGS,
-    move_count: int = 24,
+    move_count: int | None = None,
     render_fps: int | None = None,
     warm: bool = True,
+    progress: Callable[[str], None] | None = None,
     runtime: Runtime,
 ) -> tuple[int, int]:
     """Synthesize and import the demo library; returns (songs, moves) created.
+
+    ``progress`` is told each song and every few clips as they are imported (``serve`` prints
+    it: the build takes a while on a busy machine).
 
     With ``warm`` the tempo variants its songs need are rendered before it returns; ``serve``
     leaves them to the server's background warm-up, so the library is usable sooner.
@@ -214,6 +173,13 @@ async def create_demo_library(
     # One stage (background drawn once) for every clip: frames are drawn on copies of it.
     stage = await asyncio.to_thread(Stage, fmt.width, fmt.height)
     created_songs = created_moves = 0
+    done = {"clip": 0, "song": 0}
+    totals = {"clip": len(metas), "song": len(songs)}
+
+    def report(kind: str, name: str) -> None:
+        done[kind] += 1
+        if progress and (kind == "song" or done[kind] % 5 == 0 or done[kind] == totals[kind]):
+            progress(f"demo library: {kind} {done[kind]}/{totals[kind]} ({name})")
 
     async with work_dir(current.work_root, "demo-") as work:
 
@@ -226,6 +192,7 @@ async def create_demo_library(
                     stdin=rendered(stage, meta, render_fps=render_fps),
                 )
             _, created = await import_clip(path, meta, runtime=runtime)
+            report("clip", meta.name)
             return created
 
         async def make_song(song: DemoSong) -> bool:
@@ -242,6 +209,7 @@ async def create_demo_library(
                 warm=False,
                 runtime=runtime,
             )
+            report("song", song.title)
             return created
 
         # A TaskGroup, not gather: one failure cancels (and so reaps) every other FFmpeg.
@@ -251,6 +219,8 @@ async def create_demo_library(
         created_songs = sum(task.result() for task in song_tasks)
         created_moves = sum(task.result() for task in clip_tasks)
     if warm:  # songs and clips were imported side by side: warm once both are in
+        if progress:
+            progress("demo library: rendering the songs' tempo variants")
         await warm_library(runtime=runtime)
     logger.info("demo library: %d songs, %d moves created", created_songs, created_moves)
     return created_songs, created_moves

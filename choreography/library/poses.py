@@ -234,3 +234,24 @@ def skeleton(vector: Sequence[float], lifts: Sequence[float]) -> Skeleton:
         knees=(legs[0][0], legs[1][0]),
         feet=(legs[0][1], legs[1][1]),
     )
+
+
+def seen_from(poses: np.ndarray, yaw: float) -> np.ndarray:
+    """Both dancers' pose vectors as a camera turned ``yaw`` radians round the couple sees them.
+
+    The stage view (yaw 0) is rotated about the vertical axis: positive yaw brings the
+    screen-left dancer nearer. Positions turn with the floor, bodies turn away by ``yaw`` (so
+    shoulders, hips and feet narrow), and hands' sideways reach shortens with the floor, so
+    joined hands stay joined.
+    """
+    if not yaw:
+        return poses
+    c, s = math.cos(yaw), math.sin(yaw)
+    out = poses.copy()
+    x, z = poses[:, INDEX["x"]], poses[:, INDEX["z"]]
+    out[:, INDEX["x"]] = x * c + z * s
+    out[:, INDEX["z"]] = -x * s + z * c
+    out[:, INDEX["turn"]] = poses[:, INDEX["turn"]] + yaw
+    for hand in ("lhx", "rhx"):
+        out[:, INDEX[hand]] = poses[:, INDEX[hand]] * c
+    return out

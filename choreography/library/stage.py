@@ -1,9 +1,14 @@
 """Drawing the dancing couple with Pillow: a light studio, a wooden floor, two figures.
 
-The background is drawn once per size and copied per frame; each frame is a few dozen thick
-lines and ellipses, returned as raw RGBA bytes for FFmpeg to encode (Pillow packs RGBA twice
-as fast as RGB: it keeps pixels in four bytes anyway). Pure CPU work: call it
-from a thread (see choreography.library.demo), never on the event loop.
+The background is drawn once per size and copied per frame; the floor marks (where the feet
+land, for the basics and the box) are worked out once per clip; each frame is a few dozen thick
+lines and ellipses, returned as raw RGBA bytes for FFmpeg to encode (Pillow packs RGBA twice as fast
+as RGB: it keeps pixels in four bytes anyway). The camera may be turned round the couple
+(``yaw``: three-quarter or side views, choreography.library.poses.seen_from). The leader wears
+blue, the follower red; joined hands are gold, and an arrow on the floor round the follower
+shows which way she turns while she turns. Nothing is written on the frames (names and counts
+belong to the player's overlay): the dancers' heads stay between ``HEAD_BAND`` of the height.
+Pure CPU work: call it from a thread (see choreography.library.demo), never on the event loop.
 """
 
 from __future__ import annotations
@@ -14,7 +19,14 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from choreography.library.poses import LAND_AT, Figure, Skeleton, interpolate, skeleton
+from choreography.library.poses import (
+    INDEX,
+    Figure,
+    Skeleton,
+    interpolate,
+    seen_from,
+    skeleton,
+)
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
@@ -23,14 +35,37 @@ FONT_CANDIDATES = (
 WALL_TOP, WALL_BOTTOM = (246, 241, 232), (226, 218, 204)
 FLOOR_NEAR, FLOOR_FAR = (196, 160, 118), (221, 190, 150)
 SKIN = (236, 192, 160)
-LEADER = {"top": (38, 70, 140), "bottom": (44, 46, 58), "hair": (52, 40, 34), "skin": SKIN}
-FOLLOWER = {"top": (206, 42, 78), "bottom": (206, 42, 78), "hair": (92, 50, 30), "skin": SKIN}
+LEADER = {
+    "top": (38, 70, 140), "bottom": (44, 46, 58), "hair": (52, 40, 34), "skin": SKIN,
+    "shoes": (24, 30, 60),
+}  # fmt: skip
+FOLLOWER = {
+    "top": (206, 42, 78), "bottom": (206, 42, 78), "hair": (92, 50, 30), "skin": SKIN,
+    "shoes": (120, 20, 40),
+}  # fmt: skip
 INK = (70, 62, 56)
+JOINED = (240, 180, 30)
+"""Joined hands (the lead and the connection), in every view."""
+MARKS = {"leader": (92, 112, 170), "follower": (200, 96, 116)}
+TURN_ARROW = (120, 40, 150)
+JOIN_DISTANCE = 0.09
+"""Hands nearer than this (world units) are drawn joined."""
+HEAD_BAND = (0.22, 0.58)
+"""The dancers' heads stay between these fractions of the frame's height, top down (measured:
+24-57 %; standing heads about 24-35 %, the dip takes hers down to 57 %; raised hands reach 18 %,
+feet 96 %; in every
+figure and view: tests/library/test_demo_library.py checks it); the player's overlay of names
+and counts goes above or below."""
+FLOOR_AT, HEIGHT_UNITS = 0.86, 2.85
+"""The floor line at depth 0 (fraction of the height) and the world units the height spans."""
+DEPTH_DROP = 0.15
+"""How far down the frame (fraction of its height) one unit nearer the camera is drawn: enough
+for steps forward and back, and the box's square, to read on the floor."""
 MODE, PIX_FMT = "RGBA", "rgba"
 """How frames are drawn and what FFmpeg is told they are."""
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font_of(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     path = next((p for p in FONT_CANDIDATES if Path(p).exists()), None)
     return ImageFont.truetype(path, size) if path else ImageFont.load_default()
 
@@ -40,11 +75,11 @@ class Stage:
 
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
-        self.unit = height / 2.45
+        self.unit = height / HEIGHT_UNITS
         """Pixels per world unit at depth 0."""
-        self.floor_y = height * 0.88
+        self.floor_y = height * FLOOR_AT
         self.background = self._background()
-        self.font = _font(max(9, height // 24))
+        self.marks: dict[tuple[str, float], list] = {}
 
     def _background(self) -> Image.Image:
         w, h = self.width, self.height
@@ -74,23 +109,93 @@ class Stage:
         scale = self.unit * (1 + 0.2 * z)
         return (
             self.width / 2 + point[0] * scale,
-            self.floor_y + z * self.height * 0.07 - point[1] * scale,
+            self.floor_y + z * self.height * DEPTH_DROP - point[1] * scale,
         )
 
-    def frame(self, figure: Figure, beat: float, label: str) -> Image.Image:
-        """The couple at ``beat`` counts into ``figure``, with the label and the count."""
+    def floor_marks(self, figure: Figure, yaw: float) -> list[tuple[list[float], tuple, tuple]]:
+        """(box, fill, outline) of a footprint wherever a foot is planted on a count, in the
+        dancer's colour: worked out once per clip, drawn over the shadows on every frame."""
+        key = (figure.name, yaw)
+        if key in self.marks:
+            return self.marks[key]
+        seen: set[tuple[int, int, int]] = set()
+        marks = []
+        for count in range(figure.counts + 1):
+            poses, _ = interpolate(figure, float(count))
+            poses = seen_from(poses, yaw)
+            for dancer, colour in enumerate(MARKS.values()):
+                body = skeleton(poses[dancer], (0.0, 0.0))
+                planted = (
+                    poses[dancer][INDEX["lf_lift"]] == 0,
+                    poses[dancer][INDEX["rf_lift"]] == 0,
+                )
+                for foot, down in zip(body.feet, planted, strict=True):
+                    x, y = self.project((foot[0], 0.0), body.z)
+                    spot = (dancer, round(x / max(1, self.unit * 0.04)), round(y))
+                    if not down or spot in seen:
+                        continue
+                    seen.add(spot)
+                    rx, ry = self.unit * 0.055, self.unit * 0.024
+                    fill = tuple(round(c + (255 - c) * 0.55) for c in colour)
+                    marks.append(([x - rx, y - ry, x + rx, y + ry], fill, colour))
+        self.marks[key] = marks
+        return marks
+
+    def frame(
+        self,
+        figure: Figure,
+        beat: float,
+        *,
+        yaw: float = 0.0,
+        marks: bool = False,
+    ) -> Image.Image:
+        """The couple at ``beat`` counts into ``figure`` seen from ``yaw`` (with ``marks``, the
+        figure's footprints on the floor)."""
         image = self.background.copy()
         draw = ImageDraw.Draw(image)
         poses, lifts = interpolate(figure, beat)
-        dancers = [
-            (skeleton(poses[i], lifts[i]), colours) for i, colours in enumerate((LEADER, FOLLOWER))
-        ]
-        for body, _ in dancers:
+        poses = seen_from(poses, yaw)
+        bodies = [skeleton(poses[i], lifts[i]) for i in range(2)]
+        joined = _joined_hands(*bodies)
+        for body in bodies:
             self._shadow(draw, body)
-        for body, colours in sorted(dancers, key=lambda d: d[0].z):
-            self._dancer(draw, body, colours, follower=colours is FOLLOWER)
-        self._captions(draw, beat, label)
+        for box, fill, outline in self.floor_marks(figure, yaw) if marks else ():
+            draw.ellipse(box, fill=fill, outline=outline)
+        self._turn_arrow(draw, figure, beat, yaw, bodies[1])
+        dancers = [(bodies[0], LEADER, joined[0]), (bodies[1], FOLLOWER, joined[1])]
+        for body, colours, hands in sorted(dancers, key=lambda d: d[0].z):
+            self._dancer(draw, body, colours, follower=colours is FOLLOWER, joined=hands)
         return image
+
+    def _turn_arrow(
+        self, draw: ImageDraw.ImageDraw, figure: Figure, beat: float, yaw: float, body: Skeleton
+    ) -> None:
+        """While she turns, an arc on the floor round her feet, pointing the way she turns."""
+        turn = INDEX["turn"]
+        before = interpolate(figure, max(0.0, beat - 0.15))[0][1][turn]
+        after = interpolate(figure, min(figure.counts, beat + 0.15))[0][1][turn]
+        if abs(after - before) < 0.2:
+            return
+        cx, cy = self.project((body.hip[0], 0.0), body.z)
+        rx, ry = self.unit * 0.36, self.unit * 0.09
+        box = [cx - rx, cy - ry, cx + rx, cy + ry]
+        width = max(2, round(self.unit * 0.025))
+        # Pillow's angles run clockwise on screen; the front of the arc (nearer the camera)
+        # is its lower half: 20..160 degrees.
+        draw.arc(box, 20, 160, fill=TURN_ARROW, width=width)
+        clockwise = after > before  # turning to her left, seen from the front
+        end = math.radians(20 if clockwise else 160)
+        tip = (cx + rx * math.cos(end), cy + ry * math.sin(end))
+        back = 1 if clockwise else -1
+        size = self.unit * 0.07
+        draw.polygon(
+            [
+                (tip[0] - back * size, tip[1] - size * 0.6),
+                (tip[0] - back * size, tip[1] + size * 0.6),
+                (tip[0] + back * size * 0.2, tip[1]),
+            ],
+            fill=TURN_ARROW,
+        )
 
     def _shadow(self, draw: ImageDraw.ImageDraw, body: Skeleton) -> None:
         cx, cy = self.project((body.hip[0], 0.0), body.z)
@@ -98,7 +203,13 @@ class Stage:
         draw.ellipse([cx - rx, cy - ry, cx + rx, cy + ry], fill=(176, 140, 100))
 
     def _dancer(
-        self, draw: ImageDraw.ImageDraw, body: Skeleton, colours: dict, *, follower: bool
+        self,
+        draw: ImageDraw.ImageDraw,
+        body: Skeleton,
+        colours: dict,
+        *,
+        follower: bool,
+        joined: tuple[bool, bool] = (False, False),
     ) -> None:
         z = body.z
         scale = self.unit * (1 + 0.2 * z)
@@ -125,7 +236,10 @@ class Stage:
 
         def arm(shoulder, elbow, hand) -> None:
             limb([shoulder, elbow, hand], colours["top"], 0.065)
-            dot(hand, 0.04, colours["skin"])
+            if joined[body.hands.index(hand)]:
+                dot(hand, 0.06, JOINED)
+            else:
+                dot(hand, 0.04, colours["skin"])
 
         for each in behind:
             arm(*each)
@@ -135,7 +249,7 @@ class Stage:
             fx, fy = p(foot)
             draw.ellipse(
                 [fx - 0.06 * scale, fy - 0.03 * scale, fx + 0.06 * scale, fy + 0.02 * scale],
-                fill=INK,
+                fill=colours["shoes"],
             )
         # Torso: a quad from shoulders to hips (a skirt below for the follower).
         width = abs(body.facing)
@@ -175,20 +289,17 @@ class Stage:
             if each not in behind:
                 arm(*each)
 
-    def _captions(self, draw: ImageDraw.ImageDraw, beat: float, label: str) -> None:
-        margin = self.height // 30
-        count = math.floor(beat + 1 - LAND_AT) % 8 + 1
-        draw.text((margin, margin), label, font=self.font, fill=INK)
-        text = f"{count}"
-        box = draw.textbbox((0, 0), text, font=self.font)
-        x = self.width - margin - (box[2] - box[0]) - margin
-        draw.rounded_rectangle(
-            [x - margin // 2, margin // 2, self.width - margin, margin + box[3] + margin // 2],
-            radius=margin // 2,
-            fill=(255, 255, 255),
-            outline=INK,
-        )
-        draw.text((x, margin), text, font=self.font, fill=INK)
+
+def _joined_hands(leader: Skeleton, follower: Skeleton) -> tuple[tuple[bool, bool], ...]:
+    """Which of each dancer's hands (left, right) holds one of the other's."""
+
+    def near(a: tuple[float, float], b: tuple[float, float]) -> bool:
+        return math.dist(a, b) < JOIN_DISTANCE
+
+    return (
+        tuple(any(near(h, other) for other in follower.hands) for h in leader.hands),
+        tuple(any(near(h, other) for other in leader.hands) for h in follower.hands),
+    )  # type: ignore[return-value]
 
 
 def _behind_back(body: Skeleton, hand: tuple[float, float]) -> bool:
@@ -196,10 +307,16 @@ def _behind_back(body: Skeleton, hand: tuple[float, float]) -> bool:
 
 
 def frames(
-    stage: Stage, figure: Figure, *, tempo_bpm: float, fps: float, label: str
+    stage: Stage,
+    figure: Figure,
+    *,
+    tempo_bpm: float,
+    fps: float,
+    yaw: float = 0.0,
+    marks: bool = False,
 ) -> Iterator[bytes]:
     """Raw frames (PIX_FMT) of ``figure`` danced at ``tempo_bpm``: one count per beat."""
     total = round(figure.counts * 60.0 / tempo_bpm * fps)
     for index in range(total):
         beat = index / fps * tempo_bpm / 60.0
-        yield stage.frame(figure, beat, label).tobytes()
+        yield stage.frame(figure, beat, yaw=yaw, marks=marks).tobytes()

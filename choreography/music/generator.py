@@ -20,12 +20,14 @@ Partial pieces shorter than ``MIN_SEGMENT_S`` are merged into their neighbouring
 
 Which move plays when: filters (difficulty, style, energy) pick a pool, relaxed in
 ``RELAXATION_ORDER`` (see ``select_pool``); then, for each slot, the pool's moves are ranked by
-(1) not played in the last ``NO_REPEAT_WINDOW`` moves, else not the previous move; (2) the
-requested difficulty, then a *preferred* move (the studio's own, with library "both"); (3) a
-tempo variant within ``MAX_GRID_ERROR`` of the song's tempo, then the clip's own tempo within ``TEMPO_TOLERANCE`` of it (less re-timing); (4) the requested
-style; (5) energy nearest the phrase's target; (6) fits the phrases left without trimming. Ties
-are broken by the seeded random generator. So a relaxed filter only widens the pool (to honour
-the repeat window); moves that match it still come first.
+(1) not the previous move, (2) no pair of consecutive moves played twice, (3) not in the last
+``NO_REPEAT_WINDOW`` moves (less in a pool too small to leave two choices); (4) the requested
+difficulty, then a *preferred* move (the studio's own, with library "both"); (5) a tempo variant
+within ``MAX_GRID_ERROR`` of the song's tempo, then the clip's own tempo within
+``TEMPO_TOLERANCE`` of it; (6) the requested style; (7) energy nearest the phrase's target;
+(8) fewest plays so far (no best match comes back before all have played); (9) fits the phrases
+left untrimmed. Ties go to the seeded random generator. So a relaxed filter only widens the
+pool; matching moves still come first. ``allow_repeats`` turns off rules 1-3 and 8.
 
 The phrase's target energy is the requested level moved one step up for a loud phrase (RMS at
 least ``LOUD_RATIO`` times the song's median phrase) and one step down for a quiet one (at most
@@ -124,6 +126,8 @@ class Parameters:
     energy_level: str = DEFAULT_ENERGY_LEVEL
     style: str | None = None
     seed: int = 0
+    allow_repeats: bool = False
+    """Let a move play twice in a row (and sequences repeat): off unless the dancer asks."""
 
 
 @dataclass(frozen=True)
@@ -327,39 +331,49 @@ class _Chooser:
         self.song_bpm = song_bpm
         self.difficulty = params.difficulty
         self.styles = styles_for(params.style)
+        self.avoid_repeats = not params.allow_repeats
         self.recent: list[str] = []
+        self.pairs: set[tuple[str, str]] = set()
 
     def choose(
         self, candidates: Sequence[MoveOption], target_energy: str, whole_left: int
     ) -> MoveOption:
         target = ENERGY_LEVELS.index(target_energy)
+        previous = self.recent[-1] if self.recent else None
+        avoid = self.avoid_repeats
+        # The window leaves at least two choices: it never forces a small pool into a cycle.
+        size = min(NO_REPEAT_WINDOW, len(candidates) - 2) if avoid else 0
+        window = set(self.recent[-size:]) if size > 0 else set()
 
         def rank(move: MoveOption) -> tuple[int, ...]:
-            if move.name not in self.recent[-NO_REPEAT_WINDOW:]:
-                repeat = 0
-            elif not self.recent or move.name != self.recent[-1]:
-                repeat = 1
-            else:
-                repeat = 2
             level = (
                 ENERGY_LEVELS.index(move.energy_level) if move.energy_level in ENERGY_LEVELS else 1
             )
             return (
-                repeat,
+                avoid and move.name == previous,
+                avoid and (previous, move.name) in self.pairs,
+                move.name in window,
                 move.difficulty != self.difficulty,
                 not move.preferred,
                 self.tempo_of(move).nearest().error > MAX_GRID_ERROR,
                 not in_tempo(move, self.song_bpm),
                 self.styles is not None and move.style not in self.styles,
                 abs(level - target),
+                self.recent.count(move.name) if avoid else 0,
                 self.phrases_of(move) > max(1, whole_left),
             )
 
         ranks = [rank(move) for move in candidates]
         best = min(ranks)
         move = self.rng.choice([m for m, r in zip(candidates, ranks, strict=True) if r == best])
-        self.recent.append(move.name)
+        self.played(move.name)
         return move
+
+    def played(self, name: str) -> None:
+        """Remember that ``name`` played next (chosen here, or an intro or outro move)."""
+        if self.recent:
+            self.pairs.add((self.recent[-1], name))
+        self.recent.append(name)
 
 
 def _shift(level: str, steps: int) -> str:
@@ -479,12 +493,12 @@ def plan_choreography(
     fill(head, "intro")
     if intro_units:
         timeline.append(planned(intro, intro_units, "intro", _shift(params.energy_level, -1)))
-        chooser.recent.append(intro.name)
+        chooser.played(intro.name)
     fill(rest, "body")
     if outro_units:
         target = target_for(outro_units[0])
         timeline.append(planned(outro, outro_units, "outro", target))
-        chooser.recent.append(outro.name)
+        chooser.played(outro.name)
 
     # Through parse: a stored key the blueprint refuses is a BlueprintError (400), not a 500.
     blueprint = Blueprint.parse(
@@ -506,7 +520,7 @@ def plan_choreography(
 
 
 def _with_energy(params: Parameters, energy: str) -> Parameters:
-    return Parameters(params.difficulty, energy, params.style, params.seed)
+    return Parameters(params.difficulty, energy, params.style, params.seed, params.allow_repeats)
 
 
 def _pick_special(

@@ -198,7 +198,6 @@ async def film(
     stage = await asyncio.to_thread(Stage, width, height)
     if height > width:  # upright: the couple scaled to the frame's width, not its height
         stage.unit, stage.floor_y = width / 3.4, height * 0.8
-    label = label_of(spec)
     command = [
         *builder.base_args(),
         "-f", "rawvideo", "-pix_fmt", PIX_FMT, "-s", f"{width}x{height}",
@@ -209,20 +208,18 @@ async def film(
         "-c:a", "aac", "-b:a", "96k", "-shortest", "-movflags", "+faststart",
         str(output),
     ]  # fmt: skip
-    await run_process(command, stage="demo", stdin=_frames(stage, spec, label, seconds=seconds))
+    await run_process(command, stage="demo", stdin=_frames(stage, spec, seconds=seconds))
     return output
 
 
-async def _frames(
-    stage: Stage, spec: DemoStudioMove, label: str, *, seconds: float
-) -> AsyncIterator[bytes]:
+async def _frames(stage: Stage, spec: DemoStudioMove, *, seconds: float) -> AsyncIterator[bytes]:
     figure = FIGURES[spec.figure]
     total = round(seconds * RENDER_FPS)
 
     def draw(index: int) -> bytes:
         beat = (index / RENDER_FPS - LEAD_IN_S) * spec.bpm / 60.0
         beat = min(max(beat, 0.0), figure.counts - 1e-6)
-        return stage.frame(figure, beat, label).tobytes()
+        return stage.frame(figure, beat).tobytes()
 
     for start in range(0, total, 6):
         batch = await asyncio.to_thread(

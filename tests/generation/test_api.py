@@ -80,6 +80,20 @@ async def test_bad_difficulty_is_400_listing_allowed_values(client, library):
     assert body["details"][0]["field"] == "difficulty"
 
 
+async def test_repeats_are_allowed_only_when_asked_and_recorded(client, library):
+    """``allow_repeats`` is a JSON boolean (default false); when true the task records it."""
+    refused = await generate(client, library, allow_repeats="yes")
+    assert refused.status_code == 400
+    assert refused.json()["details"][0]["field"] == "allow_repeats"
+    response = await generate(client, library, allow_repeats=True)
+    assert response.status_code == 200, response.content
+    task = await ChoreographyTask.objects.aget(pk=response.json()["task_id"])
+    assert task.parameters["allow_repeats"] is True
+    plain = await generate(client, library)
+    task = await ChoreographyTask.objects.aget(pk=plain.json()["task_id"])
+    assert "allow_repeats" not in task.parameters
+
+
 @pytest.mark.parametrize(
     "raw",
     [b"not json", b"[1, 2]", b'{"song_id": "abc"}', b'{"song_id": 1, "colour": "red"}', b"{}"],

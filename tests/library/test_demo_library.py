@@ -1,8 +1,9 @@
 """The demo library: a dancing couple per move, on its own tempo, encoded in the canonical format.
 
 The build is timed by bench/demo_library.py, not here; the library ``serve`` builds on a fresh
-data dir is checked clip by clip in tests/server/test_server.py (one build serves both). A contact sheet with one frame of every
-figure is saved as ``screenshots/demo-figures.png`` (git-ignored) for people to look at.
+data dir is checked clip by clip in tests/server/test_server.py (one build serves both). The
+contact sheet of every demo move (``manage.py demo_contact_sheet``) is saved as
+``screenshots/demo-contact-sheet.png`` (git-ignored) for people to look at.
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ import pytest
 from PIL import Image
 
 from assembly import FFmpegCommandBuilder, VideoFormat
-from choreography.library.demo import (
-    DEMO_FIGURES,
+from choreography.library.contact_sheet import contact_sheet
+from choreography.library.demo import clip_command, figure_of
+from choreography.library.demo_moves import (
     DEMO_FRAMING,
-    clip_command,
+    DEMO_MOVES,
+    MARKED_FIGURES,
+    VIEWS,
     demo_move_metadata,
-    figure_of,
+    demo_move_of,
 )
 from choreography.library.figures import FIGURES, HOME
-from choreography.library.poses import Figure, Pose, interpolate, skeleton
-from choreography.library.stage import Stage, frames
+from choreography.library.poses import Figure, Pose, interpolate, seen_from, skeleton
+from choreography.library.stage import HEAD_BAND, JOINED, TURN_ARROW, Stage, frames
 from choreography.models import Difficulty, EnergyLevel, Style
 from tests.browser import SHOTS
 
@@ -32,10 +36,21 @@ def test_metadata_covers_every_difficulty_energy_and_style():
     assert {m.difficulty for m in metas} == set(Difficulty.values)
     assert {m.energy_level for m in metas} == set(EnergyLevel.values)
     assert {m.style for m in metas} == set(Style.values)
-    assert len({m.name for m in metas}) == len(metas)
-    assert {figure_of(m) for m in metas} == {name for name, _ in DEMO_FIGURES}
+    assert len({m.name for m in metas}) == len(metas) >= 48
+    assert {figure_of(m) for m in metas} == set(FIGURES) - {"welcome", "final-pose"}
     assert {figure_of(m) for m in DEMO_FRAMING} == {"welcome", "final-pose"}
-    assert {m.tempo_bpm for m in metas} == {112.0, 120.0, 128.0, 136.0, 144.0}
+    assert {m.tempo_bpm for m in metas} == {120.0, 128.0, 136.0}
+    assert {move.view for move in DEMO_MOVES} == set(VIEWS)
+
+
+def test_a_subset_of_the_demo_moves_is_spread_over_levels_energies_and_views():
+    """``serve --demo-moves 24`` (the tests' build) still has every level, energy and view."""
+    subset = demo_move_metadata(24)
+    assert len({m.name for m in subset}) == 24
+    assert {(m.difficulty, m.energy_level) for m in subset} == {
+        (level, energy) for level in Difficulty.values for energy in EnergyLevel.values
+    }
+    assert {demo_move_of(m.name)[1] for m in subset} == set(VIEWS)
 
 
 def test_every_figure_is_one_or_two_eight_counts_from_home_to_home():
@@ -95,37 +110,97 @@ def test_clip_command_encodes_raw_frames_in_the_canonical_format(tmp_path):
     assert argv[-1 - len(codec) : -1] == codec
 
 
-SHOWCASE_BEAT = {
-    "outside-turn": 5.45, "inside-turn": 5.45, "double-turn": 13.3, "cross-body-lead": 3.5,
-    "hammerlock": 7.0, "body-wave": 3.0, "dip": 6.0, "shadow-position": 2.0, "welcome": 5.5,
-    "final-pose": 14.0, "box-step": 4.5, "forward-back-basic": 2.0,
-}  # fmt: skip
-"""The count each figure is most itself at, for the contact sheet."""
+def every_clip():
+    """(figure, yaw, marks) of every demo move and framing clip."""
+    for name in [m.name for m in DEMO_MOVES] + [m.name for m in DEMO_FRAMING]:
+        figure, view = demo_move_of(name)
+        yield FIGURES[figure], VIEWS[view], figure in MARKED_FIGURES
 
 
-def test_contact_sheet_of_every_figure():
-    """One frame of every figure, mid-move, saved for people to look at (the couple reads as
-    dancing: two figures, legs on the floor, the count in the corner)."""
-    width, height = 480, 270
-    stage = Stage(width, height)
-    names = list(FIGURES)
-    columns = 4
-    rows = -(-len(names) // columns)
-    sheet = Image.new("RGB", (columns * width, rows * height), "white")
-    for i, name in enumerate(names):
-        figure = FIGURES[name]
-        beat = SHOWCASE_BEAT.get(name, figure.counts * 0.6)
-        frame = stage.frame(figure, beat, name.replace("-", " ").title())
-        sheet.paste(frame.convert("RGB"), ((i % columns) * width, (i // columns) * height))
+def test_nothing_is_written_on_the_clips_and_the_top_is_left_to_the_overlay():
+    """No name, no count: the top 15 % of every frame of every clip is the bare wall."""
+    stage = Stage(160, 90)
+    top = (0, 0, 160, round(90 * 0.15))
+    wall = stage.background.crop(top).tobytes()
+    for figure, yaw, marks in every_clip():
+        for beat in np.linspace(0, figure.counts, 9):
+            frame = stage.frame(figure, float(beat), yaw=yaw, marks=marks)
+            assert frame.crop(top).tobytes() == wall, (figure.name, beat)
+
+
+def test_heads_stay_in_their_band_in_every_figure_and_view():
+    """The overlay may use what is above and below HEAD_BAND (the README says which band)."""
+    stage = Stage(320, 180)
+    tops, bottoms = [], []
+    for figure, yaw, _ in every_clip():
+        for beat in np.linspace(0, figure.counts, figure.counts * 4 + 1):
+            poses, lifts = interpolate(figure, float(beat))
+            poses = seen_from(poses, yaw)
+            for dancer in range(2):
+                body = skeleton(poses[dancer], lifts[dancer])
+                _, y = stage.project(body.head, body.z)
+                radius = 0.105 * stage.unit * (1 + 0.2 * body.z)
+                tops.append((y - radius) / stage.height)
+                bottoms.append((y + radius) / stage.height)
+    assert HEAD_BAND[0] <= min(tops) and max(bottoms) <= HEAD_BAND[1], (min(tops), max(bottoms))
+
+
+def test_a_view_turns_the_couple():
+    """From three-quarter the bodies narrow and the screen-left dancer comes nearer; from the
+    side the forward-back basic travels across the screen."""
+    poses, lifts = interpolate(FIGURES["basic-step"], 0.0)
+    turned = seen_from(poses, VIEWS["three-quarter"])
+    leader = skeleton(turned[0], lifts[0])
+    assert leader.facing == pytest.approx(np.cos(VIEWS["three-quarter"]))
+    assert turned[0][1] > turned[1][1]  # z: the leader is nearer the camera
+
+    def hip_x(beat: float, yaw: float) -> float:
+        poses, _ = interpolate(FIGURES["forward-back-basic"], beat)
+        return float(seen_from(poses, yaw)[0][0])
+
+    assert abs(hip_x(2.0, 0.0) - hip_x(0.0, 0.0)) < 1e-9
+    assert abs(hip_x(2.0, VIEWS["side"]) - hip_x(0.0, VIEWS["side"])) > 0.2
+
+
+def pixels(image: Image.Image, colour: tuple[int, int, int]) -> int:
+    rgb = np.asarray(image.convert("RGB")).reshape(-1, 3)
+    return int(np.all(rgb == colour, axis=1).sum())
+
+
+def test_joined_hands_are_gold_and_her_turn_has_an_arrow():
+    """The open basic's joined hands are drawn gold; the arrow shows only while she turns."""
+    stage = Stage(320, 180)
+    assert pixels(stage.frame(FIGURES["open-basic"], 3.0), JOINED) > 20
+    turning = stage.frame(FIGURES["outside-turn"], 5.5, yaw=VIEWS["three-quarter"])
+    assert pixels(turning, TURN_ARROW) > 20
+    assert pixels(stage.frame(FIGURES["outside-turn"], 2.0), TURN_ARROW) == 0
+
+
+def test_the_basics_show_floor_marks_where_the_feet_land():
+    """Footprints on the floor wherever a foot is planted on a count (none in the air)."""
+    stage = Stage(320, 180)
+    box = FIGURES["box-step"]
+    marks = stage.floor_marks(box, 0.0)
+    assert len(marks) >= 8
+    assert all(box_[1] > 180 * 0.62 for box_, _, _ in marks)  # on the floor, below the wall
+    with_marks = stage.frame(box, 4.0, marks=True).tobytes()
+    assert with_marks != stage.frame(box, 4.0).tobytes()
+
+
+def test_contact_sheet_of_every_demo_move():
+    """Three frames of every demo move, labelled; saved for people to look at."""
+    sheet = contact_sheet(160, 90)
+    rows = -(-(len(DEMO_MOVES) + len(DEMO_FRAMING)) // 2)
+    assert sheet.height >= rows * 90
     SHOTS.mkdir(exist_ok=True)
-    sheet.save(SHOTS / "demo-figures.png")
-    assert sheet.getbbox() is not None
+    sheet.save(SHOTS / "demo-contact-sheet.png")
+    assert len(sheet.getcolors(1 << 20) or ()) > 50
 
 
 def test_frames_follow_the_tempo():
     """A figure of 8 counts at 120 BPM lasts 4 s: 60 frames drawn at 15 fps."""
     stage = Stage(64, 36)
-    drawn = list(frames(stage, FIGURES["basic-step"], tempo_bpm=120.0, fps=15, label="Basic"))
+    drawn = list(frames(stage, FIGURES["basic-step"], tempo_bpm=120.0, fps=15))
     assert len(drawn) == 60
     assert all(len(frame) == 64 * 36 * 4 for frame in drawn)
     assert len(set(drawn)) > 30

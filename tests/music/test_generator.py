@@ -175,10 +175,66 @@ def test_same_seed_same_blueprint_and_different_seeds_differ():
 
 def test_no_move_twice_in_a_row_and_none_back_within_the_window():
     """With enough moves in the pool, a move returns only after NO_REPEAT_WINDOW others."""
-    plan = make(song_s=300, library=lib(60), difficulty="beginner", seed=3)
+    plan = make(song_s=120, library=lib(60), difficulty="beginner", seed=3)
     names = [p.move.name for p in plan.timeline]
     for i, name in enumerate(names):
         assert name not in names[max(0, i - NO_REPEAT_WINDOW) : i]
+
+
+def names_of(plan) -> list[str]:
+    return [p.move.name for p in plan.timeline]
+
+
+def pairs_repeat(names: list[str]) -> bool:
+    pairs = list(itertools.pairwise(names))
+    return len(set(pairs)) < len(pairs)
+
+
+@pytest.mark.parametrize("size", [2, 3, 4, 5, 6])
+def test_a_small_pool_never_plays_a_move_twice_in_a_row(size):
+    """Adversarial small pools over a long song: never the same move twice in a row."""
+    pool = [move(f"p{i}") for i in range(size)]
+    for seed in range(20):
+        names = names_of(make(song_s=200.0, library=pool, seed=seed))
+        assert all(a != b for a, b in itertools.pairwise(names)), names
+
+
+@pytest.mark.parametrize("size", [3, 4, 5, 6])
+def test_no_pair_of_moves_repeats_while_the_pool_allows(size):
+    """``size`` moves make size * (size - 1) pairs; a routine of half as many moves (and up to
+    20) repeats none, nor plays one move again before every move has played."""
+    pool = [move(f"p{i}") for i in range(size)]
+    length = min(20, size * (size - 1) // 2 + 1)
+    for seed in range(30):
+        names = names_of(make(song_s=length * 4.0, library=pool, seed=seed))
+        assert len(names) == length
+        assert not pairs_repeat(names), names
+        assert len(set(names[:size])) == size, names
+
+
+def test_a_two_move_pool_alternates():
+    """Two moves: the only way not to play one twice in a row (so the pair must repeat)."""
+    names = names_of(make(song_s=40.0, library=[move("a"), move("b")], seed=1))
+    assert names == ["a", "b"] * 5 or names == ["b", "a"] * 5
+
+
+def test_every_matching_move_plays_before_one_comes_back():
+    """Eight matching moves among others: the first eight slots play each of them once."""
+    wanted = {"difficulty": "advanced", "energy_level": "high", "style": "sensual"}
+    matching = [move(f"x{i}", **wanted) for i in range(8)]
+    for seed in range(10):
+        names = names_of(make(song_s=64.0, library=lib(24) + matching, seed=seed, **wanted))
+        assert sorted(names[:8]) == [f"x{i}" for i in range(8)], names
+
+
+def test_repeats_only_when_asked():
+    """``allow_repeats`` lets a move play twice in a row; by default it never does."""
+    pool = [move("a"), move("b")]
+    asked = [
+        names_of(make(song_s=40.0, library=pool, seed=s, allow_repeats=True)) for s in range(10)
+    ]
+    assert any(a == b for names in asked for a, b in itertools.pairwise(names))
+    assert Parameters().allow_repeats is False
 
 
 def test_a_library_of_one_move_still_covers_the_song():
@@ -237,7 +293,7 @@ def test_filters_relax_energy_then_style_then_difficulty():
 def test_tempo_outranks_style_and_energy_but_not_difficulty():
     """Style is relaxed to reach in-tempo moves; difficulty is not."""
     slow_romantic = [move(f"slow{i}", tempo=100.0, style="romantic") for i in range(6)]
-    fast_playful = [move(f"fast{i}", tempo=140.0, style="playful") for i in range(6)]
+    fast_playful = [move(f"fast{i}", tempo=140.0, style="playful") for i in range(12)]
     fast_advanced = [move(f"adv{i}", tempo=140.0, difficulty="advanced") for i in range(6)]
     params = Parameters(difficulty="intermediate", energy_level="medium", style="romantic")
     library = slow_romantic + fast_playful + fast_advanced
@@ -250,7 +306,7 @@ def test_tempo_outranks_style_and_energy_but_not_difficulty():
 
 def test_moves_in_tempo_are_preferred():
     """Given in-tempo moves, the plan uses them; a ±8 % band decides."""
-    library = lib(15, tempo=131.0, prefix="in") + lib(15, tempo=100.0, prefix="out")
+    library = lib(30, tempo=131.0, prefix="in") + lib(15, tempo=100.0, prefix="out")
     plan = make(song_s=120.0, bpm=125.0, library=library, difficulty="beginner")
     assert all(in_tempo(p.move, 125.0) for p in plan.timeline)
     assert in_tempo(move("edge", tempo=135.0), 125.0)
@@ -282,16 +338,20 @@ def test_an_empty_library_or_song_is_refused():
 
 
 def test_a_relaxed_filter_only_widens_the_pool_matching_moves_still_come_first():
-    """Two romantic moves are too few (style relaxed), yet they play whenever the window allows."""
+    """Two romantic moves are too few (style relaxed), yet they play more often than any other,
+    as often as the repeat rules allow (never twice in a row, no pair twice)."""
     romantic = [move(f"rom{i}", style="romantic") for i in range(2)]
     others = [move(f"oth{i}", style="playful") for i in range(6)]
     for seed in range(10):
         plan = make(song_s=80.0, library=others + romantic, style="romantic", seed=seed)
         assert plan.relaxed_filters == ("energy_level", "style")
-        names = [p.move.name for p in plan.timeline]
-        for start in range(len(names) - NO_REPEAT_WINDOW):
-            window = names[start : start + NO_REPEAT_WINDOW + 1]
-            assert sum(name.startswith("rom") for name in window) == 2
+        names = names_of(plan)
+        assert names[:2] in (["rom0", "rom1"], ["rom1", "rom0"])
+        counts = {name: names.count(name) for name in set(names)}
+        assert min(counts["rom0"], counts["rom1"]) > max(
+            n for name, n in counts.items() if name.startswith("oth")
+        )
+        assert not pairs_repeat(names)
 
 
 @pytest.mark.parametrize(

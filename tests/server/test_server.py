@@ -26,6 +26,9 @@ from tests.helpers import (
 from tests.live import spawn_serve, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_MOVES = 24
+"""Half the demo moves (every other one: every level, energy and view), as many clips as the
+demo library had before it grew to 48 moves: the build the suite waits for stays as long."""
 SLOW_S = 30.0
 """Reads while the two workers render the demo's tempo variants in the background may wait
 longer than httpx's default 5 s on a loaded 2-core machine (seen once in CI)."""
@@ -52,7 +55,9 @@ def server(tmp_path_factory):
         **isolated_database_env(),
     }
     # The image's command shape: several uvicorn workers sharing one database.
-    proc, port = spawn_serve(env, data_dir / "serve.log", "--workers", "2", timeout=120)
+    proc, port = spawn_serve(
+        env, data_dir / "serve.log", "--workers", "2", "--demo-moves", str(DEMO_MOVES), timeout=120
+    )
     base = f"http://127.0.0.1:{port}"
     token = (
         subprocess.run(
@@ -72,8 +77,14 @@ def server(tmp_path_factory):
 
 
 def test_demo_library_is_created_and_listed(server):
-    """serve created the demo songs, 30-90 s long, each at its own tempo."""
-    base, *_ = server
+    """serve created the demo songs, 30-90 s long, each at its own tempo, and said so as it
+    went (the build takes a while on a busy machine)."""
+    base, _, data_dir, _ = server
+    printed = (data_dir / "serve.log").read_text()
+    clips = DEMO_MOVES + len(DEMO_FRAMING)
+    assert f"demo library: song {len(DEMO_SONGS)}/{len(DEMO_SONGS)} (" in printed
+    assert f"demo library: clip 5/{clips} (" in printed
+    assert f"demo library: clip {clips}/{clips} (" in printed
     items = httpx.get(f"{base}/api/songs/", timeout=SLOW_S).json()["items"]
     assert len(items) == len(DEMO_SONGS)
     assert all(30 <= song["duration_seconds"] <= 90 for song in items)
@@ -145,7 +156,7 @@ def test_every_demo_clip_decodes_dances_and_has_a_poster(server, tmp_path):
     )  # fmt: skip
     listing = json.loads(listed.stdout)
     moves = listing["public"]  # the demo studio's three moves have their own test
-    assert len(moves) == len(demo_move_metadata()) + len(DEMO_FRAMING)
+    assert len(moves) == len(demo_move_metadata(DEMO_MOVES)) + len(DEMO_FRAMING)
     assert listing["studio_ready"] == 3, "serve in demo mode also made the demo studio"
     media = data_dir / "media"
     clips = [media / move["clip_key"] for move in moves]

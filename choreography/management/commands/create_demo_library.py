@@ -17,7 +17,9 @@ class Command(DatabaseCommand):
         ensure_database()
         started = time.monotonic()
         try:
-            songs, moves = run_sync(create_demo_library)
+            songs, moves = run_sync(
+                create_demo_library, progress=lambda line: self.stdout.write(line)
+            )
             library_s = time.monotonic() - started
             made = run_sync(create_demo_studio)
         except (ChoreoError, StorageError, ExceptionGroup) as exc:

@@ -49,6 +49,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-demo", action="store_true", help="do not create the demo library")
         parser.add_argument(
+            "--demo-moves",
+            type=int,
+            default=None,
+            help="build only this many demo moves, spread over levels, energies and views "
+            "(default: all 48; the tests use a subset)",
+        )
+        parser.add_argument(
             "--graceful-timeout",
             type=float,
             default=30.0,
@@ -62,6 +69,7 @@ class Command(BaseCommand):
         port: int,
         workers: int,
         no_demo: bool,
+        demo_moves: int | None,
         graceful_timeout: float,
         **options,
     ) -> None:
@@ -87,14 +95,17 @@ class Command(BaseCommand):
 
             started = time.monotonic()
             self.stdout.write("library is empty: creating the demo library with FFmpeg...")
-            songs, moves = run_sync(create_demo_library, warm=False)
+            songs, moves = run_sync(
+                create_demo_library, warm=False, move_count=demo_moves, progress=self._progress
+            )
             # Its tempo variants are rendered by the server in the background (the workers
             # inherit the setting); a request before that renders the ones it needs.
             os.environ["CHOREO_WARM_ON_START"] = "1"
             settings.CHOREO = settings.CHOREO.model_copy(update={"warm_on_start": True})
             self.stdout.write(
                 f"demo library ready: {songs} songs, {moves} moves "
-                f"({time.monotonic() - started:.1f} s)"
+                f"({time.monotonic() - started:.1f} s); its tempo variants are rendered in the "
+                "background"
             )
         if fresh_library and settings.CHOREO.env == "demo":
             # Its accounts (demo teaches, student joined) only where the demo's sign-in links are.
@@ -158,6 +169,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"front door demo ready: {made.saved.title!r} ({time.monotonic() - started:.1f} s)"
             )
+
+    def _progress(self, line: str) -> None:
+        """A line of the demo build's progress, shown at once (stdout may be a pipe)."""
+        self.stdout.write(line)
+        self.stdout.flush()
 
     def _check_storage(self) -> str:
         """Reach the configured storage once; an unusable one stops start-up with one line."""
