@@ -71,8 +71,8 @@ def needed_for_song(song: Song, moves: Sequence[Move], *, fps: int) -> list[tupl
     the intro's and the tail's pieces, merged slivers: ``slot_frames``). Moves beyond the
     re-timing limit too (played when a pool has nothing else). ``fps``: the video rate.
 
-    Variants are named by step, so a song shares those of any song within a step of its
-    tempo (1 %): the cost per song falls as the library's songs fill the grid."""
+    About one variant per move (README, Tempo variants); named by step, so a song reuses those
+    another song needed at the same frame count."""
     by_name = {move.name: move for move in moves}
     steps = steps_for_song(song_facts(song), [move_option(m) for m in moves], fps)
     return [(by_name[name], step) for name, found in steps.items() for step in found]

@@ -8,12 +8,13 @@ number of frames, often one more than the phrase's exact length (109.09 frames a
 often did not exist, and the next longer one played 1.5-2 % slow. With quarter steps every
 frame count near the song's tempo has its step (a step moves a 4 s clip by a third of a frame),
 so a move plays within ``MAX_GRID_ERROR`` (1 %) of the song: the rounding of its slot to whole
-frames, at most one frame in a phrase of about 100. The grid reaches every ratio up to ``MAX_RETIME`` (±30 %)
-with a step on each side, so any song a move may be re-timed to plays it within 1 %; past that
-limit a move plays the grid's last step, off the song's tempo, and the generator plays it only
-when nothing else is left (``within_limit``). Steps, not exact ratios, name the variants: two
-songs whose tempos are within a step of each other share them. Variants are rendered only for
-the tempos songs need (choreography.library.variants), so a finer, wider grid costs no storage.
+frames, at most one frame in a phrase of about 100. The grid reaches every ratio up to
+``MAX_RETIME`` (±30 %) with a step on each side, so any song a move may be re-timed to plays it
+within 1 %; past that limit a move plays the grid's last step, off the song's tempo, and the
+generator plays it only when nothing else is left (``within_limit``). Steps, not exact ratios,
+name the variants: two songs that need the same step of a clip share its variant. Variants are
+rendered only for the steps songs play (choreography.library.variants), so a finer, wider grid
+costs no storage.
 
 A variant of a clip with ``frames`` frames re-times them to exactly ``retimed_frames(frames,
 step)`` and holds its last frame ``HELD_FRAMES`` more (``variant_frames`` in all): its real
