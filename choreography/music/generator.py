@@ -240,7 +240,8 @@ def tempo_mismatch(move: MoveOption, song_bpm: float) -> float:
 
 def within_limit(move: MoveOption, song_bpm: float) -> bool:
     """The song re-times the move's clip by at most ``MAX_RETIME``."""
-    return retime_within_limit(move.tempo_bpm or DEFAULT_CLIP_TEMPO_BPM, song_bpm)
+    tempo = move.tempo_bpm if move.tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM
+    return retime_within_limit(tempo, song_bpm)
 
 
 def playable(moves: Sequence[MoveOption], song_bpm: float) -> list[MoveOption]:
