@@ -217,24 +217,32 @@ class FFmpegCommandBuilder:
         ]
 
     def retime_clip(
-        self, source: Path, output: Path, fmt: VideoFormat, *, frames: int, target_frames: int
+        self,
+        source: Path,
+        output: Path,
+        fmt: VideoFormat,
+        *,
+        frames: int,
+        target_frames: int,
+        held: int = 0,
     ) -> list[str]:
-        """Re-time a canonical clip of ``frames`` frames to exactly ``target_frames`` (video only).
+        """Re-time a canonical clip of ``frames`` frames to exactly ``target_frames`` (video
+        only), then hold its last frame ``held`` frames more.
 
         Timestamps are scaled by ``target_frames / frames`` (an exact fraction), the ``fps``
         filter puts the frames back on the library's rate (dropping or repeating the nearest
-        ones), the last frame is cloned in case that comes one short, and ``-frames:v`` cuts
-        at the count: the frame count is exact whatever the filter's rounding at the end.
+        ones), the last frame is cloned (in case that comes one short, and ``held`` times), and
+        ``-frames:v`` cuts at the count: exact whatever the filter's rounding at the end.
         """
         vf = (
             f"setpts=(PTS-STARTPTS)*{target_frames}/{frames},fps={fmt.fps},"
-            f"tpad=stop_mode=clone:stop=2,format={fmt.pix_fmt}"
+            f"tpad=stop_mode=clone:stop={2 + held},format={fmt.pix_fmt}"
         )
         return [
             *self.base_args(),
             "-i", str(source),
             "-map", "0:v:0", "-an", "-sn", "-dn", "-map_metadata", "-1",
-            "-vf", vf, "-frames:v", str(target_frames),
+            "-vf", vf, "-frames:v", str(target_frames + held),
             *self.canonical_video_codec_args(fmt),
             str(output),
         ]  # fmt: skip

@@ -94,16 +94,22 @@ async def retime_clip(
     *,
     frames: int,
     target_frames: int,
+    held: int = 0,
     stage: str = "retiming",
 ) -> ElementaryStream:
-    """A canonical clip of ``frames`` frames re-timed to ``target_frames``, as an indexed stream.
+    """A canonical clip of ``frames`` frames re-timed to ``target_frames``, its last frame then
+    held ``held`` frames more, as an indexed stream.
 
-    MediaError when FFmpeg fails or the result does not have exactly ``target_frames`` frames.
+    MediaError when FFmpeg fails or the result does not have exactly ``target_frames + held``
+    frames.
     """
+    total = target_frames + held
     encoded = work_dir / f"{source.stem}.retimed.mp4"
     try:
         await run_process(
-            builder.retime_clip(source, encoded, fmt, frames=frames, target_frames=target_frames),
+            builder.retime_clip(
+                source, encoded, fmt, frames=frames, target_frames=target_frames, held=held
+            ),
             stage=stage,
         )
     except FFmpegError as exc:
@@ -113,9 +119,9 @@ async def retime_clip(
     stream = await elementary_stream(
         encoded, work_dir / f"{source.stem}.retimed.h264", builder, stage=stage
     )
-    if stream.frames != target_frames:
+    if stream.frames != total:
         raise MediaError(
-            f"re-timing {source.name!r} gave {stream.frames} frames, not {target_frames}",
+            f"re-timing {source.name!r} gave {stream.frames} frames, not {total}",
             stage=stage,
         )
     return stream

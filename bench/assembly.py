@@ -1,6 +1,7 @@
 """Assembly benchmark: the requirements' original re-encoding pipeline vs our stream-copy engine.
 
-Run: ``uv run python bench/assembly.py [--clips 15] [--song-seconds 240] [--runs 5] [--runs-original 1]``
+Run: ``uv run python bench/assembly.py [--clips 15] [--song-seconds 240] [--runs 5] [--runs-original 1]
+[--concurrency 1,4,16]``
 
 Builds (once, cached under bench/out/) a library of synthetic 1280x720 30 fps clips shaped like
 phone footage (H.264 High with B-frames + AAC, 6 or 13 s) and a song, imports them through the real
@@ -12,13 +13,20 @@ import path (normalized once to the canonical format), then times side by side i
   (d) floor:    plain remux of our output (`ffmpeg -i out.mp4 -c copy`) after each (c), at the
                 niceness the engine runs FFmpeg with, so a busy machine delays both alike
 
-and prints medians, then the ratios a/c and c/d as its last lines.
+  (e) concurrent: at each ``--concurrency`` level N, N generate requests at once (N users),
+                then N remuxes of their outputs at once, then N ``cp`` of them at once: the
+                median latency of each side by side, the ratios generate/remux and
+                generate/cp, and each stage's share of the generate time (the response's
+                ``stage_seconds``; "other" is the rest: HTTP, queue, planning, the database)
+
+and prints medians, then the ratios a/c and c/d as its last lines (after the table of (e)).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -36,6 +44,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--song-seconds", type=float, default=240.0)
     parser.add_argument("--runs", type=int, default=5, help="runs of (b), (c), (d)")
     parser.add_argument("--runs-original", type=int, default=1, help="runs of (a): minutes each")
+    parser.add_argument(
+        "--concurrency", default="1,4,16", help="levels of (e), comma-separated ('' skips it)"
+    )
     return parser.parse_args()
 
 
@@ -150,6 +161,72 @@ def original_pipeline(blueprint, storage_root: Path, sources: dict[str, Path], s
     return time.perf_counter() - started
 
 
+def remux_to(video: Path, output: Path) -> None:
+    """The floor: a plain remux of a finished video, at the engine's FFmpeg priority."""
+    ffmpeg(
+        "-i", str(video), "-c", "copy", "-movflags", "+faststart", str(output), niceness=NICENESS
+    )
+
+
+def at_once(jobs) -> list[float]:
+    """Run the callables together (one thread each), each one's seconds."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def timed(job) -> float:
+        started = time.perf_counter()
+        job()
+        return time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        return list(pool.map(timed, jobs))
+
+
+def concurrent_rows(base: str, song_id: int, storage_root: Path, levels: list[int]) -> list[str]:
+    """(e): per level, N generates at once, then N remuxes and N copies of their outputs."""
+    tokens = [async_to_sync(issue_token)(f"bench-{i}") for i in range(max(levels))]
+    lines = [
+        f"{'N':>3} {'generate':>9} {'remux':>7} {'cp':>7} {'gen/remux':>9} {'gen/cp':>7}  "
+        "stage shares of generate (medians)"
+    ]
+    for level in levels:
+        answers: list[dict] = [{} for _ in range(level)]
+
+        def generate(i: int, level: int = level, answers: list = answers) -> None:
+            response = httpx.post(
+                f"{base}/api/choreography/generate/",
+                json={"song_id": song_id, "seed": 1000 * level + i},
+                headers={"Authorization": f"Bearer {tokens[i]}"},
+                timeout=900,
+            )
+            response.raise_for_status()
+            answers[i] = response.json()
+
+        gen = at_once([lambda i=i: generate(i) for i in range(level)])
+        videos = [storage_root / f"videos/{a['task_id']}.mp4" for a in answers]
+        remux = at_once(
+            [lambda i=i, v=v: remux_to(v, OUT / f"remux-{i}.mp4") for i, v in enumerate(videos)]
+        )
+        copy = at_once(
+            [lambda i=i, v=v: shutil.copyfile(v, OUT / f"cp-{i}.mp4") for i, v in enumerate(videos)]
+        )
+        g, r, c = (statistics.median(x) for x in (gen, remux, copy))
+        stages = sorted({name for a in answers for name in a["stage_seconds"]})
+        shares = {
+            name: statistics.median(
+                a["stage_seconds"].get(name, 0.0) / t for a, t in zip(answers, gen, strict=True)
+            )
+            for name in stages
+        }
+        shares["other"] = statistics.median(
+            1 - sum(a["stage_seconds"].values()) / t for a, t in zip(answers, gen, strict=True)
+        )
+        shown = " ".join(f"{name} {100 * share:.0f}%" for name, share in shares.items())
+        lines.append(
+            f"{level:>3} {g:>8.3f}s {r:>6.3f}s {c:>6.3f}s {g / r:>9.1f} {g / c:>7.0f}  {shown}"
+        )
+    return lines
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -200,7 +277,7 @@ def main() -> None:
         [sys.executable, "manage.py", "serve", "--port", str(port), "--no-demo"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    http, floor = [], []
+    http, floor, table = [], [], []
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(200):
@@ -222,14 +299,20 @@ def main() -> None:
                 # shared machine changes by the minute), at the engine's FFmpeg priority.
                 video = storage_root / f"videos/{response.json()['task_id']}.mp4"
                 started = time.perf_counter()
-                ffmpeg("-i", str(video), "-c", "copy", "-movflags", "+faststart",
-                       str(OUT / "remux.mp4"), niceness=NICENESS)  # fmt: skip
+                remux_to(video, OUT / "remux.mp4")
                 floor.append(time.perf_counter() - started)
+        if ARGS.concurrency:
+            levels = [int(n) for n in ARGS.concurrency.split(",")]
+            table = concurrent_rows(base, song.id, storage_root, levels)
     finally:
         server.terminate()
         server.wait(timeout=30)
     print(f"(c) engine (HTTP): runs {[round(t, 3) for t in http]}")
     print(f"(d) remux floor: runs {[round(t, 3) for t in floor]}")
+    if table:
+        print(f"(e) concurrent requests, {song.duration_seconds:.0f} s song at 1280x720, load "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores:")  # fmt: skip
+        print("\n".join(f"    {line}" for line in table))
 
     # (a) the original pipeline (slow: minutes per run)
     original = [

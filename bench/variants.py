@@ -1,11 +1,11 @@
 """What a tempo variant costs: encode time and bytes, at a given canonical size.
 
     uv run python bench/variants.py                       # 1280x720 and 320x180, 10 s clips
-    uv run python bench/variants.py --size 640x360 --seconds 8 --steps=-16,-4,4,16
+    uv run python bench/variants.py --size 640x360 --seconds 8 --steps=-64,-16,16,64
 
 Synthesizes a canonical clip (FFmpeg's testsrc2: busy, so a pessimistic bitrate), re-times it
-to each step through the same code the library uses (assembly.retime_clip: encode, rewrap,
-index) and prints seconds and megabytes per variant next to the clip's own size.
+to each step (quarter percents: 4 is 1 %) through the same code the library uses
+(assembly.retime_clip: encode, hold the last frame, rewrap, index) and prints seconds and megabytes per variant next to the clip's own size.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assembly import FFmpegCommandBuilder, VideoFormat, retime_clip, run_process  # noqa: E402
-from choreography.music.tempo import step_ratio, variant_frames  # noqa: E402
+from choreography.music.tempo import HELD_FRAMES, retimed_frames, step_ratio  # noqa: E402
 
 
 async def bench(size: str, seconds: float, steps: list[int]) -> None:
@@ -48,7 +48,13 @@ async def bench(size: str, seconds: float, steps: list[int]) -> None:
             out.mkdir()
             started = time.monotonic()
             stream = await retime_clip(
-                clip, out, fmt, builder, frames=frames, target_frames=variant_frames(frames, step)
+                clip,
+                out,
+                fmt,
+                builder,
+                frames=frames,
+                target_frames=retimed_frames(frames, step),
+                held=HELD_FRAMES,
             )
             times.append(time.monotonic() - started)
             sizes.append(stream.path.stat().st_size)
@@ -68,7 +74,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", action="append", help="WxH (repeatable)")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--steps", default="-16,-8,-3,3,8,16")
+    parser.add_argument("--steps", default="-144,-64,-12,12,64,106")
     args = parser.parse_args()
     steps = [int(s) for s in args.steps.split(",")]
     for size in args.size or ["1280x720", "320x180"]:

@@ -231,6 +231,12 @@ class GenerateResponse(BaseModel):
     progress: int
     moves: list[TimelineEntry]
     relaxed_filters: list[str]
+    off_tempo_moves: list[str] = Field(
+        [],
+        description="Moves the song re-times by more than ±30 % (MAX_RETIME), played because "
+        "the pool had no other: danced off the song's tempo by their tempo_error_percent. "
+        "Empty when every move is within 1 % (give or take a frame) of the song's tempo",
+    )
     bpm: float = Field(description="Tempo of the song's beat grid, beats per minute")
     first_beat_seconds: float = Field(
         description="Time of the first downbeat (count 1); the count at time t is "

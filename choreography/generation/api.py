@@ -128,6 +128,7 @@ def _completed(request: HttpRequest, task: ChoreographyTask) -> dict:
         progress=task.progress,
         moves=result["timeline"],
         relaxed_filters=result["relaxed_filters"],
+        off_tempo_moves=result.get("off_tempo_moves", []),
         stage_seconds=result["stage_seconds"],
         section=result.get("section"),
         song=_song_ref(_loaded_song(task)),

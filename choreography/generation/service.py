@@ -408,6 +408,7 @@ async def _generate(
             for p in plan.timeline
         ],
         "relaxed_filters": list(plan.relaxed_filters),
+        "off_tempo_moves": list(plan.beyond_limit),
         "poster_key": poster_key([p.move for p in plan.timeline], moves),
         # The grid the timeline was planned on: what a player needs to show the counts.
         "bpm": round(BEATS_PER_PHRASE * 60.0 / plan.grid.phrase, 6),

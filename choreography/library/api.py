@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import BaseModel, Field
 
+from choreography.api.request_context import runtime_of
 from choreography.api.schemas import (
     DifficultyValue,
     EnergyValue,
@@ -24,6 +25,7 @@ from choreography.api.schemas import (
 )
 from choreography.library import catalog
 from choreography.library.catalog import MoveFilters, SongFilters
+from choreography.library.variants import missing_for_song
 
 router = Router(tags=["catalog"])
 
@@ -89,6 +91,12 @@ class SongDetail(CatalogSong):
     first_beat_source: str | None
     phrase_seconds: float = Field(description="length of an 8-count at the song's tempo")
     phrases: list[Phrase]
+    variants_ready: bool = Field(
+        description="Every tempo variant a generate on this song may play is stored: any "
+        "parameters, seed and section make the video by copy alone, with no `retiming` stage. "
+        "True once the song's import has returned; false while the server's background "
+        "warm-up (CHOREO_WARM_ON_START) or a move added since has variants still to render"
+    )
 
 
 class MoveQuery(PageQuery):
@@ -176,6 +184,7 @@ async def songs(request: HttpRequest, query: Query[SongQuery]):
 )
 async def song(request: HttpRequest, song_id: int):
     found = await catalog.get_song(song_id)
+    missing = await missing_for_song(found, fps=runtime_of(request).video_format.fps)
     analysis = found.analysis or {}
     phrases = catalog.phrases_of(found)
     return {
@@ -186,6 +195,7 @@ async def song(request: HttpRequest, song_id: int):
         "first_beat_source": analysis.get("first_beat_source"),
         "phrase_seconds": catalog.phrase_seconds(found),
         "phrases": phrases,
+        "variants_ready": missing == 0,
     }
 
 

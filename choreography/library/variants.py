@@ -1,9 +1,11 @@
 """Tempo variants of the library's clips: rendered once, stored beside the clip, reused.
 
-When (measured in the README): a song import warms the variants its tempo needs, one per move
-within reach of the grid (choreography.music.tempo); ``manage.py warm_variants`` does it for the
-whole library; a generate request renders only the variants still missing, in its own
-generation slot, before the assembly. With a warm library a request encodes nothing.
+When (measured in the README): a song import warms every variant a plan of the song may play,
+for any parameters and seed (``needed_for_song``); ``manage.py warm_variants`` does it for the
+whole library; a generate request renders only the variants still missing (a song imported
+without warming, or while the server's background warm-up still runs: the song's API says
+``variants_ready``), in its own generation slot, before the assembly. With a warm song a
+request encodes nothing.
 
 Every function takes the runtime it works in (``runtime=``): its storage, work dir, format and
 single flight.
@@ -37,10 +39,16 @@ from assembly import (
     retime_clip,
     work_dir,
 )
-from choreography.library.options import move_option
+from choreography.library.options import move_option, song_facts
 from choreography.models import Move, MoveVariant, Song
-from choreography.music.generator import PlannedMove, move_tempo, song_tempo
-from choreography.music.tempo import MAX_GRID_ERROR, step_label, variant_frames
+from choreography.music.coverage import steps_for_song
+from choreography.music.generator import PlannedMove
+from choreography.music.tempo import (
+    HELD_FRAMES,
+    retimed_frames,
+    step_label,
+    variant_frames,
+)
 from choreography.observability.metrics import variant_lookups, variant_rendered
 from storage import Storage, StorageError
 
@@ -64,19 +72,34 @@ def needed_for_plan(
 
 
 def needed_for_song(song: Song, moves: Sequence[Move], *, fps: int) -> list[tuple[Move, int]]:
-    """The variants ``song`` plays, for the moves the grid reaches: those filling whole phrases
-    and the nearest (short pieces). A piece longer than its phrases (a merged partial) may need
-    another: the request renders it. ``fps``: the configured video rate."""
-    bpm = song_tempo(song.bpm)
-    needed = []
-    for move in moves:
-        option = move_option(move)
-        tempo = move_tempo(option, bpm, fps)
-        if tempo.nearest().error > MAX_GRID_ERROR:
-            continue
-        steps = tempo.slot_steps(tempo.phrases(option.counts)) | {tempo.nearest().step}
-        needed.extend((move, step) for step in sorted(steps) if step != 0)
-    return needed
+    """Every variant a plan of ``song`` (or of a section of it) may play, whatever the
+    parameters and seed: for each move, the variant of every slot it can fill (whole phrases,
+    the intro's and the tail's pieces, merged slivers: ``slot_frames``). Moves beyond the
+    re-timing limit too (played when a pool has nothing else). ``fps``: the video rate.
+
+    About one variant per move (README, Tempo variants); named by step, so a song reuses those
+    another song needed at the same frame count."""
+    by_name = {move.name: move for move in moves}
+    steps = steps_for_song(song_facts(song), [move_option(m) for m in moves], fps)
+    return [(by_name[name], step) for name, found in steps.items() for step in found]
+
+
+async def missing_for_song(song: Song, *, fps: int) -> int:
+    """How many variants ``song`` may play are not stored yet (0: every generate on it is a
+    pure copy, whatever its parameters and seed)."""
+    moves = [move async for move in Move.objects.all()]
+    needed = needed_for_song(song, moves, fps=fps)
+    stored = {
+        (v["move_id"], v["step"]): v["frames"]
+        async for v in MoveVariant.objects.filter(move_id__in={m.pk for m, _ in needed}).values(
+            "move_id", "step", "frames"
+        )
+    }
+    return sum(
+        1
+        for move, step in needed
+        if stored.get((move.pk, step)) != variant_frames(move.frames, step)
+    )
 
 
 async def ensure_variants(
@@ -88,13 +111,13 @@ async def ensure_variants(
 ) -> dict[tuple[int, int], MoveVariant]:
     """The stored variant of every (move, step), rendering the missing ones (and only those)
     within ``timeout_s`` (AssemblyTimeoutError, stage "retiming")."""
-    keys = {(move.pk, step) for move, step in needed}
+    expected = {(move.pk, step): variant_frames(move.frames, step) for move, step in needed}
     rows = {
         (v.move_id, v.step): v
         async for v in MoveVariant.objects.filter(
-            move_id__in={pk for pk, _ in keys}, step__in={step for _, step in keys}
+            move_id__in={pk for pk, _ in expected}, step__in={step for _, step in expected}
         )
-        if (v.move_id, v.step) in keys
+        if expected.get((v.move_id, v.step)) == v.frames  # else stored by an older grid
     }
     missing = list({(m.pk, s): (m, s) for m, s in needed if (m.pk, s) not in rows}.values())
     variant_lookups(hits=len(rows), misses=len(missing), in_request=on_progress is not None)
@@ -170,7 +193,11 @@ async def forget_variants(move: Move, *, storage: Storage) -> int:
 
 async def _stored_or_render(move: Move, step: int, *, runtime: Runtime) -> MoveVariant:
     existing = await MoveVariant.objects.filter(move_id=move.pk, step=step).afirst()
-    return existing if existing is not None else await render_variant(move, step, runtime=runtime)
+    if existing is not None and existing.frames == variant_frames(move.frames, step):
+        return existing
+    if existing is not None:  # rendered on an older grid (steps of 1 %, no held frame): redo
+        await _discard(existing.stream_key, runtime.storage)
+    return await render_variant(move, step, runtime=runtime)
 
 
 async def render_variant(
@@ -197,7 +224,8 @@ async def render_variant(
             fmt or runtime.video_format,
             FFmpegCommandBuilder(runtime.config.ffmpeg, runtime.config.ffprobe),
             frames=move.frames,
-            target_frames=variant_frames(move.frames, step),
+            target_frames=retimed_frames(move.frames, step),
+            held=HELD_FRAMES,
             stage=STAGE,
         )
         stem = move.clip_key.rsplit("/", 1)[-1].rsplit(".", 1)[0]
@@ -224,7 +252,7 @@ async def _record(
         return await MoveVariant.objects.acreate(
             move=move,
             step=step,
-            tempo_bpm=round(move.tempo_bpm * move.frames / stream.frames, 4),
+            tempo_bpm=round(move.tempo_bpm * move.frames / retimed_frames(move.frames, step), 4),
             stream_key=key,
             frame_offsets=list(stream.offsets),
             frames=stream.frames,

@@ -27,7 +27,10 @@ within ``MAX_GRID_ERROR`` of the song's tempo, then the clip's own tempo within
 ``TEMPO_TOLERANCE`` of it; (6) the requested style; (7) energy nearest the phrase's target;
 (8) fewest plays so far (no best match comes back before all have played); (9) fits the phrases
 left untrimmed. Ties go to the seeded random generator. So a relaxed filter only widens the
-pool; matching moves still come first. ``allow_repeats`` turns off rules 1-3 and 8.
+pool; matching moves still come first. ``allow_repeats`` turns off rules 1-3 and 8. A move the
+song would re-time by more than ``MAX_RETIME`` (choreography.music.tempo) is left out of every
+pool, intro and outro included, unless nothing else is left; ``Plan.beyond_limit`` names those
+that had to play.
 
 The phrase's target energy is the requested level moved one step up for a loud phrase (RMS at
 least ``LOUD_RATIO`` times the song's median phrase) and one step down for a quiet one (at most
@@ -45,7 +48,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assembly import Blueprint
-from choreography.music.tempo import MAX_GRID_ERROR, ClipTempo, TempoFit, variant_key
+from choreography.music.tempo import (
+    MAX_GRID_ERROR,
+    ClipTempo,
+    TempoFit,
+    retime_within_limit,
+    variant_key,
+)
 from choreography.music.vocabulary import (
     BEATS_PER_PHRASE,
     DEFAULT_DIFFICULTY,
@@ -191,6 +200,16 @@ class Plan:
     relaxed_filters: tuple[str, ...] = field(default=())
     grid: PhraseGrid | None = None
 
+    @property
+    def beyond_limit(self) -> tuple[str, ...]:
+        """Moves played although the song re-times them by more than ``MAX_RETIME`` (the pool
+        had no other): danced off the song's tempo, by their ``tempo_error``."""
+        if self.grid is None:
+            return ()
+        bpm = BEATS_PER_PHRASE * 60.0 / self.grid.phrase
+        names = (p.move.name for p in self.timeline if not within_limit(p.move, bpm))
+        return tuple(dict.fromkeys(names))
+
 
 def styles_for(style: str | None) -> frozenset[str] | None:
     if style is None:
@@ -222,6 +241,17 @@ def tempo_mismatch(move: MoveOption, song_bpm: float) -> float:
     """|move tempo / song tempo - 1|."""
     tempo = move.tempo_bpm if move.tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM
     return abs(tempo / song_bpm - 1.0)
+
+
+def within_limit(move: MoveOption, song_bpm: float) -> bool:
+    """The song re-times the move's clip by at most ``MAX_RETIME``."""
+    tempo = move.tempo_bpm if move.tempo_bpm > 0 else DEFAULT_CLIP_TEMPO_BPM
+    return retime_within_limit(tempo, song_bpm)
+
+
+def playable(moves: Sequence[MoveOption], song_bpm: float) -> list[MoveOption]:
+    """The moves within the re-timing limit of the song; all of them when none is."""
+    return [m for m in moves if within_limit(m, song_bpm)] or list(moves)
 
 
 def song_tempo(bpm: float) -> float:
@@ -416,15 +446,13 @@ def plan_choreography(
     if not song.duration > 0 or not math.isfinite(song.duration):
         raise ValueError("the song has no duration")
     bpm = song_tempo(song.bpm)
-    first_beat = min(
-        max(0.0, song.first_beat if math.isfinite(song.first_beat) else 0.0), song.duration
-    )
-    grid = PhraseGrid.of(bpm=bpm, first_beat=first_beat, duration=song.duration)
+    grid = _grid_of(song)
     units = _units(grid)
 
     body_library = [m for m in library if m.role not in ("intro", "outro")] or list(library)
-    intros = [m for m in library if m.role == "intro"]
-    outros = [m for m in library if m.role == "outro"]
+    body_library = playable(body_library, bpm)
+    intros = playable([m for m in library if m.role == "intro"], bpm)
+    outros = playable([m for m in library if m.role == "outro"], bpm)
     pools: dict[str, list[MoveOption]] = {}
     relaxed: set[str] = set()
 
@@ -517,6 +545,14 @@ def plan_choreography(
     return Plan(
         blueprint=blueprint, timeline=tuple(timeline), relaxed_filters=tuple(order), grid=grid
     )
+
+
+def _grid_of(song: SongFacts) -> PhraseGrid:
+    """The grid a plan of ``song`` is cut on (a first downbeat out of the song clamped)."""
+    first_beat = min(
+        max(0.0, song.first_beat if math.isfinite(song.first_beat) else 0.0), song.duration
+    )
+    return PhraseGrid.of(bpm=song_tempo(song.bpm), first_beat=first_beat, duration=song.duration)
 
 
 def _with_energy(params: Parameters, energy: str) -> Parameters:

@@ -376,3 +376,30 @@ def test_a_bad_stored_key_is_a_blueprint_error_naming_the_field(
         )
     assert field in caught.value.message
     assert "invalid storage key" in caught.value.details
+
+
+def test_a_move_beyond_the_retiming_limit_plays_only_when_nothing_else_is():
+    """At 132 BPM a 100 BPM clip needs +32 % (past ±30 %): with moves within reach in the
+    library (even of another style, another level), it is never chosen, intro and outro
+    included; alone, it plays and the plan names it."""
+    far = [move(f"far{i}", tempo=100.0, style="playful") for i in range(6)]
+    near = [move(f"near{i}", tempo=104.0, difficulty="advanced") for i in range(6)]
+    specials = [
+        move("far-intro", tempo=100.0, role="intro"),
+        move("near-intro", tempo=110.0, role="intro"),
+        move("far-outro", tempo=100.0, role="outro"),
+        move("near-outro", tempo=110.0, role="outro"),
+    ]
+    for seed in range(5):
+        plan = make(
+            song_s=60.0, bpm=132.0, first_beat=2.0, library=far + near + specials,
+            style="playful", difficulty="intermediate", seed=seed,
+        )  # fmt: skip
+        names = {p.move.name for p in plan.timeline}
+        assert names and not any(name.startswith("far") for name in names)
+        assert {"near-intro", "near-outro"} <= names
+        assert plan.beyond_limit == ()
+        assert max(p.tempo_error for p in plan.timeline) <= 0.01
+    alone = make(song_s=60.0, bpm=132.0, library=far)
+    assert set(alone.beyond_limit) == {p.move.name for p in alone.timeline}
+    assert min(p.tempo_error for p in alone.timeline) > 0.01

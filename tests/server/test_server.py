@@ -195,8 +195,9 @@ print(json.dumps(run_sync(count)))
 
 def test_the_demo_tempo_variants_are_rendered_in_the_background(server):
     """serve answers before the demo's tempo variants exist; its workers then render every one
-    the demo songs need (a request meanwhile renders what it needs itself)."""
-    _, _, data_dir, env = server
+    the demo songs need (a request meanwhile renders what it needs itself), and each song's API
+    then says variants_ready."""
+    base, _, data_dir, env = server
     log = data_dir / "serve.log"
     wait_for(
         lambda: "tempo variant warm-up:" in log.read_text(),
@@ -210,6 +211,9 @@ def test_the_demo_tempo_variants_are_rendered_in_the_background(server):
     )  # fmt: skip
     needed, missing = json.loads(counted.stdout.strip().splitlines()[-1])
     assert needed > 0 and missing == 0, (needed, missing)
+    for song in httpx.get(f"{base}/api/songs/", timeout=SLOW_S).json()["items"]:
+        detail = httpx.get(f"{base}/api/songs/{song['id']}/", timeout=SLOW_S).json()
+        assert detail["variants_ready"] is True, song
 
 
 def test_generate_over_a_real_socket_returns_a_playable_video(server, tmp_path):
