@@ -22,6 +22,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -173,7 +174,7 @@ def generate(client: httpx.Client, token: str, out: Path, seed: int) -> tuple[fl
     song = songs.json()["items"][0]
     body = {"song_id": song["id"], "difficulty": "beginner", "energy_level": "medium", "seed": seed}
     started = time.monotonic()
-    answer = client.post("/api/choreography/generate/", json=body, headers=auth, timeout=600)
+    answer = client.post("/api/choreography/generate/", json=body, headers=auth, timeout=300)
     seconds = time.monotonic() - started
     if answer.status_code != 200 or answer.json().get("status") != "completed":
         raise SmokeError(f"generate: {answer.status_code} {answer.text[:500]}")
@@ -258,7 +259,9 @@ def smoke(image: str, work: Path, cleanup: ExitStack) -> None:
     env_file.write_text("".join(f"{name}={value}\n" for name, value in env.items()))
 
     name = f"choreo-smoke-{os.getpid()}"
-    cleanup.callback(subprocess.run, ["docker", "rm", "-f", "-v", name], capture_output=True)
+    cleanup.callback(
+        subprocess.run, ["docker", "rm", "-f", "-v", name], capture_output=True, timeout=120
+    )
     run("docker", "run", "-d", "--name", name, "--network", "host", "--env-file", env_file, image)
     client = cleanup.enter_context(
         httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, trust_env=False)
@@ -306,6 +309,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image", default="choreo:ci")
     args = parser.parse_args()
+    # `timeout` in .ci/container ends a stuck run with SIGTERM: clean up on the way out then too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(f"stopped by signal {signum}"))
     with ExitStack() as cleanup:
         work = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="choreo-smoke-")))
         try:
