@@ -2,12 +2,13 @@
 # build stage; the runtime stage has Python, Debian's FFmpeg and the virtualenv, run as non-root.
 #
 # Layers, from the slowest to change: system packages, the virtualenv (rebuilt only when
-# pyproject.toml or uv.lock change), then the code (a few hundred KB per commit). The demo library
+# pyproject.toml or uv.lock change), then the code (about 3 MB per commit). The demo library
 # is not in the image: `serve` builds it at the first start into the data volume (or S3), where
 # it stays. The code is owned by root: the server (uid 10001) writes only to /data.
 #
 #   docker build -t choreo .
-#   docker run -e SECRET_KEY=... -e CHOREO_PUBLIC_URL=... -e DATABASE_URL=... -p 8000:8000 choreo
+#   docker run -p 8000:8000 -e CHOREO_ENV=production -e SECRET_KEY=... -e CHOREO_PUBLIC_URL=... \
+#     -e DATABASE_URL=... -e REDIS_URL=... [S3, proxies: README's Deployment] choreo
 
 FROM python:3.11-slim-bookworm AS build
 RUN pip install --no-cache-dir uv
