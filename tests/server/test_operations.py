@@ -125,10 +125,24 @@ def test_compose_file_describes_one_backend_with_healthy_dependencies():
 
 
 def test_dockerfile_runs_serve_as_non_root_with_a_healthcheck():
-    """The image is multi-stage, frozen, non-root, health-checked and runs `serve`."""
+    """The image is multi-stage, frozen, non-root, health-checked and runs `serve`; one setting
+    (CHOREO_PORT) is the port `serve` listens on and the one the health check polls. (CI builds
+    and runs the image: .ci/container.)"""
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert dockerfile.count("FROM ") >= 2
+    assert dockerfile.count("FROM python:3.11-slim-bookworm") >= 2
     assert "uv sync --frozen --no-dev" in dockerfile
-    assert "USER choreo" in dockerfile
-    assert "HEALTHCHECK" in dockerfile and "/health/" in dockerfile
-    assert '"manage.py", "serve"' in dockerfile
+    assert "USER choreo" in dockerfile and "--uid 10001" in dockerfile
+    instructions = dockerfile.replace("\\\n", " ").splitlines()  # continuation lines joined
+    healthcheck = next(line for line in instructions if line.startswith("HEALTHCHECK "))
+    cmd = next(line for line in instructions if line.startswith("CMD "))
+    assert "/health/" in healthcheck and "CHOREO_PORT" in healthcheck
+    assert "manage.py serve" in cmd and '--port \\"$CHOREO_PORT\\"' in cmd
+    # The dependency layer depends on the lock only, the code is copied last.
+    assert dockerfile.index("COPY pyproject.toml uv.lock") < dockerfile.index("COPY . .")
+    assert dockerfile.rstrip().splitlines()[-1] == "COPY --from=code /app /app"
+
+
+def test_dockerignore_keeps_history_state_caches_and_tests_out():
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".git", ".venv", "var", ".env", "**/__pycache__", ".pytest_cache"} <= ignored
+    assert {".ruff_cache", "tests", "**/*.mp4"} <= ignored
