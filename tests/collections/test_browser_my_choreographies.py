@@ -247,6 +247,9 @@ def test_phone_width_save_dialog_and_edit_in_place(
     page.fill("#save-notes", "two\nlines")
     shot(page, tmp_path, "save-dialog-phone")
     page.click("#save-confirm")
+    folded = page.locator("#my-choreographies button.fold-toggle")
+    assert folded.get_attribute("aria-expanded") == "false"  # the player comes first on a phone
+    folded.click()
     item = page.locator("#collection li.saved").first
     item.wait_for()
     for button in item.locator(".actions button").all():
@@ -261,6 +264,7 @@ def test_phone_width_save_dialog_and_edit_in_place(
 
     # Saved automatically (the auto-save preference): nothing left to save, and it says so.
     run_in_server_env(site.data_dir, AUTO_SAVE, "dancer-mine-phone")
+    page.locator("#params-section button.fold-toggle").click()  # folded since the first video
     generate(page, 10)
     page.wait_for_selector("#save-result[disabled]")
     assert page.inner_text("#save-status").startswith('Saved as "Short Song')

@@ -36,6 +36,7 @@ async def test_the_answer_names_the_song_and_echoes_every_parameter_used(client,
         "end_seconds": None,
         "library": "public",
         "studio_id": None,
+        "allow_repeats": False,
     }
     assert body["seed"] == 7
     assert body["duration_seconds"] > 0
