@@ -348,6 +348,7 @@ class RetryOut(Schema):
     end_seconds: float | None = None
     library: Literal["public", "studio", "both"] = "public"
     studio_id: int | None = None
+    allow_repeats: bool = False
 
 
 def _attempt(task: ChoreographyTask) -> dict:

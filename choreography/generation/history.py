@@ -122,4 +122,5 @@ async def retry_parameters(*, user, task_id) -> dict:
         "end_seconds": params.get("end_seconds"),
         "library": params.get("library", "public"),
         "studio_id": params.get("studio_id"),
+        "allow_repeats": bool(params.get("allow_repeats", False)),
     }

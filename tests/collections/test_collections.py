@@ -344,8 +344,12 @@ async def test_retry_returns_the_same_song_parameters_and_seed(alice, bob, tmp_p
         "end_seconds": None,
         "library": "public",
         "studio_id": None,
+        "allow_repeats": False,
     }
     assert (await bob.post(url)).status_code == 404
+    failed.parameters = {**failed.parameters, "allow_repeats": True}
+    await failed.asave(update_fields=["parameters"])
+    assert (await alice.post(url)).json()["allow_repeats"] is True
 
 
 async def test_share_unshare_and_the_public_page(alice, tmp_path, runtimes):
