@@ -35,7 +35,7 @@ SLICES = {
         "--exclude-checks",
         "positive_data_acceptance",
     ],
-    "reads": ["--include-method", "GET", "--max-examples", "50"],
+    "reads": ["--include-method", "GET", "--max-examples", "20"],
 }
 
 
