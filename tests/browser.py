@@ -36,10 +36,16 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def keep_shot(page, tmp_path: Path, name: str, *, full_page: bool = True) -> Path:
-    """Save a screenshot as ``{name}.png`` in the test's tmp dir and copy it to SHARED_SHOTS."""
+def keep_shot(
+    page, tmp_path: Path, name: str, *, full_page: bool = True, section: str = ""
+) -> Path:
+    """Save a screenshot as ``{name}.png`` in the test's tmp dir and copy it to SHARED_SHOTS:
+    the whole page, the viewport (``full_page=False``) or only the element ``section``."""
     path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    if section:
+        page.locator(section).screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path), full_page=full_page)
     SHARED_SHOTS.mkdir(exist_ok=True)
     shutil.copy(path, SHARED_SHOTS / path.name)
     return path
@@ -70,6 +76,30 @@ def new_page(browser, width: int = 1100, height: int = 900):
     )
     page.on("pageerror", lambda e: errors.append(str(e)))
     return context, page, errors
+
+
+PLAYER = "document.getElementById('player')"
+"""The practice player's video element, as page scripts name it."""
+
+
+def open_player(server, browser, state: str, task_id: int, viewport: dict, *, muted=False):
+    """(context, page): the signed-in page (``state``) watching the choreography ``task_id``,
+    its video loaded; ``page.console_errors`` collects console errors and uncaught exceptions."""
+    context = browser.new_context(viewport=viewport, storage_state=state)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server.base}/")
+    page.wait_for_selector("#history li button", state="attached")
+    page.evaluate("(id) => watch(id)", task_id)
+    page.wait_for_function(
+        f"() => {PLAYER}.readyState >= 2 && {PLAYER}.duration > 0", timeout=30_000
+    )
+    if muted:
+        page.evaluate(f"() => {{ {PLAYER}.muted = true; }}")
+    page.console_errors = errors
+    return context, page
 
 
 LINKS_SCRIPT = """

@@ -6,13 +6,12 @@ sequence-editing test to its tmp dir and /tmp/choreo-screenshots/ as ``class-pla
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.axe_asset import axe_source, serious_violations
-from tests.browser import CHROMIUM, new_page, shot
+from tests.browser import CHROMIUM, keep_shot, new_page, shot
 from tests.live import run_in_server_env
 
 pytestmark = pytest.mark.skipif(
@@ -98,8 +97,6 @@ def test_instructor_builds_reorders_and_prints_a_plan(site, browser, sign_in_lin
     assert errors == [], errors
 
 
-SHARED_SHOTS = Path("/tmp/choreo-screenshots")
-
 CHOREOGRAPHY_NOTES = """
 import django
 django.setup()
@@ -109,14 +106,6 @@ SavedChoreography.objects.filter(user__username="carol", title="Warm-up").update
     notes="Basic and side step, slow"
 )
 """
-
-
-def saved_shot(page, tmp_path, name: str) -> None:
-    """A full-page screenshot in the test's tmp dir and in /tmp/choreo-screenshots/."""
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    SHARED_SHOTS.mkdir(exist_ok=True)
-    shutil.copy(path, SHARED_SHOTS / path.name)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -164,7 +153,7 @@ def test_a_sequence_s_notes_repetitions_and_removal_reach_the_print_sheet(
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     source = axe_source(tmp_path_factory.getbasetemp())
     assert serious_violations(page, source) == []
-    saved_shot(page, tmp_path, "class-plan" if width == 1280 else "class-plan-phone")
+    keep_shot(page, tmp_path, "class-plan" if width == 1280 else "class-plan-phone")
 
     page.reload()
     item = page.locator(".plan", has_text=title)
@@ -186,6 +175,6 @@ def test_a_sequence_s_notes_repetitions_and_removal_reach_the_print_sheet(
     assert "Basic and side step, slow" in sheet.locator(".choreography-notes").inner_text()
     assert serious_violations(page, source) == []
     if width == 1280:
-        saved_shot(page, tmp_path, "class-plan-print")
+        keep_shot(page, tmp_path, "class-plan-print")
     context.close()
     assert errors == [], errors

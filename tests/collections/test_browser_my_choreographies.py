@@ -9,7 +9,6 @@ Screenshots go to the test's tmp dir and to /tmp/choreo-screenshots/: ``save-dia
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,12 @@ from choreography.music.vocabulary import (
     STYLE_DESCRIPTIONS,
 )
 from tests.axe_asset import axe_source, serious_violations
-from tests.browser import CHROMIUM, new_page
+from tests.browser import CHROMIUM, keep_shot, new_page
 from tests.live import run_in_server_env
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
 )
-
-SHARED_SHOTS = Path("/tmp/choreo-screenshots")
 
 ATTEMPTS = """
 import sys
@@ -64,17 +61,6 @@ Profile.objects.update_or_create(user=user, defaults={"preferences": {"auto_save
 def site(live_site):
     """The shared server: this module's users are dancer-mine and dancer-mine-phone."""
     return live_site
-
-
-def shot(page, tmp_path: Path, name: str, *, section: str = "") -> None:
-    """The viewport, or only the element ``section`` (e.g. the list), as ``name``.png."""
-    path = tmp_path / f"{name}.png"
-    if section:
-        page.locator(section).screenshot(path=str(path))
-    else:
-        page.screenshot(path=str(path))
-    SHARED_SHOTS.mkdir(exist_ok=True)
-    shutil.copy(path, SHARED_SHOTS / path.name)
 
 
 def generate(page, seed: int) -> None:
@@ -139,7 +125,7 @@ def test_one_list_save_dialog_edit_try_again_and_delete(
     page.fill("#save-title", "Sunday class")
     assert page.is_hidden("#save-error")  # a title given: the error goes
     page.fill("#save-notes", "Slow turns first\nthen the dip on 8")
-    shot(page, tmp_path, "save-dialog")
+    keep_shot(page, tmp_path, "save-dialog", full_page=False)
     source = axe_source(tmp_path_factory.getbasetemp())
     assert serious_violations(page, source) == []
     page.click("#save-confirm")
@@ -218,7 +204,7 @@ def test_one_list_save_dialog_edit_try_again_and_delete(
     assert "deleted: you deleted this video" in marked.inner_text()
     assert marked.get_by_role("button", name="Try again").is_visible()
     assert 'Deleted "To delete".' in page.inner_text("#collection-status")
-    shot(page, tmp_path, "my-choreographies", section="#my-choreographies")
+    keep_shot(page, tmp_path, "my-choreographies", section="#my-choreographies")
     assert serious_violations(page, source) == []
     assert prompts == ["confirm"]  # the delete asks first; nothing else
     context.close()
@@ -245,7 +231,7 @@ def test_phone_width_save_dialog_and_edit_in_place(
     for name in ("#save-confirm", "#save-cancel"):
         assert page.locator(name).bounding_box()["height"] >= 44
     page.fill("#save-notes", "two\nlines")
-    shot(page, tmp_path, "save-dialog-phone")
+    keep_shot(page, tmp_path, "save-dialog-phone", full_page=False)
     page.click("#save-confirm")
     folded = page.locator("#my-choreographies button.fold-toggle")
     assert folded.get_attribute("aria-expanded") == "false"  # the player comes first on a phone
@@ -259,7 +245,7 @@ def test_phone_width_save_dialog_and_edit_in_place(
     page.fill("#collection li.saved input[name=title]", "Phone title")
     page.get_by_role("button", name="Save changes").click()
     page.locator("#collection li.saved", has_text="Phone title").wait_for()
-    shot(page, tmp_path, "my-choreographies-phone", section="#my-choreographies")
+    keep_shot(page, tmp_path, "my-choreographies-phone", section="#my-choreographies")
     assert serious_violations(page, axe_source(tmp_path_factory.getbasetemp())) == []
 
     # Saved automatically (the auto-save preference): nothing left to save, and it says so.

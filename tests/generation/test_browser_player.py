@@ -14,7 +14,10 @@ import httpx
 import pytest
 
 from tests.axe_asset import axe_source, serious_violations
-from tests.browser import CHROMIUM, SHOTS, new_page, shot
+from tests.browser import CHROMIUM, SHOTS, new_page, open_player, shot
+
+DESKTOP = {"width": 1100, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -54,27 +57,9 @@ def alice_state(site, browser, sign_in_link, tmp_path_factory) -> str:
     return str(path)
 
 
-def open_player(site, browser, state: str, made: dict, *, width=1100, height=900):
-    context = browser.new_context(viewport={"width": width, "height": height}, storage_state=state)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{site.base}/")
-    page.wait_for_selector("#history li button", state="attached")
-    page.evaluate("(id) => watch(id)", made["task_id"])
-    page.wait_for_function(
-        "() => { const v = document.getElementById('player'); return v.readyState >= 2 && v.duration > 0; }",
-        timeout=30_000,
-    )
-    page.evaluate("() => { document.getElementById('player').muted = true; }")
-    page.console_errors = errors
-    return context, page
-
-
 @pytest.fixture
 def player(site, browser, alice_state, made):
-    context, page = open_player(site, browser, alice_state, made)
+    context, page = open_player(site, browser, alice_state, made["task_id"], DESKTOP, muted=True)
     yield page
     context.close()
     assert page.console_errors == [], page.console_errors
@@ -307,7 +292,7 @@ def test_every_keyboard_shortcut(player, made):
 
 
 def test_settings_are_remembered(site, browser, alice_state, made):
-    context, page = open_player(site, browser, alice_state, made)
+    context, page = open_player(site, browser, alice_state, made["task_id"], DESKTOP, muted=True)
     page.select_option("#speed", "0.75")
     page.click("#mirror")
     page.click("#count-in")
@@ -324,7 +309,7 @@ def test_settings_are_remembered(site, browser, alice_state, made):
 
 
 def test_phone_width_every_control_usable(site, browser, alice_state, made):
-    context, page = open_player(site, browser, alice_state, made, width=390, height=844)
+    context, page = open_player(site, browser, alice_state, made["task_id"], PHONE, muted=True)
     seek(page, 2.0)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     controls = page.locator(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.axe_asset import axe_source, serious_violations
-from tests.browser import CHROMIUM, keep_shot
+from tests.browser import CHROMIUM, PLAYER, keep_shot, open_player
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -23,7 +23,6 @@ pytestmark = pytest.mark.skipif(
 USER = "paula"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-VIDEO = "document.getElementById('player')"
 
 
 @pytest.fixture(scope="module")
@@ -60,38 +59,23 @@ def axe(tmp_path_factory) -> str:
     return axe_source(tmp_path_factory.getbasetemp())
 
 
-def open_player(live_site, browser, state: str, made: dict, viewport: dict):
-    context = browser.new_context(viewport=viewport, storage_state=state)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{live_site.base}/")
-    page.wait_for_selector("#history li button", state="attached")
-    page.evaluate("(id) => watch(id)", made["task_id"])
-    page.wait_for_function(f"() => {VIDEO}.readyState >= 2 && {VIDEO}.duration > 0", timeout=30_000)
-    page.console_errors = errors
-    return context, page
-
-
 @pytest.fixture
 def desktop(live_site, browser, state, made):
-    context, page = open_player(live_site, browser, state, made, DESKTOP)
-    page.evaluate(f"() => {{ {VIDEO}.muted = true; }}")
+    context, page = open_player(live_site, browser, state, made["task_id"], DESKTOP, muted=True)
     yield page
     context.close()
     assert page.console_errors == [], page.console_errors
 
 
 def seek(page, t: float) -> None:
-    page.evaluate(f"(t) => {{ {VIDEO}.currentTime = t; }}", t)
+    page.evaluate(f"(t) => {{ {PLAYER}.currentTime = t; }}", t)
     page.wait_for_function(
-        f"(t) => !{VIDEO}.seeking && Math.abs({VIDEO}.currentTime - t) < 0.05", arg=t
+        f"(t) => !{PLAYER}.seeking && Math.abs({PLAYER}.currentTime - t) < 0.05", arg=t
     )
 
 
 def now(page) -> float:
-    return page.evaluate(f"() => {VIDEO}.currentTime")
+    return page.evaluate(f"() => {PLAYER}.currentTime")
 
 
 def test_count_in_plays_before_play(desktop):
@@ -104,7 +88,7 @@ def test_count_in_plays_before_play(desktop):
           .observe(count, { childList: true, attributes: true, characterData: true, subtree: true }); }"""
     )
     desktop.click("#play")
-    desktop.wait_for_function(f"() => !{VIDEO}.paused", timeout=10_000)
+    desktop.wait_for_function(f"() => !{PLAYER}.paused", timeout=10_000)
     counted = [
         text
         for phase, text, paused in desktop.evaluate("window.seen")
@@ -113,7 +97,7 @@ def test_count_in_plays_before_play(desktop):
     assert [c for c in "5678" if c in counted] == list("5678"), counted
     assert desktop.evaluate("ChoreoPlayer.state.clicks") == 4
     desktop.keyboard.press(" ")  # the keyboard pauses it: no count-in for a pause
-    desktop.wait_for_function(f"() => {VIDEO}.paused")
+    desktop.wait_for_function(f"() => {PLAYER}.paused")
     desktop.click("#count-in")  # off again for the next tests (it is remembered)
 
 
@@ -124,22 +108,22 @@ def test_keys_reach_the_player_after_the_mouse_chose_a_speed_or_volume(desktop, 
     desktop.select_option("#speed", "0.75")
     assert desktop.evaluate("document.activeElement.id") == "player-box"
     desktop.keyboard.press(" ")
-    desktop.wait_for_function(f"() => !{VIDEO}.paused")
+    desktop.wait_for_function(f"() => !{PLAYER}.paused")
     desktop.keyboard.press(" ")
-    desktop.wait_for_function(f"() => {VIDEO}.paused")
+    desktop.wait_for_function(f"() => {PLAYER}.paused")
     seek(desktop, made["moves"][0]["start_time"] + 0.05)
     desktop.keyboard.press("ArrowRight")
     desktop.wait_for_function(
-        f"(t) => Math.abs({VIDEO}.currentTime - t) < 0.02", arg=made["moves"][1]["start_time"]
+        f"(t) => Math.abs({PLAYER}.currentTime - t) < 0.02", arg=made["moves"][1]["start_time"]
     )
     assert desktop.input_value("#speed") == "0.75"
     desktop.locator("#volume").scroll_into_view_if_needed()
     box = desktop.locator("#volume").bounding_box()
     desktop.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
-    assert 0.3 < desktop.evaluate(f"{VIDEO}.volume") < 0.7
+    assert 0.3 < desktop.evaluate(f"{PLAYER}.volume") < 0.7
     assert desktop.evaluate("document.activeElement.id") == "player-box"
     desktop.keyboard.press(" ")
-    desktop.wait_for_function(f"() => !{VIDEO}.paused")
+    desktop.wait_for_function(f"() => !{PLAYER}.paused")
     # From the keyboard, a control keeps the focus: arrows on the dropdown change the speed.
     desktop.keyboard.press(" ")
     desktop.focus("#speed")
@@ -151,18 +135,18 @@ def test_keys_reach_the_player_after_the_mouse_chose_a_speed_or_volume(desktop, 
 def test_volume_keys_and_mute_key(desktop):
     """↓/↑ change the volume by a tenth, V mutes and unmutes; the volume is remembered."""
     desktop.locator("#player-box").focus()
-    desktop.evaluate(f"() => {{ {VIDEO}.muted = false; {VIDEO}.volume = 0.8; }}")
+    desktop.evaluate(f"() => {{ {PLAYER}.muted = false; {PLAYER}.volume = 0.8; }}")
     desktop.keyboard.press("ArrowDown")
     desktop.keyboard.press("ArrowDown")
-    assert desktop.evaluate(f"{VIDEO}.volume") == pytest.approx(0.6)
+    assert desktop.evaluate(f"{PLAYER}.volume") == pytest.approx(0.6)
     assert float(desktop.input_value("#volume")) == pytest.approx(0.6)
     desktop.keyboard.press("ArrowUp")
-    assert desktop.evaluate(f"{VIDEO}.volume") == pytest.approx(0.7)
+    assert desktop.evaluate(f"{PLAYER}.volume") == pytest.approx(0.7)
     desktop.keyboard.press("v")
-    assert desktop.evaluate(f"{VIDEO}.muted") is True
+    assert desktop.evaluate(f"{PLAYER}.muted") is True
     desktop.wait_for_selector('#mute[aria-pressed="true"]')
     desktop.keyboard.press("V")
-    assert desktop.evaluate(f"{VIDEO}.muted") is False
+    assert desktop.evaluate(f"{PLAYER}.muted") is False
     assert desktop.evaluate("JSON.parse(localStorage.getItem('choreo.player')).volume") == 0.7
 
 
@@ -183,7 +167,7 @@ def test_free_a_b_loop_set_nudged_and_5_second_seek(desktop, axe):
     assert serious_violations(desktop, axe) == []
     seek(desktop, 2.2)
     desktop.evaluate(
-        f"() => {{ window.lowest = 9; {VIDEO}.addEventListener('seeked', () => {{ window.lowest = Math.min(window.lowest, {VIDEO}.currentTime); }}); {VIDEO}.play(); }}"
+        f"() => {{ window.lowest = 9; {PLAYER}.addEventListener('seeked', () => {{ window.lowest = Math.min(window.lowest, {PLAYER}.currentTime); }}); {PLAYER}.play(); }}"
     )
     desktop.wait_for_function("() => ChoreoPlayer.state.wraps >= 2", timeout=15_000)
     assert desktop.evaluate("window.lowest") == pytest.approx(1.5, abs=0.05)  # back to A
@@ -191,12 +175,12 @@ def test_free_a_b_loop_set_nudged_and_5_second_seek(desktop, axe):
     desktop.keyboard.press("x")
     assert desktop.evaluate("ChoreoPlayer.state.ab.bounds()") is None
     assert desktop.inner_text("#ab-a") == "\N{EN DASH}"
-    desktop.evaluate(f"{VIDEO}.pause()")
+    desktop.evaluate(f"{PLAYER}.pause()")
     seek(desktop, 0.5)
     desktop.keyboard.press("Shift+ArrowRight")
-    desktop.wait_for_function(f"() => Math.abs({VIDEO}.currentTime - 5.5) < 0.05")
+    desktop.wait_for_function(f"() => Math.abs({PLAYER}.currentTime - 5.5) < 0.05")
     desktop.keyboard.press("Shift+ArrowLeft")
-    desktop.wait_for_function(f"() => Math.abs({VIDEO}.currentTime - 0.5) < 0.05")
+    desktop.wait_for_function(f"() => Math.abs({PLAYER}.currentTime - 0.5) < 0.05")
     desktop.keyboard.press("?")
     help_text = desktop.inner_text("#player-help")
     assert "back or forward 5 seconds" in help_text and "clear the A-B loop" in help_text
@@ -224,7 +208,7 @@ def test_the_overlay_covers_no_dancer_and_mirror_never_flips_it(
     """At 1280 and 390 px the count and name sit in a bar outside the video's box; Mirror
     flips the video only (the bar and every ancestor untransformed)."""
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        context, page = open_player(live_site, browser, state, made, viewport)
+        context, page = open_player(live_site, browser, state, made["task_id"], viewport)
         seek(page, 2.0)
         page.wait_for_function("() => document.getElementById('move-name').textContent !== ''")
         outside_the_picture(page)
@@ -232,7 +216,7 @@ def test_the_overlay_covers_no_dancer_and_mirror_never_flips_it(
             page.locator("#player-box").scroll_into_view_if_needed()
             keep_shot(page, tmp_path, "player-overlay", full_page=False)
         page.click("#mirror")
-        assert page.evaluate(f"getComputedStyle({VIDEO}).transform") == "matrix(-1, 0, 0, 1, 0, 0)"
+        assert page.evaluate(f"getComputedStyle({PLAYER}).transform") == "matrix(-1, 0, 0, 1, 0, 0)"
         unflipped = page.evaluate(
             """() => { const out = []; let e = document.getElementById('move-name');
             for (; e; e = e.parentElement) out.push(getComputedStyle(e).transform);
@@ -252,7 +236,7 @@ def test_phone_layout_puts_the_player_first_and_folds_the_rest(
 ):
     """At 390 px, with a video shown, the player is the first section and every other section
     is folded under its heading (a button that opens it); the page is short."""
-    context, page = open_player(live_site, browser, state, made, PHONE)
+    context, page = open_player(live_site, browser, state, made["task_id"], PHONE)
     page.evaluate("() => window.scrollTo(0, 0)")
     tops = page.evaluate(
         """() => Object.fromEntries([...document.querySelectorAll('main > section')]
