@@ -215,6 +215,25 @@ class GenerateOptions(BaseModel):
     defaults: dict[str, str] = Field(description="difficulty and energy_level when not sent")
 
 
+RELAXED_FILTERS = Field(
+    [],
+    description="The filters the planner widened because too few moves matched them (of "
+    "difficulty, style, energy_level); empty when every move is what was asked",
+)
+OFF_TEMPO_MOVES = Field(
+    [],
+    description="Moves the song re-times by more than ±30 % (MAX_RETIME), played because "
+    "the pool had no other: danced off the song's tempo by their tempo_error_percent. "
+    "Empty when every move is within 1 % (give or take a frame) of the song's tempo",
+)
+BPM = Field(description="Tempo of the song's beat grid, beats per minute")
+FIRST_BEAT_SECONDS = Field(
+    description="Time of the first downbeat (count 1); the count at time t is "
+    "floor((t - first_beat_seconds) * bpm / 60) mod 8 + 1, for t >= first_beat_seconds"
+)
+"""What a finished video's answer and its detail both say, described once."""
+
+
 class GenerateResponse(BaseModel):
     """The finished choreography (the plain response, and the SSE ``completed`` event)."""
 
@@ -230,18 +249,10 @@ class GenerateResponse(BaseModel):
     stage: str
     progress: int
     moves: list[TimelineEntry]
-    relaxed_filters: list[str]
-    off_tempo_moves: list[str] = Field(
-        [],
-        description="Moves the song re-times by more than ±30 % (MAX_RETIME), played because "
-        "the pool had no other: danced off the song's tempo by their tempo_error_percent. "
-        "Empty when every move is within 1 % (give or take a frame) of the song's tempo",
-    )
-    bpm: float = Field(description="Tempo of the song's beat grid, beats per minute")
-    first_beat_seconds: float = Field(
-        description="Time of the first downbeat (count 1); the count at time t is "
-        "floor((t - first_beat_seconds) * bpm / 60) mod 8 + 1, for t >= first_beat_seconds"
-    )
+    relaxed_filters: list[str] = RELAXED_FILTERS
+    off_tempo_moves: list[str] = OFF_TEMPO_MOVES
+    bpm: float = BPM
+    first_beat_seconds: float = FIRST_BEAT_SECONDS
     stage_seconds: dict[str, float]
     section: SectionOut | None = Field(
         None,
@@ -293,11 +304,10 @@ class VideoOut(BaseModel):
 
 class VideoDetail(VideoOut):
     moves: list[TimelineEntry]
-    bpm: float = Field(description="Tempo of the song's beat grid, beats per minute")
-    first_beat_seconds: float = Field(
-        description="Time of the first downbeat (count 1); the count at time t is "
-        "floor((t - first_beat_seconds) * bpm / 60) mod 8 + 1, for t >= first_beat_seconds"
-    )
+    relaxed_filters: list[str] = RELAXED_FILTERS
+    off_tempo_moves: list[str] = OFF_TEMPO_MOVES
+    bpm: float = BPM
+    first_beat_seconds: float = FIRST_BEAT_SECONDS
 
 
 ItemT = TypeVar("ItemT")

@@ -163,7 +163,11 @@ def _video(request: HttpRequest, task: ChoreographyTask, *, detail: bool = False
     }
     if detail:
         return VideoDetail(
-            **data, moves=task.result.get("timeline", []), **beat_grid(task)
+            **data,
+            moves=task.result.get("timeline", []),
+            relaxed_filters=task.result.get("relaxed_filters", []),
+            off_tempo_moves=task.result.get("off_tempo_moves", []),
+            **beat_grid(task),
         ).model_dump(mode="json")
     return VideoOut(**data).model_dump(mode="json")
 

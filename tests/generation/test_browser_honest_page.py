@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.browser import CHROMIUM, new_page, shot
-from tests.live import copy_data_dir, start_server, wait_for
+from tests.live import copy_data_dir, run_in_server_env, start_server, wait_for
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -116,20 +116,28 @@ def test_relaxed_filters_level_and_style_scroll_and_download_name(site, page):
     assert download.value.suggested_filename == name
 
 
-def test_history_without_relaxed_filters_says_nothing(site, page, sign_in_link):
-    made = httpx.post(
+def test_watched_from_the_history_the_page_says_again_what_was_widened(site, page, sign_in_link):
+    """The video detail carries relaxed_filters: the page says them again, in the same words
+    as when the video was made (the six-clip library widens every request); no move was off
+    the beat, so that notice stays hidden."""
+    asked = httpx.post(
         f"{site.base}/api/choreography/generate/",
-        json={"song_id": 2, "seed": 1},
+        json={"song_id": 2, **ASKED},
         headers=site.auth("bob"),
         timeout=120,
     ).json()
+    assert asked["relaxed_filters"]
+    assert asked["off_tempo_moves"] == []  # 100 BPM: every 120 BPM clip re-timed within 1 %
     page.goto(sign_in_link(site, "bob"))
     page.wait_for_selector("#history li button")
-    page.evaluate("(id) => watch(id)", made["task_id"])
-    page.wait_for_selector("#result:not([hidden])")
-    assert page.is_hidden("#relaxed")
+    page.evaluate("(id) => watch(id)", asked["task_id"])
+    page.wait_for_selector("#relaxed:not([hidden])")
+    sentence = page.inner_text("#relaxed")
+    assert "romantic low-energy beginner" in sentence and "widened" in sentence
+    assert all(FILTER_WORDS[name] in sentence for name in asked["relaxed_filters"])
+    assert page.is_hidden("#off-tempo")
     link = page.get_attribute("#download", "href")
-    assert "filename=shorter-song-intermediate-medium.mp4" in link and "download=1" in link, link
+    assert "filename=shorter-song-beginner-low-romantic.mp4" in link and "download=1" in link
 
 
 def test_cancel_after_the_server_finished_shows_the_video(site, page):
@@ -219,3 +227,64 @@ def test_an_expired_link_is_renewed_and_seeking_still_works(short_links, browser
     context.close()
     # Chromium logs the refused load of the stale link; nothing else.
     assert all("status of 403" in e and "tab=left-open" in e for e in errors), errors
+
+
+FAR_TEMPO = """
+import django
+django.setup()
+from choreography.models import Song
+
+Song.objects.filter(pk=2).update(bpm=200.0)  # the clips are filmed at 120 BPM: +67 %
+"""
+
+
+@pytest.fixture(scope="module")
+def far_song(live_template, tmp_path_factory):
+    """A server whose second song is far faster than any clip can be re-timed to (±30 %)."""
+    data_dir = copy_data_dir(live_template, tmp_path_factory.mktemp("far") / "data")
+    run_in_server_env(data_dir, FAR_TEMPO)
+    server = start_server(data_dir)
+    yield server
+    server.stop()
+
+
+def test_moves_danced_off_the_beat_are_named_on_the_page_and_again_from_history(
+    far_song, browser, sign_in_link
+):
+    """Every move is past the re-timing limit: the page names them and how far off the beat
+    they are, when the video is made and when it is watched again from the history."""
+    context, page, errors = new_page(browser, height=600)
+    page.goto(sign_in_link(far_song, "bob"))
+    page.wait_for_selector("input[name=song]")
+    page.check("#song-2")
+    page.click("#generate")
+    page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+    made = page.evaluate("() => document.getElementById('result').dataset.taskId")
+    detail = httpx.get(
+        f"{far_song.base}/api/choreography/videos/{made}/", headers=far_song.auth("bob")
+    ).json()
+    assert detail["off_tempo_moves"]
+    worst = max(m["tempo_error_percent"] for m in detail["moves"])
+    assert worst > 1.0
+
+    def says_it() -> str:
+        sentence = page.inner_text("#off-tempo")
+        assert page.is_visible("#off-tempo")
+        assert (
+            sentence.startswith("Off the beat:")
+            and f"{worst:.1f} % off the song's tempo" in sentence
+        )
+        labels = {m["label"] for m in detail["moves"] if m["name"] in detail["off_tempo_moves"]}
+        assert all(label in sentence for label in labels), (labels, sentence)
+        return sentence
+
+    first = says_it()
+    shot(page, "honest-off-tempo")
+    page.reload()
+    page.wait_for_selector("#history li button")
+    assert page.is_hidden("#off-tempo")
+    page.evaluate("(id) => watch(id)", made)
+    page.wait_for_selector("#result:not([hidden])")
+    assert says_it() == first
+    context.close()
+    assert errors == [], errors

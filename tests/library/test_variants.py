@@ -279,6 +279,8 @@ async def test_a_song_beyond_every_clips_limit_plays_the_last_step_and_says_so(
         }
         assert any(entry["tempo_error_percent"] == pytest.approx(t, abs=1e-3) for t in truths)
         assert entry["tempo_error_percent"] > 1.0
+    detail = (await client.get(f"/api/choreography/videos/{body['task_id']}/")).json()
+    assert detail["off_tempo_moves"] == body["off_tempo_moves"]  # watched again later: said again
 
 
 async def test_concurrent_requests_render_a_missing_variant_once(

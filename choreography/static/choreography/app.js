@@ -302,8 +302,22 @@ function relaxedSentence(relaxed, params) {
   const asked = [params.style, params.energy_level && `${params.energy_level}-energy`, params.difficulty]
     .filter(Boolean).join(" ");
   const widened = relaxed.map((name) => FILTER_WORDS[name] || String(name).replace(/_/g, " "));
-  const list = widened.length === 1 ? widened[0] : `${widened.slice(0, -1).join(", ")} and ${widened[widened.length - 1]}`;
-  return `Too few ${asked} moves fit this song's tempo in the library: ${list} ${widened.length === 1 ? "was" : "were"} widened, so some moves differ from what you asked.`;
+  return `Too few ${asked} moves fit this song's tempo in the library: ${listInWords(widened)} ${widened.length === 1 ? "was" : "were"} widened, so some moves differ from what you asked.`;
+}
+
+/** "a", "a and b", "a, b and c". */
+function listInWords(items) {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** In words, which moves are danced off the song's beat (its off_tempo_moves) and by how much. */
+function offTempoSentence(offTempo, moves) {
+  if (!offTempo || !offTempo.length) return "";
+  const off = (moves || []).filter((move) => offTempo.includes(move.name));
+  const labels = [...new Set(off.map((move) => move.label || move.name))];
+  const worst = Math.max(0, ...off.map((move) => Number(move.tempo_error_percent) || 0));
+  const one = labels.length === 1;
+  return `Off the beat: ${listInWords(labels)} ${one ? "was" : "were"} filmed too far from this song's tempo to be sped up or slowed down to it, and no other move fitted, so ${one ? "it is" : "they are"} danced up to ${worst.toFixed(1)} % off the song's tempo.`;
 }
 
 /** The finished video in the player; ``shown`` says what was asked: {song title, params}. */
@@ -320,6 +334,9 @@ function showResult(result, shown) {
   const relaxed = relaxedSentence(result.relaxed_filters, shown.params);
   $("relaxed").textContent = relaxed;
   $("relaxed").hidden = !relaxed;
+  const offTempo = offTempoSentence(result.off_tempo_moves, result.moves);
+  $("off-tempo").textContent = offTempo;
+  $("off-tempo").hidden = !offTempo;
   document.dispatchEvent(new CustomEvent("choreo:result", { detail: result }));
   $("result").hidden = false;
   const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
