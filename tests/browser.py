@@ -102,6 +102,17 @@ def open_player(server, browser, state: str, task_id: int, viewport: dict, *, mu
     return context, page
 
 
+def seek(page, t: float) -> None:
+    """Seek the player to ``t`` seconds and wait until the frame there is shown."""
+    page.evaluate(f"(t) => {{ {PLAYER}.currentTime = t; }}", t)
+    page.wait_for_function(
+        f"(t) => !{PLAYER}.seeking && Math.abs({PLAYER}.currentTime - t) < 0.05"
+        f" && {PLAYER}.readyState >= 2",
+        arg=t,
+        timeout=10_000,
+    )
+
+
 LINKS_SCRIPT = """
 import io, sys
 import django

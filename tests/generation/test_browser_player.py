@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.axe_asset import axe_source, serious_violations
-from tests.browser import CHROMIUM, SHOTS, new_page, open_player, shot
+from tests.browser import CHROMIUM, SHOTS, new_page, open_player, seek, shot
 
 DESKTOP = {"width": 1100, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -63,15 +63,6 @@ def player(site, browser, alice_state, made):
     yield page
     context.close()
     assert page.console_errors == [], page.console_errors
-
-
-def seek(page, t: float) -> None:
-    page.evaluate("(t) => { document.getElementById('player').currentTime = t; }", t)
-    page.wait_for_function(
-        "(t) => { const v = document.getElementById('player'); return !v.seeking && Math.abs(v.currentTime - t) < 0.05 && v.readyState >= 2; }",
-        arg=t,
-        timeout=10_000,
-    )
 
 
 def current_time(page) -> float:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.axe_asset import axe_source, serious_violations
-from tests.browser import CHROMIUM, PLAYER, keep_shot, open_player
+from tests.browser import CHROMIUM, PLAYER, keep_shot, open_player, seek
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -65,13 +65,6 @@ def desktop(live_site, browser, state, made):
     yield page
     context.close()
     assert page.console_errors == [], page.console_errors
-
-
-def seek(page, t: float) -> None:
-    page.evaluate(f"(t) => {{ {PLAYER}.currentTime = t; }}", t)
-    page.wait_for_function(
-        f"(t) => !{PLAYER}.seeking && Math.abs({PLAYER}.currentTime - t) < 0.05", arg=t
-    )
 
 
 def now(page) -> float:
