@@ -186,6 +186,7 @@ class GenerationParameters(BaseModel):
     seed: int | None = None
     start_seconds: float | None = None
     end_seconds: float | None = None
+    allow_repeats: bool = False
 
 
 class UsedParameters(GenerationParameters):
@@ -194,7 +195,6 @@ class UsedParameters(GenerationParameters):
 
     library: Literal["public", "studio", "both"] = "public"
     studio_id: int | None = None
-    allow_repeats: bool = False
 
 
 class ChoiceOut(BaseModel):

@@ -257,3 +257,63 @@ def test_phone_width_save_dialog_and_edit_in_place(
     assert page.locator("#collection li.saved").count() == 2
     context.close()
     assert errors == [], errors
+
+
+REPEAT_ATTEMPT = """
+import sys
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from choreography.models import ChoreographyTask, Song
+
+ChoreographyTask.objects.create(
+    user=get_user_model().objects.get(username=sys.argv[1]),
+    song=Song.objects.order_by("id").first(), status="failed", stage="concatenating",
+    error="the clips could not be joined",
+    parameters={"song_id": 1, "difficulty": "beginner", "energy_level": "low", "seed": 44,
+                "allow_repeats": True},
+)
+"""
+
+
+def test_repeat_moves_is_sent_when_ticked_and_try_again_keeps_it(
+    site, browser, sign_in_link, tmp_path
+):
+    """Repeat moves (off by default) asks the server for allow_repeats; Try again on an attempt
+    made with it ticks it again and sends it again."""
+    context, page, errors = new_page(browser, width=1280)
+    page.goto(sign_in_link(site, "dancer-repeats"))
+    page.wait_for_selector("#generate:not([disabled])")
+    assert not page.is_checked("#allow_repeats")
+    assert "twice in a row" in page.inner_text("#allow-repeats-hint")
+    label = page.locator("label.check", has_text="Repeat moves").bounding_box()
+    box = page.locator("#allow_repeats").bounding_box()
+    assert label["height"] >= 44 and box["height"] < 30  # a box beside its words, touch-sized
+    keep_shot(page, tmp_path, "choose-the-dance", section="#params-section")
+    page.check("#song-1")
+    with page.expect_request("**/api/choreography/generate/") as plain:
+        page.click("#generate")
+    assert "allow_repeats" not in plain.value.post_data_json
+    page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+
+    page.get_by_label("Repeat moves").check()
+    page.fill("#seed", "8")
+    with page.expect_request("**/api/choreography/generate/") as ticked:
+        page.click("#generate")
+    assert ticked.value.post_data_json["allow_repeats"] is True
+    shown(page, 8)
+
+    run_in_server_env(site.data_dir, REPEAT_ATTEMPT, "dancer-repeats")
+    page.reload()
+    page.wait_for_selector("#generate:not([disabled])")
+    assert not page.is_checked("#allow_repeats")  # a new page starts with the default
+    page.select_option("#collection-show", "attempts")
+    failed = page.locator("#history li.attempt.failed")
+    failed.wait_for()
+    with page.expect_request("**/api/choreography/generate/") as again:
+        failed.get_by_role("button", name="Try again").click()
+    assert again.value.post_data_json["allow_repeats"] is True
+    assert page.is_checked("#allow_repeats")
+    shown(page, 44)
+    context.close()
+    assert errors == [], errors

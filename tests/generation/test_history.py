@@ -39,6 +39,7 @@ async def test_history_lists_only_my_completed_videos_newest_first(
         "seed": 1,
         "start_seconds": None,
         "end_seconds": None,
+        "allow_repeats": False,
     }
     assert item["duration_seconds"] == pytest.approx(song.duration_seconds, abs=1 / 30)
     assert item["created_at"] and item["video_url_expires_at"]

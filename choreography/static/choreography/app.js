@@ -217,6 +217,7 @@ async function generate(event) {
   };
   if ($("style").value) body.style = $("style").value;
   if ($("seed").value !== "") body.seed = Number($("seed").value);
+  if ($("allow_repeats").checked) body.allow_repeats = true;
   // A studio's dancers choose the library (studio_library.js adds the field): "studio:ID", "both:ID".
   if ($("library") && $("library").value !== "public") {
     const [library, studioId] = $("library").value.split(":");

@@ -294,6 +294,7 @@ async function tryAgain(taskId, item) {
     $("energy_level").value = again.energy_level;
     $("style").value = again.style || "";
     $("seed").value = again.seed ?? "";
+    $("allow_repeats").checked = Boolean(again.allow_repeats);
     $("start_seconds").value = again.start_seconds ?? "";
     $("end_seconds").value = again.end_seconds ?? "";
     $("duration_seconds").value = "";
