@@ -266,12 +266,12 @@ django.setup()
 from django.contrib.auth import get_user_model
 from choreography.models import ChoreographyTask, Song
 
+song = Song.objects.order_by("id").first()  # its id is not always 1 (PostgreSQL sequences)
 ChoreographyTask.objects.create(
     user=get_user_model().objects.get(username=sys.argv[1]),
-    song=Song.objects.order_by("id").first(), status="failed", stage="concatenating",
-    error="the clips could not be joined",
-    parameters={"song_id": 1, "difficulty": "beginner", "energy_level": "low", "seed": 44,
-                "allow_repeats": True},
+    song=song, status="failed", stage="concatenating", error="the clips could not be joined",
+    parameters={"song_id": song.id, "difficulty": "beginner", "energy_level": "low",
+                "seed": 44, "allow_repeats": True},
 )
 """
 
@@ -315,5 +315,41 @@ def test_repeat_moves_is_sent_when_ticked_and_try_again_keeps_it(
     assert again.value.post_data_json["allow_repeats"] is True
     assert page.is_checked("#allow_repeats")
     shown(page, 44)
+    context.close()
+    assert errors == [], errors
+
+
+SLOW_VIDEO_LIST = """
+(() => {
+  // A slow network for the list of unsaved videos: its answer arrives after the dancer has
+  // already switched the filter to every attempt.
+  const original = window.fetch;
+  window.fetch = async (input, init) => {
+    const url = typeof input === "string" ? input : input.url;
+    const response = await original(input, init);
+    if (url.includes("/api/choreography/videos/?")) await new Promise((r) => setTimeout(r, 1500));
+    return response;
+  };
+})();
+"""
+
+
+def test_a_late_answer_for_an_older_filter_never_replaces_the_newer_list(
+    site, browser, sign_in_link
+):
+    """The page's first list (unsaved videos) answers late; the dancer has switched to every
+    attempt meanwhile: the attempts stay listed, under their own heading."""
+    context, page, errors = new_page(browser, width=1280)
+    page.goto(sign_in_link(site, "dancer-slow-list"))
+    page.wait_for_selector("#generate:not([disabled])")
+    run_in_server_env(site.data_dir, REPEAT_ATTEMPT, "dancer-slow-list")
+    page.add_init_script(SLOW_VIDEO_LIST)
+    page.reload()
+    page.wait_for_selector("#collection-show")
+    page.select_option("#collection-show", "attempts")
+    page.locator("#history li.attempt.failed").wait_for()
+    page.wait_for_timeout(2500)  # the late answer has arrived by now
+    assert page.locator("#history li.attempt.failed").count() == 1
+    assert page.inner_text("#history-title") == "Every other attempt"
     context.close()
     assert errors == [], errors

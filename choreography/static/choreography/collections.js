@@ -34,7 +34,10 @@ function button(text, onClick, className) {
   return b;
 }
 
-const mine = { savedTaskIds: new Set(), current: null, timer: null };
+const mine = { savedTaskIds: new Set(), current: null, timer: null, refreshes: 0 };
+
+/** A refresh that a later one (another filter, search or ordering) has overtaken: it draws nothing. */
+const overtaken = (ticket) => ticket !== mine.refreshes;
 
 /** "Obsesión — beginner, medium, romantic": the title a save suggests (as the server's default). */
 function suggestedTitle(song, params) {
@@ -211,7 +214,7 @@ function letGo(taskIds) {
   }
 }
 
-async function loadCollection() {
+async function loadCollection(ticket) {
   const list = $("collection");
   const params = new URLSearchParams({ page_size: "100", ordering: $("collection-ordering").value });
   const q = $("collection-q").value.trim();
@@ -219,6 +222,7 @@ async function loadCollection() {
   const page = await api("GET", `/api/collections/?${params}`);
   // The ids of every saved one (not only those the search shows): they are not "not saved".
   const all = q ? await api("GET", "/api/collections/?page_size=100") : page;
+  if (overtaken(ticket)) return;
   mine.savedTaskIds = new Set(all.items.map((saved) => saved.task_id));
   list.replaceChildren();
   if (!page.items.length) { list.innerHTML = q ? "<li>No saved choreography matches.</li>" : "<li>Nothing saved yet.</li>"; return; }
@@ -267,10 +271,9 @@ function otherItem(entry, { status, message, stage }) {
   return item;
 }
 
-async function loadOthers() {
+async function loadOthers(ticket) {
   const list = $("history");
   const every = $("collection-show").value === "attempts";
-  $("history-title").textContent = every ? "Every other attempt" : "Not saved";
   let entries;
   if (every) {
     const page = await api("GET", "/api/choreography/history/?page_size=50");
@@ -279,6 +282,8 @@ async function loadOthers() {
     const page = await api("GET", "/api/choreography/videos/?page_size=50");
     entries = page.items.map((v) => [v, { status: "completed", message: "video ready", stage: "completed" }]);
   }
+  if (overtaken(ticket)) return;
+  $("history-title").textContent = every ? "Every other attempt" : "Not saved";
   entries = entries.filter(([entry]) => !mine.savedTaskIds.has(entry.task_id) && matches(entry));
   list.replaceChildren();
   if (!entries.length) { list.innerHTML = every ? "<li>No other attempt.</li>" : "<li>No unsaved video.</li>"; return; }
@@ -309,8 +314,10 @@ async function tryAgain(taskId, item) {
 }
 
 async function refreshCollections() {
+  const ticket = ++mine.refreshes;
   listError("");
-  const loaded = await Promise.allSettled([loadCollection().then(loadOthers), loadUsage()]);
+  const loaded = await Promise.allSettled([loadCollection(ticket).then(() => loadOthers(ticket)), loadUsage()]);
+  if (overtaken(ticket)) return;
   if (loaded[0].status === "rejected") listError(`Your choreographies could not be loaded: ${loaded[0].reason.message}`);
 }
 
